@@ -1,0 +1,15 @@
+//! Starling's database schema, as sea-orm migrations applied at start-up.
+//! The same migrations run on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_foundation::Migration)]
+    }
+}

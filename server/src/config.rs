@@ -1,0 +1,195 @@
+//! Layered settings: built-in defaults, then an optional `starling.toml`, then
+//! `STARLING_*` environment variables (which win).
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// What the server needs to start. Tests build one directly.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub addr: String,
+    pub log: String,
+    /// Key for signing CSRF tokens; generated and stored in the database when absent.
+    pub secret: Option<String>,
+    pub open_registration: bool,
+    pub session_days: i64,
+    /// Load the embedded default bank on start (idempotent).
+    pub load_default_bank: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://starling.db?mode=rwc".to_owned(),
+            addr: "127.0.0.1:8080".to_owned(),
+            log: "info".to_owned(),
+            secret: None,
+            open_registration: true,
+            session_days: 30,
+            load_default_bank: true,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parse {
+        path: String,
+        source: Box<toml::de::Error>,
+    },
+    #[error("{name}: expected true or false, got {value:?}")]
+    Bool { name: &'static str, value: String },
+    #[error("{name}: expected a whole number, got {value:?}")]
+    Number { name: &'static str, value: String },
+}
+
+/// The keys a `starling.toml` may carry; every one is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    addr: Option<String>,
+    log: Option<String>,
+    secret: Option<String>,
+    open_registration: Option<bool>,
+    session_days: Option<i64>,
+}
+
+impl Config {
+    /// Defaults < `starling.toml` (or the file named by `STARLING_CONFIG`) < environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let explicit = std::env::var("STARLING_CONFIG").ok();
+        let path = explicit
+            .clone()
+            .unwrap_or_else(|| "starling.toml".to_owned());
+        let mut config = Self::default();
+        if explicit.is_some() || Path::new(&path).exists() {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let file: FileConfig = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                path: path.clone(),
+                source: Box::new(source),
+            })?;
+            config.apply_file(file);
+        }
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    fn apply_file(&mut self, file: FileConfig) {
+        if let Some(v) = file.database_url {
+            self.database_url = v;
+        }
+        if let Some(v) = file.addr {
+            self.addr = v;
+        }
+        if let Some(v) = file.log {
+            self.log = v;
+        }
+        if file.secret.is_some() {
+            self.secret = file.secret;
+        }
+        if let Some(v) = file.open_registration {
+            self.open_registration = v;
+        }
+        if let Some(v) = file.session_days {
+            self.session_days = v;
+        }
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = var("STARLING_DATABASE_URL").or_else(|| var("DATABASE_URL")) {
+            self.database_url = v;
+        }
+        if let Some(v) = var("STARLING_ADDR") {
+            self.addr = v;
+        }
+        if let Some(v) = var("STARLING_LOG") {
+            self.log = v;
+        }
+        if let Some(v) = var("STARLING_SECRET") {
+            self.secret = Some(v);
+        }
+        if let Some(v) = var("STARLING_OPEN_REGISTRATION") {
+            self.open_registration = parse_bool("STARLING_OPEN_REGISTRATION", &v)?;
+        }
+        if let Some(v) = var("STARLING_SESSION_DAYS") {
+            self.session_days = v.trim().parse().map_err(|_| ConfigError::Number {
+                name: "STARLING_SESSION_DAYS",
+                value: v.clone(),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Bool {
+            name,
+            value: value.to_owned(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn environment_wins_over_file_and_defaults() {
+        let mut config = Config::default();
+        config.apply_file(FileConfig {
+            addr: Some("0.0.0.0:9000".into()),
+            log: Some("debug".into()),
+            ..FileConfig::default()
+        });
+        config
+            .apply_env(|name| match name {
+                "DATABASE_URL" => Some("postgres://x/y".into()),
+                "STARLING_LOG" => Some("warn".into()),
+                "STARLING_OPEN_REGISTRATION" => Some("false".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.addr, "0.0.0.0:9000");
+        assert_eq!(config.log, "warn");
+        assert_eq!(config.database_url, "postgres://x/y");
+        assert!(!config.open_registration);
+    }
+
+    #[test]
+    fn starling_database_url_beats_database_url() {
+        let mut config = Config::default();
+        config
+            .apply_env(|name| match name {
+                "DATABASE_URL" => Some("postgres://a/b".into()),
+                "STARLING_DATABASE_URL" => Some("sqlite://c.db".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.database_url, "sqlite://c.db");
+    }
+
+    #[test]
+    fn bad_boolean_is_an_error() {
+        let mut config = Config::default();
+        let err = config
+            .apply_env(|name| (name == "STARLING_OPEN_REGISTRATION").then(|| "maybe".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("STARLING_OPEN_REGISTRATION"));
+    }
+}

@@ -1,0 +1,44 @@
+//! Connecting to SQLite (WAL, foreign keys, busy timeout) or PostgreSQL, and
+//! applying the migrations.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+    ConnectOptions, Database, DatabaseConnection, DbErr,
+};
+
+pub fn is_sqlite(url: &str) -> bool {
+    url.starts_with("sqlite:")
+}
+
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(5));
+    if is_sqlite(url) {
+        options
+            .max_connections(8)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .create_if_missing(true)
+            });
+    } else {
+        options.max_connections(16).min_connections(1);
+    }
+    Database::connect(options).await
+}
+
+/// Connects and brings the schema up to date.
+pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let db = connect(url).await?;
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}

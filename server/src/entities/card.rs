@@ -1,0 +1,26 @@
+//! A learner's scheduling state for one question (FSRS memory and due date).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "cards")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub user_id: i32,
+    pub question_id: i32,
+    pub state: String,
+    pub due: DateTimeUtc,
+    pub stability: f64,
+    pub difficulty: f64,
+    pub last_review: Option<DateTimeUtc>,
+    pub reps: i32,
+    pub lapses: i32,
+    pub scheduled_days: i32,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

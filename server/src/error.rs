@@ -1,0 +1,106 @@
+//! The error every handler returns, and how it becomes an HTTP response:
+//! `{"error": {"code", "message", "field"?}}` for the API, an HTML page for the site.
+
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+use sea_orm::DbErr;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("log in first: send a bearer token or a session cookie")]
+    Unauthenticated,
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("the form has expired or did not come from this site; reload the page and try again")]
+    Csrf,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        field: Option<&'static str>,
+    },
+    #[error("the database is unavailable; try again shortly")]
+    Unavailable(#[source] DbErr),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            message: message.into(),
+            field: Some(field),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthenticated => "unauthenticated",
+            Self::BadCredentials => "bad_credentials",
+            Self::Forbidden(_) => "forbidden",
+            Self::Csrf => "csrf_failed",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::Invalid { .. } => "invalid",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(err: DbErr) -> Self {
+        match err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(err),
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<sea_orm::TransactionError<ApiError>> for ApiError {
+    fn from(err: sea_orm::TransactionError<ApiError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(api) => api,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated | Self::BadCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(err) => tracing::error!(error = ?err, "request failed"),
+            Self::Unavailable(err) => tracing::error!(error = %err, "database unavailable"),
+            _ => {}
+        }
+        let mut body = json!({"code": self.code(), "message": self.to_string()});
+        if let Self::Invalid {
+            field: Some(field), ..
+        } = self
+        {
+            body["field"] = json!(field);
+        }
+        HttpResponse::build(self.status_code()).json(json!({ "error": body }))
+    }
+}

@@ -1,0 +1,120 @@
+//! `POST /answers`, `GET /answers/{id}`, `POST /answers/{id}/reviews`.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{
+    auth::{verify_api_csrf, CurrentUser},
+    entities::answer,
+    error::ApiError,
+    startup::AppState,
+    store::{
+        answers::{self, rating_name, StarFields},
+        questions,
+    },
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(create).service(show).service(review);
+}
+
+#[derive(Deserialize)]
+struct NewAnswer {
+    question_id: i32,
+    #[serde(flatten)]
+    fields: StarFields,
+    #[serde(default)]
+    seconds_spent: i64,
+}
+
+/// Answer analysis arrives with a later issue; the field is part of the contract now.
+fn analysis(_answer: &answer::Model) -> serde_json::Value {
+    json!({})
+}
+
+#[post("/answers")]
+async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    body: web::Json<NewAnswer>,
+) -> Result<HttpResponse, ApiError> {
+    verify_api_csrf(&req, &current, &state.secret)?;
+    let body = body.into_inner();
+    let saved = answers::create_answer(
+        &state.db,
+        current.id(),
+        body.question_id,
+        body.fields,
+        body.seconds_spent,
+        Utc::now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(json!({
+        "id": saved.id,
+        "attempt": saved.attempt,
+        "question_id": saved.question_id,
+        "card_id": saved.card_id,
+        "analysis": analysis(&saved),
+    })))
+}
+
+#[get("/answers/{id}")]
+async fn show(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let found = answers::own_answer(&state.db, current.id(), *id).await?;
+    let reviews = answers::reviews_of(&state.db, found.id).await?;
+    let checklist = questions::checklist(&state.db, found.question_id).await?;
+    let grade = answers::grade_of(&state.db, found.id).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "id": found.id,
+        "question_id": found.question_id,
+        "card_id": found.card_id,
+        "attempt": found.attempt,
+        "situation": found.situation,
+        "task": found.task,
+        "action": found.action,
+        "result": found.result,
+        "reflection": found.reflection,
+        "seconds_spent": found.seconds_spent,
+        "created_at": found.created_at,
+        "checklist": checklist.iter().map(|item| json!({"id": item.id, "text": item.text, "source": item.source})).collect::<Vec<_>>(),
+        "reviews": reviews,
+        "grade": grade.map(|g| json!({"rating": rating_name(g.rating), "reviewed_at": g.reviewed_at, "due": g.due})),
+        "analysis": analysis(&found),
+    })))
+}
+
+#[derive(Deserialize)]
+struct NewReview {
+    #[serde(default)]
+    checked: Vec<i32>,
+    #[serde(default)]
+    comment: String,
+}
+
+#[post("/answers/{id}/reviews")]
+async fn review(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    id: web::Path<i32>,
+    body: web::Json<NewReview>,
+) -> Result<HttpResponse, ApiError> {
+    verify_api_csrf(&req, &current, &state.secret)?;
+    let saved = answers::save_self_review(
+        &state.db,
+        current.id(),
+        *id,
+        &body.checked,
+        &body.comment,
+        Utc::now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(saved))
+}

@@ -1,0 +1,29 @@
+//! The JSON API under `/api/v1` (see PRODUCT.md): bearer tokens for clients,
+//! the session cookie plus a CSRF header for the pages' own scripts.
+
+mod answers;
+mod auth;
+mod cards;
+mod drafts;
+mod me;
+mod practice;
+mod questions;
+
+use actix_web::{web, HttpResponse, ResponseError};
+
+use crate::error::ApiError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(auth::configure)
+        .configure(me::configure)
+        .configure(questions::configure)
+        .configure(practice::configure)
+        .configure(answers::configure)
+        .configure(cards::configure)
+        .configure(drafts::configure)
+        .default_service(web::to(unknown_endpoint));
+}
+
+async fn unknown_endpoint() -> HttpResponse {
+    ApiError::NotFound("endpoint").error_response()
+}

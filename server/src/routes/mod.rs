@@ -1,0 +1,26 @@
+//! HTTP routes, one module per URL area: the JSON API under `/api/v1`, and
+//! the server-rendered pages.
+
+pub mod accounts;
+pub mod api;
+pub mod assets;
+pub mod health;
+pub mod history;
+pub mod page;
+pub mod practice;
+pub mod review;
+pub mod settings;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/api/v1").configure(api::configure))
+        .configure(health::configure)
+        .configure(assets::configure)
+        .configure(accounts::configure)
+        .configure(practice::configure)
+        .configure(review::configure)
+        .configure(history::configure)
+        .configure(settings::configure)
+        .default_service(web::to(page::not_found));
+}

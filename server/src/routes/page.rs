@@ -1,0 +1,128 @@
+//! Helpers for server-rendered pages: the base context every template gets,
+//! form parsing with CSRF checks, and errors shown as HTML.
+
+use actix_web::{
+    http::{header, StatusCode},
+    web, HttpRequest, HttpResponse, ResponseError,
+};
+use minijinja::{context, Value};
+use serde::de::DeserializeOwned;
+
+use crate::{
+    auth::{csrf_token, verify_csrf},
+    entities::user,
+    error::ApiError,
+    startup::AppState,
+};
+
+/// An error on a page: a redirect to the login page for visitors, otherwise
+/// an HTML page with the same status and message the API would give.
+#[derive(Debug)]
+pub struct PageError(pub ApiError);
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<E: Into<ApiError>> From<E> for PageError {
+    fn from(err: E) -> Self {
+        Self(err.into())
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if matches!(self.0, ApiError::Unauthenticated) {
+            return redirect("/login");
+        }
+        // Log server-side failures the way the API does.
+        let _ = self.0.error_response();
+        let status = self.0.status_code();
+        HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(format!(
+                "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{code} · Starling</title>\
+                 <link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main class=\"page narrow\">\
+                 <h1>{reason}</h1><p class=\"error\" role=\"alert\">{message}</p>\
+                 <p><a href=\"/today\">Back to Today</a></p></main></body></html>",
+                code = status.as_u16(),
+                reason = escape(status.canonical_reason().unwrap_or("Error")),
+                message = escape(&self.0.to_string()),
+            ))
+    }
+}
+
+pub fn redirect(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// Renders a page with the base context: the user, the CSRF token.
+pub fn render(
+    state: &AppState,
+    req: &HttpRequest,
+    user: Option<&user::Model>,
+    template: &str,
+    status: StatusCode,
+    page: Value,
+) -> Result<HttpResponse, PageError> {
+    let base = context! {
+        user => user.map(|u| context! {
+            id => u.id,
+            username => u.username.clone(),
+            role => u.role.clone(),
+            time_zone => u.time_zone.clone(),
+        }),
+        csrf_token => csrf_token(req, &state.secret),
+        path => req.path(),
+    };
+    let html = state
+        .templates
+        .render(template, context! { ..page, ..base })?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(html))
+}
+
+/// Parses an URL-encoded form (repeated keys become lists) and checks its
+/// `csrf_token` field before anything else happens.
+pub fn parse_form<T: DeserializeOwned>(
+    req: &HttpRequest,
+    state: &AppState,
+    body: &web::Bytes,
+) -> Result<T, PageError> {
+    #[derive(serde::Deserialize)]
+    struct Token {
+        #[serde(default)]
+        csrf_token: String,
+    }
+    let token: Token = serde_html_form::from_bytes(body)
+        .map_err(|err| ApiError::BadRequest(format!("unreadable form: {err}")))?;
+    verify_csrf(req, &state.secret, &token.csrf_token)?;
+    Ok(serde_html_form::from_bytes(body)
+        .map_err(|err| ApiError::BadRequest(format!("unreadable form: {err}")))?)
+}
+
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    if req.path().starts_with("/api/") {
+        ApiError::NotFound("endpoint").error_response()
+    } else {
+        PageError(ApiError::NotFound("page")).error_response()
+    }
+}

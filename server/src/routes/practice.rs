@@ -1,0 +1,211 @@
+//! Today and the question page: due counts, the next card, writing a STAR
+//! answer under a timer, drafts that survive reloads and logouts.
+
+use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use minijinja::{context, Value};
+use serde::Deserialize;
+
+use crate::{
+    auth::CurrentUser,
+    entities::card,
+    error::ApiError,
+    routes::page::{parse_form, redirect, render, PageError},
+    startup::AppState,
+    store::{
+        answers::{self, StarFields},
+        practice, questions,
+    },
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(today)
+        .service(start)
+        .service(question_page)
+        .service(submit);
+}
+
+#[get("/today")]
+async fn today(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, PageError> {
+    let counts = practice::today(&state.db, &current.user, Utc::now()).await?;
+    render(
+        &state,
+        &req,
+        Some(&current.user),
+        "today.html",
+        StatusCode::OK,
+        context! {
+            due => counts.due(),
+            new => counts.new,
+            done_today => counts.done_today,
+            empty => counts.is_empty(),
+        },
+    )
+}
+
+#[get("/practice")]
+async fn start(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, PageError> {
+    Ok(
+        match practice::next_card(&state.db, &current.user, Utc::now()).await? {
+            Some(card) => redirect(&format!("/practice/{}", card.id)),
+            None => redirect("/today"),
+        },
+    )
+}
+
+/// What the question page shows; the same for a first view and a re-shown form.
+async fn question_view(
+    req: &HttpRequest,
+    state: &AppState,
+    current: &CurrentUser,
+    card: &card::Model,
+    fields: StarFields,
+    seconds_spent: i64,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let question = questions::visible_question(&state.db, current.id(), card.question_id).await?;
+    render(
+        state,
+        req,
+        Some(&current.user),
+        "question.html",
+        status,
+        context! {
+            card => context! { id => card.id, state => card.state.clone() },
+            question => Value::from_serialize(&question),
+            fields => Value::from_serialize(&fields),
+            seconds_spent => seconds_spent,
+            started_at => Utc::now().timestamp() - seconds_spent,
+            target_seconds => 120,
+            error => error,
+        },
+    )
+}
+
+#[get("/practice/{card_id}")]
+async fn question_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    card_id: web::Path<i32>,
+) -> Result<HttpResponse, PageError> {
+    let card = practice::own_card(&state.db, current.id(), *card_id).await?;
+    let (fields, seconds) =
+        match answers::find_draft(&state.db, current.id(), card.question_id).await? {
+            Some(draft) => (
+                StarFields {
+                    situation: draft.situation,
+                    task: draft.task,
+                    action: draft.action,
+                    result: draft.result,
+                    reflection: draft.reflection,
+                },
+                i64::from(draft.seconds_spent),
+            ),
+            None => (StarFields::default(), 0),
+        };
+    question_view(
+        &req,
+        &state,
+        &current,
+        &card,
+        fields,
+        seconds,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct AnswerForm {
+    #[serde(flatten)]
+    fields: StarFields,
+    /// Filled by the page's script; without it the server counts from `started_at`.
+    seconds_spent: Option<String>,
+    started_at: Option<i64>,
+    /// `draft` saves without submitting (the no-script way to keep a draft).
+    intent: Option<String>,
+}
+
+impl AnswerForm {
+    fn seconds(&self) -> i64 {
+        self.seconds_spent
+            .as_deref()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .or_else(|| self.started_at.map(|t| Utc::now().timestamp() - t))
+            .unwrap_or(0)
+            .clamp(0, 86_400)
+    }
+}
+
+#[post("/practice/{card_id}")]
+async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    card_id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let form: AnswerForm = parse_form(&req, &state, &body)?;
+    let card = practice::own_card(&state.db, current.id(), *card_id).await?;
+    let seconds = form.seconds();
+    let now = Utc::now();
+    if form.intent.as_deref() == Some("draft") {
+        answers::save_draft(
+            &state.db,
+            current.id(),
+            card.question_id,
+            form.fields.clone(),
+            seconds,
+            now,
+        )
+        .await?;
+        return question_view(
+            &req,
+            &state,
+            &current,
+            &card,
+            form.fields,
+            seconds,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    match answers::create_answer(
+        &state.db,
+        current.id(),
+        card.question_id,
+        form.fields.clone(),
+        seconds,
+        now,
+    )
+    .await
+    {
+        Ok(saved) => Ok(redirect(&format!("/answers/{}/review", saved.id))),
+        Err(err @ ApiError::Invalid { .. }) => {
+            let status = actix_web::ResponseError::status_code(&err);
+            question_view(
+                &req,
+                &state,
+                &current,
+                &card,
+                form.fields,
+                seconds,
+                Some(err.to_string()),
+                status,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}

@@ -1,0 +1,165 @@
+//! Self-review: the answer beside its checklist (STAR items and the
+//! question's own), a comment, and the four grade buttons with their intervals.
+
+use std::collections::HashSet;
+
+use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use minijinja::{context, Value};
+use serde::Deserialize;
+use starling_domain::schedule::Rating;
+
+use crate::{
+    auth::CurrentUser,
+    error::ApiError,
+    routes::page::{parse_form, redirect, render, PageError},
+    startup::AppState,
+    store::{
+        answers::{self, rating_name},
+        practice, questions,
+    },
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(review_page)
+        .service(attempt_page)
+        .service(submit);
+}
+
+/// The answer page in one of two modes: `review` (tick and grade) or the
+/// read-only attempt view from History.
+async fn answer_page(
+    req: &HttpRequest,
+    state: &AppState,
+    current: &CurrentUser,
+    answer_id: i32,
+    template: &str,
+) -> Result<HttpResponse, PageError> {
+    let answer = answers::own_answer(&state.db, current.id(), answer_id).await?;
+    let question = questions::visible_question(&state.db, current.id(), answer.question_id).await?;
+    let checklist = questions::checklist(&state.db, answer.question_id).await?;
+    let reviews = answers::reviews_of(&state.db, answer.id).await?;
+    let own = reviews.iter().find(|r| r.reviewer_id == current.id());
+    let ticked: HashSet<i32> = own
+        .map(|r| r.checked.iter().copied().collect())
+        .unwrap_or_default();
+    let grade = answers::grade_of(&state.db, answer.id).await?;
+    let now = Utc::now();
+    let buttons = match (&grade, answer.card_id) {
+        (None, Some(card_id)) => {
+            let card = practice::own_card(&state.db, current.id(), card_id).await?;
+            practice::preview(&current.user, &card, now)?
+                .iter()
+                .map(|o| context! { rating => o.rating.as_str(), label => o.rating.label(), interval => o.interval_label.clone() })
+                .collect::<Vec<_>>()
+        }
+        _ => Vec::new(),
+    };
+    let items: Vec<Value> = checklist
+        .iter()
+        .map(|item| {
+            context! {
+                id => item.id, text => item.text.clone(), help => item.help.clone(),
+                source => item.source, checked => ticked.contains(&item.id),
+            }
+        })
+        .collect();
+    let fields = answers::fields_of(&answer);
+    render(
+        state,
+        req,
+        Some(&current.user),
+        template,
+        StatusCode::OK,
+        context! {
+            answer => context! {
+                id => answer.id, attempt => answer.attempt, seconds_spent => answer.seconds_spent,
+                created_at => answer.created_at.to_rfc3339(),
+            },
+            parts => fields.named().iter().map(|(name, text)| context! { name => *name, text => *text }).collect::<Vec<_>>(),
+            question => Value::from_serialize(&question),
+            checklist => items,
+            ticked_count => ticked.len(),
+            reviewed => own.is_some(),
+            comment => own.map(|r| r.comment.clone()).unwrap_or_default(),
+            grade => grade.map(|g| context! { rating => rating_name(g.rating), due => g.due.to_rfc3339() }),
+            buttons => buttons,
+        },
+    )
+}
+
+#[get("/answers/{id}/review")]
+async fn review_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, PageError> {
+    answer_page(&req, &state, &current, *id, "review.html").await
+}
+
+#[get("/answers/{id}")]
+async fn attempt_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, PageError> {
+    answer_page(&req, &state, &current, *id, "attempt.html").await
+}
+
+#[derive(Deserialize)]
+struct ReviewForm {
+    #[serde(default)]
+    checked: Vec<i32>,
+    #[serde(default)]
+    comment: String,
+    rating: Option<String>,
+}
+
+#[post("/answers/{id}/review")]
+async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let form: ReviewForm = parse_form(&req, &state, &body)?;
+    let now = Utc::now();
+    answers::save_self_review(
+        &state.db,
+        current.id(),
+        *id,
+        &form.checked,
+        &form.comment,
+        now,
+    )
+    .await?;
+    let Some(rating) = form.rating.filter(|r| !r.is_empty()) else {
+        return Ok(redirect(&format!("/answers/{}", *id)));
+    };
+    let rating: Rating =
+        rating
+            .parse()
+            .map_err(|err: starling_domain::schedule::UnknownRating| {
+                ApiError::invalid("rating", err.to_string())
+            })?;
+    let answer = answers::own_answer(&state.db, current.id(), *id).await?;
+    let card_id = answer.card_id.ok_or_else(|| {
+        ApiError::invalid(
+            "rating",
+            "this answer was written outside practice and has no card to grade",
+        )
+    })?;
+    practice::grade_card(
+        &state.db,
+        &current.user,
+        card_id,
+        rating,
+        Some(answer.id),
+        now,
+    )
+    .await?;
+    Ok(redirect("/practice"))
+}

@@ -1,0 +1,166 @@
+//! Builds the application from a `Config`: database, default bank, templates,
+//! middleware and routes, bound to a listener (port 0 works in tests).
+
+use std::net::TcpListener;
+
+use actix_web::{
+    body::MessageBody,
+    dev::{Server, ServiceRequest, ServiceResponse},
+    http::header,
+    middleware::{self, Next},
+    web, App, HttpMessage, HttpServer,
+};
+use sea_orm::DatabaseConnection;
+use tracing::Instrument;
+
+use crate::{
+    auth::{new_token, visitor_cookie, VisitorId, VISITOR_COOKIE},
+    config::Config,
+    db,
+    error::ApiError,
+    routes, store,
+    templates::Templates,
+};
+
+/// Shared by every worker; nothing in it differs between instances.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub templates: Templates,
+    pub secret: Vec<u8>,
+    pub config: Config,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = db::connect_and_migrate(&config.database_url).await?;
+        if config.load_default_bank {
+            store::banks::load_default_banks(&db).await?;
+        }
+        let secret = store::accounts::signing_secret(&db, config.secret.as_deref()).await?;
+        let listener = TcpListener::bind(&config.addr)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            db,
+            templates: Templates::new(),
+            secret,
+            config,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(json_config())
+                .app_data(web::PathConfig::default().error_handler(|err, _| {
+                    ApiError::NotFound(if err.to_string().is_empty() {
+                        "page"
+                    } else {
+                        "resource"
+                    })
+                    .into()
+                }))
+                .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                    ApiError::BadRequest(format!("bad query string: {err}")).into()
+                }))
+                .wrap(middleware::from_fn(visitor_id))
+                .wrap(security_headers())
+                .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(trace_request))
+                .configure(routes::configure)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(1024 * 1024)
+        .error_handler(|err, _| {
+            use actix_web::error::JsonPayloadError;
+            match err {
+                JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+                    actix_web::error::InternalError::from_response(
+                        "payload too large",
+                        actix_web::HttpResponse::PayloadTooLarge().json(serde_json::json!({
+                            "error": {"code": "too_large", "message": "the request body is larger than 1 MiB"}
+                        })),
+                    )
+                    .into()
+                }
+                JsonPayloadError::ContentType => ApiError::BadRequest(
+                    "send the body as JSON with Content-Type: application/json".to_owned(),
+                )
+                .into(),
+                JsonPayloadError::Deserialize(err) => {
+                    ApiError::BadRequest(format!("invalid JSON body: {err}")).into()
+                }
+                other => ApiError::BadRequest(format!("invalid JSON body: {other}")).into(),
+            }
+        })
+}
+
+fn security_headers() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ))
+}
+
+/// Gives visitors without a session a random id, so CSRF tokens can be bound
+/// to something on the login and registration forms.
+async fn visitor_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let issued = if req.cookie(VISITOR_COOKIE).is_none() {
+        let id = new_token();
+        req.extensions_mut().insert(VisitorId(id.clone()));
+        Some(id)
+    } else {
+        None
+    };
+    let mut res = next.call(req).await?;
+    if let Some(id) = issued {
+        res.response_mut().add_cookie(&visitor_cookie(id))?;
+    }
+    Ok(res)
+}
+
+/// One span per request; the outcome is logged at its end.
+async fn trace_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %req.path(),
+    );
+    let started = std::time::Instant::now();
+    let res = next.call(req).instrument(span.clone()).await?;
+    span.in_scope(|| {
+        tracing::info!(
+            status = res.status().as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "served"
+        )
+    });
+    Ok(res)
+}

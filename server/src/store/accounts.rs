@@ -1,0 +1,222 @@
+//! Users, browser sessions, API tokens and server settings.
+
+use chrono::{Duration, Utc};
+use sea_orm::{
+    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait,
+    QueryFilter, Set,
+};
+
+use crate::{
+    auth::{new_token, token_hash, Role, Username},
+    entities::{api_token, session, setting, user},
+    error::ApiError,
+};
+
+pub async fn create_user(
+    db: &impl ConnectionTrait,
+    username: &Username,
+    password_hash: String,
+    role: Role,
+) -> Result<user::Model, ApiError> {
+    if find_by_username(db, username.as_str()).await?.is_some() {
+        return Err(taken(username));
+    }
+    let created = user::ActiveModel {
+        username: Set(username.as_str().to_owned()),
+        password_hash: Set(password_hash),
+        role: Set(role.as_str().to_owned()),
+        time_zone: Set("UTC".to_owned()),
+        new_per_day: Set(5),
+        reviews_per_day: Set(100),
+        desired_retention: Set(0.9),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    // Two registrations racing past the check above meet the unique index.
+    match created {
+        Ok(model) => Ok(model),
+        Err(err) if is_unique_violation(&err) => Err(taken(username)),
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn taken(username: &Username) -> ApiError {
+    ApiError::Conflict(format!("the username {} is taken", username.as_str()))
+}
+
+pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+pub async fn find_by_username(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<user::Model>, sea_orm::DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Username.eq(username.trim().to_lowercase()))
+        .one(db)
+        .await
+}
+
+pub async fn create_session(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    days: i64,
+) -> Result<String, sea_orm::DbErr> {
+    let token = new_token();
+    let now = Utc::now();
+    session::ActiveModel {
+        token_hash: Set(token_hash(&token)),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::days(days)),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+pub async fn delete_session(db: &impl ConnectionTrait, hash: &str) -> Result<(), sea_orm::DbErr> {
+    session::Entity::delete_by_id(hash.to_owned())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn user_for_session(
+    db: &impl ConnectionTrait,
+    hash: &str,
+) -> Result<Option<user::Model>, sea_orm::DbErr> {
+    let Some(found) = session::Entity::find_by_id(hash.to_owned()).one(db).await? else {
+        return Ok(None);
+    };
+    if found.expires_at < Utc::now() {
+        delete_session(db, hash).await?;
+        return Ok(None);
+    }
+    user::Entity::find_by_id(found.user_id).one(db).await
+}
+
+pub async fn create_api_token(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<String, sea_orm::DbErr> {
+    let token = new_token();
+    api_token::ActiveModel {
+        token_hash: Set(token_hash(&token)),
+        user_id: Set(user_id),
+        created_at: Set(Utc::now()),
+        last_used_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+pub async fn user_for_api_token(
+    db: &impl ConnectionTrait,
+    hash: &str,
+) -> Result<Option<user::Model>, sea_orm::DbErr> {
+    let Some(found) = api_token::Entity::find_by_id(hash.to_owned())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    user::Entity::find_by_id(found.user_id).one(db).await
+}
+
+/// Practice settings a learner may change.
+#[derive(Clone, Debug)]
+pub struct PracticeSettings {
+    pub time_zone: chrono_tz::Tz,
+    pub new_per_day: i32,
+    pub reviews_per_day: i32,
+    pub desired_retention: f64,
+}
+
+impl PracticeSettings {
+    pub fn parse(
+        time_zone: &str,
+        new_per_day: i64,
+        reviews_per_day: i64,
+        desired_retention: f64,
+    ) -> Result<Self, ApiError> {
+        let time_zone = time_zone.trim().parse::<chrono_tz::Tz>().map_err(|_| {
+            ApiError::invalid(
+                "time_zone",
+                format!("unknown time zone {time_zone:?}: use a name such as Europe/Berlin or America/New_York"),
+            )
+        })?;
+        if !(0..=1000).contains(&new_per_day) {
+            return Err(ApiError::invalid(
+                "new_per_day",
+                "new cards per day must be between 0 and 1000",
+            ));
+        }
+        if !(0..=10000).contains(&reviews_per_day) {
+            return Err(ApiError::invalid(
+                "reviews_per_day",
+                "reviews per day must be between 0 and 10000",
+            ));
+        }
+        if !(0.7..=0.99).contains(&desired_retention) {
+            return Err(ApiError::invalid(
+                "desired_retention",
+                "desired retention must be between 0.70 and 0.99",
+            ));
+        }
+        Ok(Self {
+            time_zone,
+            new_per_day: new_per_day as i32,
+            reviews_per_day: reviews_per_day as i32,
+            desired_retention,
+        })
+    }
+}
+
+pub async fn update_settings(
+    db: &impl ConnectionTrait,
+    current: user::Model,
+    settings: &PracticeSettings,
+) -> Result<user::Model, sea_orm::DbErr> {
+    let mut active: user::ActiveModel = current.into();
+    active.time_zone = Set(settings.time_zone.name().to_owned());
+    active.new_per_day = Set(settings.new_per_day);
+    active.reviews_per_day = Set(settings.reviews_per_day);
+    active.desired_retention = Set(settings.desired_retention);
+    active.update(db).await
+}
+
+/// The CSRF signing key: from the configuration, else generated once and kept
+/// in the database so that every instance and every restart agree.
+pub async fn signing_secret(
+    db: &impl ConnectionTrait,
+    configured: Option<&str>,
+) -> Result<Vec<u8>, sea_orm::DbErr> {
+    if let Some(secret) = configured {
+        return Ok(secret.as_bytes().to_vec());
+    }
+    const KEY: &str = "secret";
+    setting::Entity::insert(setting::ActiveModel {
+        key: Set(KEY.to_owned()),
+        value: Set(new_token()),
+    })
+    .on_conflict(
+        OnConflict::column(setting::Column::Key)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    let stored = setting::Entity::find_by_id(KEY.to_owned())
+        .one(db)
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::RecordNotFound("settings.secret".to_owned()))?;
+    Ok(stored.value.into_bytes())
+}

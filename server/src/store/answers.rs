@@ -1,0 +1,453 @@
+//! STAR answers, their drafts and their reviews; every read and write is
+//! scoped to the user who asks.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    entities::{answer, card, draft, question, review, review_item, review_log},
+    error::ApiError,
+    store::questions::{checklist, visible_question},
+};
+
+/// The longest a single STAR field may be (characters).
+pub const MAX_FIELD_CHARS: usize = 20_000;
+/// The longest a review comment may be (characters).
+pub const MAX_COMMENT_CHARS: usize = 10_000;
+
+/// The five parts of a STAR answer.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct StarFields {
+    #[serde(default)]
+    pub situation: String,
+    #[serde(default)]
+    pub task: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub result: String,
+    #[serde(default)]
+    pub reflection: String,
+}
+
+impl StarFields {
+    pub fn named(&self) -> [(&'static str, &str); 5] {
+        [
+            ("situation", &self.situation),
+            ("task", &self.task),
+            ("action", &self.action),
+            ("result", &self.result),
+            ("reflection", &self.reflection),
+        ]
+    }
+
+    fn check_lengths(&self) -> Result<(), ApiError> {
+        for (name, text) in self.named() {
+            if text.chars().count() > MAX_FIELD_CHARS {
+                return Err(ApiError::invalid(
+                    name,
+                    format!("{name} is longer than {MAX_FIELD_CHARS} characters"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn is_blank(&self) -> bool {
+        self.named().iter().all(|(_, text)| text.trim().is_empty())
+    }
+}
+
+fn check_seconds(seconds: i64) -> Result<i32, ApiError> {
+    if !(0..=86_400).contains(&seconds) {
+        return Err(ApiError::invalid(
+            "seconds_spent",
+            "seconds_spent must be between 0 and 86400",
+        ));
+    }
+    Ok(seconds as i32)
+}
+
+/// Saves a new attempt at a question and clears its draft.
+pub async fn create_answer(
+    db: &DatabaseConnection,
+    user_id: i32,
+    question_id: i32,
+    fields: StarFields,
+    seconds_spent: i64,
+    now: DateTime<Utc>,
+) -> Result<answer::Model, ApiError> {
+    let seconds_spent = check_seconds(seconds_spent)?;
+    fields.check_lengths()?;
+    if fields.is_blank() {
+        return Err(ApiError::invalid(
+            "situation",
+            "the answer is empty: write at least one of situation, task, action, result or reflection",
+        ));
+    }
+    visible_question(db, user_id, question_id).await?;
+    let txn = db.begin().await?;
+    let last = answer::Entity::find()
+        .filter(answer::Column::UserId.eq(user_id))
+        .filter(answer::Column::QuestionId.eq(question_id))
+        .order_by_desc(answer::Column::Attempt)
+        .one(&txn)
+        .await?;
+    let card_id = card::Entity::find()
+        .filter(card::Column::UserId.eq(user_id))
+        .filter(card::Column::QuestionId.eq(question_id))
+        .one(&txn)
+        .await?
+        .map(|c| c.id);
+    let created = answer::ActiveModel {
+        user_id: Set(user_id),
+        question_id: Set(question_id),
+        card_id: Set(card_id),
+        attempt: Set(last.map(|a| a.attempt).unwrap_or(0) + 1),
+        situation: Set(fields.situation),
+        task: Set(fields.task),
+        action: Set(fields.action),
+        result: Set(fields.result),
+        reflection: Set(fields.reflection),
+        seconds_spent: Set(seconds_spent),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|err| {
+        if crate::store::accounts::is_unique_violation(&err) {
+            ApiError::Conflict(
+                "another attempt at this question was saved at the same moment; try again"
+                    .to_owned(),
+            )
+        } else {
+            err.into()
+        }
+    })?;
+    draft::Entity::delete_many()
+        .filter(draft::Column::UserId.eq(user_id))
+        .filter(draft::Column::QuestionId.eq(question_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// The user's own answer; another user's answer is "not found", not "forbidden",
+/// so ids reveal nothing.
+pub async fn own_answer(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    answer_id: i32,
+) -> Result<answer::Model, ApiError> {
+    answer::Entity::find_by_id(answer_id)
+        .filter(answer::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("answer"))
+}
+
+pub fn fields_of(answer: &answer::Model) -> StarFields {
+    StarFields {
+        situation: answer.situation.clone(),
+        task: answer.task.clone(),
+        action: answer.action.clone(),
+        result: answer.result.clone(),
+        reflection: answer.reflection.clone(),
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReviewView {
+    pub id: i32,
+    pub kind: String,
+    pub reviewer_id: i32,
+    pub checked: Vec<i32>,
+    pub comment: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn reviews_of(
+    db: &impl ConnectionTrait,
+    answer_id: i32,
+) -> Result<Vec<ReviewView>, sea_orm::DbErr> {
+    let reviews = review::Entity::find()
+        .filter(review::Column::AnswerId.eq(answer_id))
+        .order_by_asc(review::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = reviews.iter().map(|r| r.id).collect();
+    let mut checked: HashMap<i32, Vec<i32>> = HashMap::new();
+    for item in review_item::Entity::find()
+        .filter(review_item::Column::ReviewId.is_in(ids))
+        .order_by_asc(review_item::Column::RubricItemId)
+        .all(db)
+        .await?
+    {
+        checked
+            .entry(item.review_id)
+            .or_default()
+            .push(item.rubric_item_id);
+    }
+    Ok(reviews
+        .into_iter()
+        .map(|r| ReviewView {
+            checked: checked.remove(&r.id).unwrap_or_default(),
+            id: r.id,
+            kind: r.kind,
+            reviewer_id: r.reviewer_id,
+            comment: r.comment,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+        .collect())
+}
+
+/// Records (or replaces) the author's self-review of their answer.
+pub async fn save_self_review(
+    db: &DatabaseConnection,
+    user_id: i32,
+    answer_id: i32,
+    checked: &[i32],
+    comment: &str,
+    now: DateTime<Utc>,
+) -> Result<ReviewView, ApiError> {
+    let answer = own_answer(db, user_id, answer_id).await?;
+    if comment.chars().count() > MAX_COMMENT_CHARS {
+        return Err(ApiError::invalid(
+            "comment",
+            format!("the comment is longer than {MAX_COMMENT_CHARS} characters"),
+        ));
+    }
+    let allowed: HashSet<i32> = checklist(db, answer.question_id)
+        .await?
+        .into_iter()
+        .map(|item| item.id)
+        .collect();
+    let mut ticked: Vec<i32> = checked.to_vec();
+    ticked.sort_unstable();
+    ticked.dedup();
+    if let Some(unknown) = ticked.iter().find(|id| !allowed.contains(id)) {
+        return Err(ApiError::invalid(
+            "checked",
+            format!("rubric item {unknown} is not on this answer's checklist"),
+        ));
+    }
+    let txn = db.begin().await?;
+    review::Entity::insert(review::ActiveModel {
+        answer_id: Set(answer.id),
+        reviewer_id: Set(user_id),
+        kind: Set("self".to_owned()),
+        comment: Set(comment.trim().to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([review::Column::AnswerId, review::Column::ReviewerId])
+            .update_columns([review::Column::Comment, review::Column::UpdatedAt])
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    let saved = review::Entity::find()
+        .filter(review::Column::AnswerId.eq(answer.id))
+        .filter(review::Column::ReviewerId.eq(user_id))
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("review"))?;
+    review_item::Entity::delete_many()
+        .filter(review_item::Column::ReviewId.eq(saved.id))
+        .exec(&txn)
+        .await?;
+    if !ticked.is_empty() {
+        review_item::Entity::insert_many(ticked.iter().map(|id| review_item::ActiveModel {
+            review_id: Set(saved.id),
+            rubric_item_id: Set(*id),
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(ReviewView {
+        id: saved.id,
+        kind: saved.kind,
+        reviewer_id: saved.reviewer_id,
+        checked: ticked,
+        comment: saved.comment,
+        created_at: saved.created_at,
+        updated_at: saved.updated_at,
+    })
+}
+
+/// The grade given with this answer, if any.
+pub async fn grade_of(
+    db: &impl ConnectionTrait,
+    answer_id: i32,
+) -> Result<Option<review_log::Model>, sea_orm::DbErr> {
+    review_log::Entity::find()
+        .filter(review_log::Column::AnswerId.eq(answer_id))
+        .one(db)
+        .await
+}
+
+pub async fn save_draft(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    question_id: i32,
+    fields: StarFields,
+    seconds_spent: i64,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let seconds_spent = check_seconds(seconds_spent)?;
+    fields.check_lengths()?;
+    visible_question(db, user_id, question_id).await?;
+    draft::Entity::insert(draft::ActiveModel {
+        user_id: Set(user_id),
+        question_id: Set(question_id),
+        situation: Set(fields.situation),
+        task: Set(fields.task),
+        action: Set(fields.action),
+        result: Set(fields.result),
+        reflection: Set(fields.reflection),
+        seconds_spent: Set(seconds_spent),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([draft::Column::UserId, draft::Column::QuestionId])
+            .update_columns([
+                draft::Column::Situation,
+                draft::Column::Task,
+                draft::Column::Action,
+                draft::Column::Result,
+                draft::Column::Reflection,
+                draft::Column::SecondsSpent,
+                draft::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_draft(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    question_id: i32,
+) -> Result<Option<draft::Model>, sea_orm::DbErr> {
+    draft::Entity::find()
+        .filter(draft::Column::UserId.eq(user_id))
+        .filter(draft::Column::QuestionId.eq(question_id))
+        .one(db)
+        .await
+}
+
+/// One attempt as the history page lists it.
+#[derive(Clone, Debug, Serialize)]
+pub struct AttemptSummary {
+    pub answer_id: i32,
+    pub question_id: i32,
+    pub attempt: i32,
+    pub created_at: DateTime<Utc>,
+    pub seconds_spent: i32,
+    /// Checklist items ticked in the self-review, out of the checklist's size.
+    pub checked: Option<usize>,
+    pub rating: Option<&'static str>,
+}
+
+/// Every attempt of the user, newest first, grouped by question in first-seen order.
+pub async fn history(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<(question::Model, Vec<AttemptSummary>)>, sea_orm::DbErr> {
+    let answers = answer::Entity::find()
+        .filter(answer::Column::UserId.eq(user_id))
+        .order_by_desc(answer::Column::CreatedAt)
+        .order_by_desc(answer::Column::Id)
+        .all(db)
+        .await?;
+    let answer_ids: Vec<i32> = answers.iter().map(|a| a.id).collect();
+    let self_reviews: HashMap<i32, i32> = review::Entity::find()
+        .filter(review::Column::AnswerId.is_in(answer_ids.clone()))
+        .filter(review::Column::ReviewerId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.answer_id))
+        .collect();
+    let mut ticks: HashMap<i32, usize> = HashMap::new();
+    for (review_id,) in review_item::Entity::find()
+        .select_only()
+        .column(review_item::Column::ReviewId)
+        .filter(
+            review_item::Column::ReviewId.is_in(self_reviews.keys().copied().collect::<Vec<_>>()),
+        )
+        .into_tuple::<(i32,)>()
+        .all(db)
+        .await?
+    {
+        if let Some(answer_id) = self_reviews.get(&review_id) {
+            *ticks.entry(*answer_id).or_default() += 1;
+        }
+    }
+    let reviewed: HashSet<i32> = self_reviews.values().copied().collect();
+    let ratings: HashMap<i32, i16> = review_log::Entity::find()
+        .filter(review_log::Column::AnswerId.is_in(answer_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|log| log.answer_id.map(|id| (id, log.rating)))
+        .collect();
+    let question_ids: Vec<i32> = answers.iter().map(|a| a.question_id).collect();
+    let questions: HashMap<i32, question::Model> = question::Entity::find()
+        .filter(question::Column::Id.is_in(question_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|q| (q.id, q))
+        .collect();
+    let mut order: Vec<i32> = Vec::new();
+    let mut grouped: HashMap<i32, Vec<AttemptSummary>> = HashMap::new();
+    for a in answers {
+        if !grouped.contains_key(&a.question_id) {
+            order.push(a.question_id);
+        }
+        grouped
+            .entry(a.question_id)
+            .or_default()
+            .push(AttemptSummary {
+                answer_id: a.id,
+                question_id: a.question_id,
+                attempt: a.attempt,
+                created_at: a.created_at,
+                seconds_spent: a.seconds_spent,
+                checked: reviewed
+                    .contains(&a.id)
+                    .then(|| ticks.get(&a.id).copied().unwrap_or(0)),
+                rating: ratings.get(&a.id).map(|r| rating_name(*r)),
+            });
+    }
+    Ok(order
+        .into_iter()
+        .filter_map(|qid| Some((questions.get(&qid)?.clone(), grouped.remove(&qid)?)))
+        .collect())
+}
+
+pub fn rating_name(number: i16) -> &'static str {
+    match number {
+        1 => "again",
+        2 => "hard",
+        3 => "good",
+        _ => "easy",
+    }
+}

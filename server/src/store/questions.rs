@@ -1,0 +1,215 @@
+//! Reading questions the way learners see them: with their bank, competency
+//! and checklist, limited to the banks a user may see.
+
+use std::collections::HashMap;
+
+use sea_orm::{
+    sea_query::Condition, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use serde::Serialize;
+
+use crate::{
+    entities::{bank, competency, question, rubric_item},
+    error::ApiError,
+};
+
+/// Banks a user may practise from: global banks and their own.
+pub fn visible_banks(user_id: i32) -> Condition {
+    Condition::any()
+        .add(bank::Column::OwnerId.is_null())
+        .add(bank::Column::OwnerId.eq(user_id))
+}
+
+pub async fn visible_bank_ids(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<i32>, sea_orm::DbErr> {
+    Ok(bank::Entity::find()
+        .filter(visible_banks(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| b.id)
+        .collect())
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RubricEntry {
+    pub id: i32,
+    pub key: String,
+    pub text: String,
+    pub help: String,
+    /// `star` for the built-in checklist, `question` for the question's own items.
+    pub source: &'static str,
+}
+
+impl From<rubric_item::Model> for RubricEntry {
+    fn from(item: rubric_item::Model) -> Self {
+        Self {
+            source: if item.question_id.is_some() {
+                "question"
+            } else {
+                "star"
+            },
+            id: item.id,
+            key: item.key,
+            text: item.text,
+            help: item.help,
+        }
+    }
+}
+
+/// A question with everything a page or API client shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct QuestionView {
+    pub id: i32,
+    pub key: String,
+    pub bank: String,
+    pub bank_title: String,
+    pub competency: String,
+    pub competency_name: String,
+    pub prompt: String,
+    pub variants: Vec<String>,
+    pub follow_ups: Vec<String>,
+    pub tags: Vec<String>,
+    pub level: Vec<String>,
+    pub retired: bool,
+    /// The question's own rubric items (the STAR checklist comes separately).
+    pub rubric: Vec<RubricEntry>,
+}
+
+fn list(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+async fn views(
+    db: &impl ConnectionTrait,
+    questions: Vec<question::Model>,
+) -> Result<Vec<QuestionView>, sea_orm::DbErr> {
+    if questions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i32> = questions.iter().map(|q| q.id).collect();
+    let bank_ids: Vec<i32> = questions.iter().map(|q| q.bank_id).collect();
+    let comp_ids: Vec<i32> = questions.iter().map(|q| q.competency_id).collect();
+    let banks: HashMap<i32, bank::Model> = bank::Entity::find()
+        .filter(bank::Column::Id.is_in(bank_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b))
+        .collect();
+    let comps: HashMap<i32, competency::Model> = competency::Entity::find()
+        .filter(competency::Column::Id.is_in(comp_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let mut rubric: HashMap<i32, Vec<RubricEntry>> = HashMap::new();
+    for item in rubric_item::Entity::find()
+        .filter(rubric_item::Column::QuestionId.is_in(ids))
+        .filter(rubric_item::Column::Retired.eq(false))
+        .order_by_asc(rubric_item::Column::Position)
+        .all(db)
+        .await?
+    {
+        if let Some(qid) = item.question_id {
+            rubric.entry(qid).or_default().push(item.into());
+        }
+    }
+    Ok(questions
+        .into_iter()
+        .map(|q| {
+            let bank = banks.get(&q.bank_id);
+            let comp = comps.get(&q.competency_id);
+            QuestionView {
+                id: q.id,
+                bank: bank.map(|b| b.key.clone()).unwrap_or_default(),
+                bank_title: bank.map(|b| b.title.clone()).unwrap_or_default(),
+                competency: comp.map(|c| c.key.clone()).unwrap_or_default(),
+                competency_name: comp.map(|c| c.name.clone()).unwrap_or_default(),
+                variants: list(&q.variants),
+                follow_ups: list(&q.follow_ups),
+                tags: list(&q.tags),
+                level: list(&q.level),
+                rubric: rubric.remove(&q.id).unwrap_or_default(),
+                retired: q.retired,
+                key: q.key,
+                prompt: q.prompt,
+            }
+        })
+        .collect())
+}
+
+/// Active questions the user may see, filtered by competency and bank keys.
+pub async fn list_questions(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    competency_key: Option<&str>,
+    bank_key: Option<&str>,
+) -> Result<Vec<QuestionView>, sea_orm::DbErr> {
+    let mut banks = bank::Entity::find().filter(visible_banks(user_id));
+    if let Some(key) = bank_key {
+        banks = banks.filter(bank::Column::Key.eq(key));
+    }
+    let bank_ids: Vec<i32> = banks.all(db).await?.into_iter().map(|b| b.id).collect();
+    let mut query = question::Entity::find()
+        .filter(question::Column::BankId.is_in(bank_ids.clone()))
+        .filter(question::Column::Retired.eq(false));
+    if let Some(key) = competency_key {
+        let comp_ids: Vec<i32> = competency::Entity::find()
+            .filter(competency::Column::BankId.is_in(bank_ids))
+            .filter(competency::Column::Key.eq(key))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        query = query.filter(question::Column::CompetencyId.is_in(comp_ids));
+    }
+    let questions = query
+        .order_by_asc(question::Column::BankId)
+        .order_by_asc(question::Column::Position)
+        .all(db)
+        .await?;
+    views(db, questions).await
+}
+
+/// One question, if the user may see it.
+pub async fn visible_question(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    question_id: i32,
+) -> Result<QuestionView, ApiError> {
+    let bank_ids = visible_bank_ids(db, user_id).await?;
+    let found = question::Entity::find_by_id(question_id)
+        .filter(question::Column::BankId.is_in(bank_ids))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("question"))?;
+    views(db, vec![found])
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound("question"))
+}
+
+/// The full checklist of a question: the STAR items, then its own items.
+pub async fn checklist(
+    db: &impl ConnectionTrait,
+    question_id: i32,
+) -> Result<Vec<RubricEntry>, sea_orm::DbErr> {
+    let star = rubric_item::Entity::find()
+        .filter(rubric_item::Column::QuestionId.is_null())
+        .filter(rubric_item::Column::Retired.eq(false))
+        .order_by_asc(rubric_item::Column::Position)
+        .all(db)
+        .await?;
+    let own = rubric_item::Entity::find()
+        .filter(rubric_item::Column::QuestionId.eq(question_id))
+        .filter(rubric_item::Column::Retired.eq(false))
+        .order_by_asc(rubric_item::Column::Position)
+        .all(db)
+        .await?;
+    Ok(star.into_iter().chain(own).map(RubricEntry::from).collect())
+}

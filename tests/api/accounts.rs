@@ -1,0 +1,125 @@
+//! Registration, tokens, the current user, health, settings.
+
+use super::*;
+
+on_both_databases!(register_token_and_me, |app: TestApp| async move {
+    let client = app.client();
+    let res = client
+        .post(app.url("/api/v1/auth/register"))
+        .json(&json!({"username": "Ann.Lee", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["username"], "ann.lee");
+    assert_eq!(body["role"], "learner");
+    assert!(body["id"].as_i64().is_some());
+
+    // The same name in other case is taken.
+    let res = client
+        .post(app.url("/api/v1/auth/register"))
+        .json(&json!({"username": "ANN.LEE", "password": "another password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    let err: Value = res.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "conflict");
+    assert!(err["error"]["message"].as_str().unwrap().contains("taken"));
+
+    for (payload, field) in [
+        (json!({"username": "ab", "password": "long enough pw"}), "username"),
+        (json!({"username": "bad name", "password": "long enough pw"}), "username"),
+        (json!({"username": "carol", "password": "short"}), "password"),
+    ] {
+        let res = client.post(app.url("/api/v1/auth/register")).json(&payload).send().await.unwrap();
+        assert_eq!(res.status(), 422, "{payload}");
+        let err: Value = res.json().await.unwrap();
+        assert_eq!(err["error"]["field"], field);
+    }
+    let res = client
+        .post(app.url("/api/v1/auth/register"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+
+    // Wrong password and unknown user look the same.
+    for (user, password) in [("ann.lee", "wrong password"), ("nobody", "correct horse battery")] {
+        let res = client
+            .post(app.url("/api/v1/auth/token"))
+            .json(&json!({"username": user, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+        let err: Value = res.json().await.unwrap();
+        assert_eq!(err["error"]["code"], "bad_credentials");
+    }
+
+    let res = client
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({"username": "Ann.Lee", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+
+    let me: Value = client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["username"], "ann.lee");
+    assert_eq!(me["time_zone"], "UTC");
+    assert_eq!(me["new_per_day"], 5);
+
+    let res = client.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    let res = client.get(app.url("/api/v1/me")).bearer_auth("not-a-token").send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "unauthenticated");
+});
+
+on_both_databases!(health_and_unknown_endpoints, |app: TestApp| async move {
+    let client = app.client();
+    let res = client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let res = client.get(app.url("/api/v1/nothing-here")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "not_found");
+});
+
+on_both_databases!(settings_are_validated, |app: TestApp| async move {
+    let user = app.api_user("sam").await;
+    let res = user
+        .patch("/api/v1/me")
+        .json(&json!({"time_zone": "Europe/Berlin", "new_per_day": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(me["time_zone"], "Europe/Berlin");
+    assert_eq!(me["new_per_day"], 3);
+    assert_eq!(me["reviews_per_day"], 100);
+
+    for bad in [
+        json!({"time_zone": "Mars/Olympus"}),
+        json!({"new_per_day": -1}),
+        json!({"desired_retention": 0.5}),
+    ] {
+        let res = user.patch("/api/v1/me").json(&bad).send().await.unwrap();
+        assert_eq!(res.status(), 422, "{bad}");
+    }
+    let me: Value = user.get("/api/v1/me").send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["time_zone"], "Europe/Berlin", "a refused change changes nothing");
+});

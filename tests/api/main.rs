@@ -1,0 +1,12 @@
+//! API tests: the real server on port 0, each test on SQLite and on
+//! PostgreSQL with a database of its own.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod isolation;
+mod pages;
+mod practice;
+
+pub use serde_json::{json, Value};
+pub use starling_tests::{csrf_from, on_both_databases, ApiUser, Backend, TestApp};
