@@ -29,11 +29,25 @@ on_both_databases!(register_token_and_me, |app: TestApp| async move {
     assert!(err["error"]["message"].as_str().unwrap().contains("taken"));
 
     for (payload, field) in [
-        (json!({"username": "ab", "password": "long enough pw"}), "username"),
-        (json!({"username": "bad name", "password": "long enough pw"}), "username"),
-        (json!({"username": "carol", "password": "short"}), "password"),
+        (
+            json!({"username": "ab", "password": "long enough pw"}),
+            "username",
+        ),
+        (
+            json!({"username": "bad name", "password": "long enough pw"}),
+            "username",
+        ),
+        (
+            json!({"username": "carol", "password": "short"}),
+            "password",
+        ),
     ] {
-        let res = client.post(app.url("/api/v1/auth/register")).json(&payload).send().await.unwrap();
+        let res = client
+            .post(app.url("/api/v1/auth/register"))
+            .json(&payload)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 422, "{payload}");
         let err: Value = res.json().await.unwrap();
         assert_eq!(err["error"]["field"], field);
@@ -48,7 +62,10 @@ on_both_databases!(register_token_and_me, |app: TestApp| async move {
     assert_eq!(res.status(), 400);
 
     // Wrong password and unknown user look the same.
-    for (user, password) in [("ann.lee", "wrong password"), ("nobody", "correct horse battery")] {
+    for (user, password) in [
+        ("ann.lee", "wrong password"),
+        ("nobody", "correct horse battery"),
+    ] {
         let res = client
             .post(app.url("/api/v1/auth/token"))
             .json(&json!({"username": user, "password": password}))
@@ -67,7 +84,10 @@ on_both_databases!(register_token_and_me, |app: TestApp| async move {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let token = res.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let me: Value = client
         .get(app.url("/api/v1/me"))
@@ -84,18 +104,33 @@ on_both_databases!(register_token_and_me, |app: TestApp| async move {
 
     let res = client.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(res.status(), 401);
-    let res = client.get(app.url("/api/v1/me")).bearer_auth("not-a-token").send().await.unwrap();
+    let res = client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
-    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "unauthenticated");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "unauthenticated"
+    );
 });
 
 on_both_databases!(health_and_unknown_endpoints, |app: TestApp| async move {
     let client = app.client();
     let res = client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    let res = client.get(app.url("/api/v1/nothing-here")).send().await.unwrap();
+    let res = client
+        .get(app.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
-    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "not_found");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "not_found"
+    );
 });
 
 on_both_databases!(settings_are_validated, |app: TestApp| async move {
@@ -120,6 +155,16 @@ on_both_databases!(settings_are_validated, |app: TestApp| async move {
         let res = user.patch("/api/v1/me").json(&bad).send().await.unwrap();
         assert_eq!(res.status(), 422, "{bad}");
     }
-    let me: Value = user.get("/api/v1/me").send().await.unwrap().json().await.unwrap();
-    assert_eq!(me["time_zone"], "Europe/Berlin", "a refused change changes nothing");
+    let me: Value = user
+        .get("/api/v1/me")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        me["time_zone"], "Europe/Berlin",
+        "a refused change changes nothing"
+    );
 });

@@ -285,10 +285,10 @@ struct Reader<'l> {
 }
 
 impl Reader<'_> {
-    fn problem(&mut self, offset: usize, field: impl Into<Option<String>>, message: String) {
+    fn problem(&mut self, offset: usize, field: String, message: String) {
         self.problems.push(Problem {
             offset,
-            field: field.into(),
+            field: Some(field),
             message,
         });
     }

@@ -159,6 +159,8 @@ impl Card {
         }
     }
 
+    /// Never reviewed, so FSRS must start it from its initial memory state; either field
+    /// says so, which keeps a half-initialised row from feeding FSRS zero stability.
     fn is_new(&self) -> bool {
         self.reps == 0 || self.state == CardState::New
     }
@@ -269,7 +271,7 @@ pub struct SchedulerConfig {
     pub fuzz: bool,
     /// How soon a card graded Again comes back, in minutes.
     pub relearn_minutes: u32,
-    /// The longest review interval in days (at least 1).
+    /// The longest review interval in days; 0 is taken as 1.
     pub maximum_interval_days: u32,
 }
 
@@ -388,7 +390,9 @@ impl Scheduler {
                     CardState::New | CardState::Learning => CardState::Learning,
                     CardState::Review | CardState::Relearning => CardState::Relearning,
                 },
-                due: now + Duration::minutes(i64::from(self.config.relearn_minutes)),
+                due: now
+                    .checked_add_signed(Duration::minutes(i64::from(self.config.relearn_minutes)))
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC),
                 lapses: card
                     .lapses
                     .saturating_add(u32::from(card.state == CardState::Review)),

@@ -4,8 +4,7 @@ use actix_web::{get, http::StatusCode, web, HttpRequest, HttpResponse};
 use minijinja::context;
 
 use crate::{
-    auth::CurrentUser,
-    routes::page::{render, PageError},
+    routes::page::{render, PageError, PageUser},
     startup::AppState,
     store::{answers, questions},
 };
@@ -18,7 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn history(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    current: PageUser,
 ) -> Result<HttpResponse, PageError> {
     let mut groups = Vec::new();
     for (question, attempts) in answers::history(&state.db, current.id()).await? {

@@ -1,15 +1,18 @@
 //! Helpers for server-rendered pages: the base context every template gets,
 //! form parsing with CSRF checks, and errors shown as HTML.
 
+use std::{future::Future, pin::Pin};
+
 use actix_web::{
+    dev::Payload,
     http::{header, StatusCode},
-    web, HttpRequest, HttpResponse, ResponseError,
+    web, FromRequest, HttpRequest, HttpResponse, ResponseError,
 };
 use minijinja::{context, Value};
 use serde::de::DeserializeOwned;
 
 use crate::{
-    auth::{csrf_token, verify_csrf},
+    auth::{csrf_token, verify_csrf, CurrentUser},
     entities::user,
     error::ApiError,
     startup::AppState,
@@ -46,9 +49,6 @@ impl ResponseError for PageError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if matches!(self.0, ApiError::Unauthenticated) {
-            return redirect("/login");
-        }
         // Log server-side failures the way the API does.
         let _ = self.0.error_response();
         let status = self.0.status_code();
@@ -125,4 +125,54 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     } else {
         PageError(ApiError::NotFound("page")).error_response()
     }
+}
+
+/// The logged-in user of a page; visitors are sent to the login page and
+/// come back here afterwards.
+pub struct PageUser(pub CurrentUser);
+
+impl std::ops::Deref for PageUser {
+    type Target = CurrentUser;
+    fn deref(&self) -> &CurrentUser {
+        &self.0
+    }
+}
+
+impl FromRequest for PageUser {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = CurrentUser::from_request(req, payload);
+        let path = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default();
+        Box::pin(async move {
+            match user.await {
+                Ok(user) => Ok(Self(user)),
+                Err(ApiError::Unauthenticated) => {
+                    let next: String = url_encode(&path);
+                    Err(actix_web::error::InternalError::from_response(
+                        "log in first",
+                        redirect(&format!("/login?next={next}")),
+                    )
+                    .into())
+                }
+                Err(other) => Err(PageError(other).into()),
+            }
+        })
+    }
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }

@@ -10,7 +10,7 @@ use crate::{
     auth::CurrentUser,
     entities::card,
     error::ApiError,
-    routes::page::{parse_form, redirect, render, PageError},
+    routes::page::{parse_form, redirect, render, PageError, PageUser},
     startup::AppState,
     store::{
         answers::{self, StarFields},
@@ -29,7 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn today(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    current: PageUser,
 ) -> Result<HttpResponse, PageError> {
     let counts = practice::today(&state.db, &current.user, Utc::now()).await?;
     render(
@@ -48,10 +48,7 @@ async fn today(
 }
 
 #[get("/practice")]
-async fn start(
-    state: web::Data<AppState>,
-    current: CurrentUser,
-) -> Result<HttpResponse, PageError> {
+async fn start(state: web::Data<AppState>, current: PageUser) -> Result<HttpResponse, PageError> {
     Ok(
         match practice::next_card(&state.db, &current.user, Utc::now()).await? {
             Some(card) => redirect(&format!("/practice/{}", card.id)),
@@ -94,7 +91,7 @@ async fn question_view(
 async fn question_page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    current: PageUser,
     card_id: web::Path<i32>,
 ) -> Result<HttpResponse, PageError> {
     let card = practice::own_card(&state.db, current.id(), *card_id).await?;
@@ -151,7 +148,7 @@ impl AnswerForm {
 async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    current: PageUser,
     card_id: web::Path<i32>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {

@@ -12,7 +12,7 @@ use starling_domain::schedule::Rating;
 use crate::{
     auth::CurrentUser,
     error::ApiError,
-    routes::page::{parse_form, redirect, render, PageError},
+    routes::page::{parse_form, redirect, render, PageError, PageUser},
     startup::AppState,
     store::{
         answers::{self, rating_name},
@@ -92,7 +92,7 @@ async fn answer_page(
 async fn review_page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    current: PageUser,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, PageError> {
     answer_page(&req, &state, &current, *id, "review.html").await
@@ -102,7 +102,7 @@ async fn review_page(
 async fn attempt_page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    current: PageUser,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, PageError> {
     answer_page(&req, &state, &current, *id, "attempt.html").await
@@ -121,7 +121,7 @@ struct ReviewForm {
 async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    current: PageUser,
     id: web::Path<i32>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {

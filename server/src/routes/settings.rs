@@ -6,10 +6,9 @@ use minijinja::context;
 use serde::Deserialize;
 
 use crate::{
-    auth::CurrentUser,
     entities::user,
     error::ApiError,
-    routes::page::{parse_form, render, PageError},
+    routes::page::{parse_form, render, PageError, PageUser},
     startup::AppState,
     store::accounts::{self, PracticeSettings},
 };
@@ -51,7 +50,7 @@ fn form_of(user: &user::Model) -> minijinja::Value {
 async fn settings_page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    current: PageUser,
 ) -> Result<HttpResponse, PageError> {
     page(
         &req,
@@ -82,7 +81,7 @@ fn number<T: std::str::FromStr>(field: &'static str, raw: &str) -> Result<T, Api
 async fn save(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    current: PageUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let form: SettingsForm = parse_form(&req, &state, &body)?;
@@ -96,7 +95,8 @@ async fn save(
     })();
     match parsed {
         Ok(settings) => {
-            let updated = accounts::update_settings(&state.db, current.user, &settings).await?;
+            let updated =
+                accounts::update_settings(&state.db, current.0.user.clone(), &settings).await?;
             page(
                 &req,
                 &state,

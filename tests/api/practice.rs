@@ -1,0 +1,469 @@
+//! The practice loop through the API: next card, answer, self-review, grade,
+//! FSRS scheduling across days, daily limits, drafts, bad input.
+
+use super::*;
+
+async fn rubric_ids(card: &Value) -> Vec<i64> {
+    card["question"]["rubric"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_i64().unwrap())
+        .collect()
+}
+
+on_both_databases!(
+    questions_come_with_their_rubric,
+    |app: TestApp| async move {
+        let user = app.api_user("quinn").await;
+        let all: Vec<Value> = user
+            .get("/api/v1/questions")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            all.len() >= 20,
+            "starter bank has at least 20 questions, got {}",
+            all.len()
+        );
+        let competencies: std::collections::HashSet<&str> = all
+            .iter()
+            .map(|q| q["competency"].as_str().unwrap())
+            .collect();
+        assert!(competencies.len() >= 6);
+        assert!(all
+            .iter()
+            .all(|q| !q["rubric"].as_array().unwrap().is_empty()));
+
+        let one = *competencies.iter().next().unwrap();
+        let filtered: Vec<Value> = user
+            .get(&format!(
+                "/api/v1/questions?competency={one}&bank=management-core"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(!filtered.is_empty());
+        assert!(filtered.iter().all(|q| q["competency"] == one));
+        let none: Vec<Value> = user
+            .get("/api/v1/questions?bank=no-such-bank")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(none.is_empty());
+    }
+);
+
+on_both_databases!(
+    the_daily_loop_schedules_with_fsrs,
+    |app: TestApp| async move {
+        let user = app.api_user("lena").await;
+        let card = user.next().await.expect("a new card is due");
+        assert_eq!(card["state"], "new");
+        let checklist = rubric_ids(&card).await;
+        assert!(
+            checklist.len() >= 6 + 3,
+            "STAR items plus the question's own"
+        );
+        for rating in ["again", "hard", "good", "easy"] {
+            assert!(
+                card["intervals"][rating].is_string(),
+                "interval preview for {rating}"
+            );
+        }
+        let card_id = card["card_id"].as_i64().unwrap();
+        let question_id = card["question"]["id"].as_i64().unwrap();
+
+        let answer = user.answer(question_id).await;
+        assert_eq!(answer["attempt"], 1);
+        assert!(answer["analysis"].is_object());
+        let answer_id = answer["id"].as_i64().unwrap();
+
+        let res = user
+        .post(&format!("/api/v1/answers/{answer_id}/reviews"))
+        .json(&json!({"checked": [checklist[0], checklist[1], checklist[checklist.len() - 1]], "comment": "Result lacked a number"}))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 201);
+        let review: Value = res.json().await.unwrap();
+        assert_eq!(review["kind"], "self");
+        assert_eq!(review["checked"].as_array().unwrap().len(), 3);
+
+        let res = user.grade(card_id, "good", Some(answer_id)).await;
+        assert_eq!(res.status(), 200);
+        let graded: Value = res.json().await.unwrap();
+        assert_eq!(graded["state"], "review");
+        let days = graded["scheduled_days"].as_i64().unwrap();
+        assert!(days >= 1);
+        assert_eq!(
+            card["intervals"]["good"],
+            format!("{days}d"),
+            "the button showed the real interval"
+        );
+        let due = chrono::DateTime::parse_from_rfc3339(graded["due"].as_str().unwrap()).unwrap();
+        assert!(due > chrono::Utc::now());
+        assert_eq!(
+            due.format("%H:%M").to_string(),
+            "04:00",
+            "due at the 04:00 rollover (UTC user)"
+        );
+        assert!(graded["stability"].as_f64().unwrap() > 0.0);
+
+        // A retried grade for the same answer does not advance the card again.
+        let again: Value = user
+            .grade(card_id, "easy", Some(answer_id))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(again["due"], graded["due"]);
+        assert_eq!(again["reps"], 1);
+
+        // The answer now carries its review and grade.
+        let stored: Value = user
+            .get(&format!("/api/v1/answers/{answer_id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(stored["reviews"].as_array().unwrap().len(), 1);
+        assert_eq!(stored["grade"]["rating"], "good");
+        assert_eq!(
+            stored["action"].as_str().unwrap().split_whitespace().next(),
+            Some("I")
+        );
+
+        // The next card is another question.
+        let next = user.next().await.expect("more new cards today");
+        assert_ne!(next["card_id"], card["card_id"]);
+
+        // One day short of the interval the card is not due; on its day it is.
+        let user_id = user.id().await;
+        user.patch("/api/v1/me")
+            .json(&json!({"new_per_day": 0}))
+            .send()
+            .await
+            .unwrap();
+        app.time_travel(user_id, (days - 1) * 24 * 60).await;
+        let early = user.next().await;
+        assert!(early
+            .map(|c| c["card_id"] != card["card_id"])
+            .unwrap_or(true));
+        app.time_travel(user_id, 24 * 60).await;
+        let due_now = user.next().await.expect("the card is due on its day");
+        assert_eq!(due_now["card_id"], card["card_id"]);
+        assert_eq!(due_now["state"], "review");
+    }
+);
+
+on_both_databases!(
+    again_brings_the_card_back_the_same_day,
+    |app: TestApp| async move {
+        let user = app.api_user("omar").await;
+        user.patch("/api/v1/me")
+            .json(&json!({"new_per_day": 1}))
+            .send()
+            .await
+            .unwrap();
+        let card = user.next().await.unwrap();
+        let card_id = card["card_id"].as_i64().unwrap();
+        let graded: Value = user
+            .grade(card_id, "again", None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(graded["state"], "learning");
+        assert_eq!(graded["scheduled_days"], 0);
+        // Within the learn-ahead window it is offered again at once: nothing else is left.
+        let next = user.next().await.expect("the learning card comes back");
+        assert_eq!(next["card_id"], card_id);
+        let good: Value = user
+            .grade(card_id, "good", None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(good["state"], "review");
+        assert!(
+            user.next().await.is_none(),
+            "new limit of 1 used, nothing else due"
+        );
+        let today: Value = user
+            .get("/api/v1/practice/today")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(today["new"], 0);
+        assert_eq!(today["due"], 0);
+        assert_eq!(today["done_today"], 2);
+    }
+);
+
+on_both_databases!(
+    new_cards_respect_the_daily_limit,
+    |app: TestApp| async move {
+        let user = app.api_user("nina").await;
+        user.patch("/api/v1/me")
+            .json(&json!({"new_per_day": 2}))
+            .send()
+            .await
+            .unwrap();
+        let today: Value = user
+            .get("/api/v1/practice/today")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(today["new"], 2);
+        let mut seen = Vec::new();
+        while let Some(card) = user.next().await {
+            let id = card["card_id"].as_i64().unwrap();
+            assert!(
+                !seen.contains(&id),
+                "a graded card is not served twice today"
+            );
+            seen.push(id);
+            let res = user.grade(id, "good", None).await;
+            assert_eq!(res.status(), 200);
+            assert!(seen.len() <= 2, "the limit of 2 new cards holds");
+        }
+        assert_eq!(seen.len(), 2);
+        // The next day brings two more.
+        let user_id = user.id().await;
+        app.time_travel(user_id, 24 * 60).await;
+        let today: Value = user
+            .get("/api/v1/practice/today")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(today["new"], 2);
+    }
+);
+
+on_both_databases!(
+    drafts_are_kept_until_the_answer_is_sent,
+    |app: TestApp| async move {
+        let user = app.api_user("dora").await;
+        let card = user.next().await.unwrap();
+        let question_id = card["question"]["id"].as_i64().unwrap();
+        let res = user
+            .put(&format!("/api/v1/drafts/{question_id}"))
+            .json(
+                &json!({"situation": "half a thought", "action": "I started", "seconds_spent": 42}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+        let draft: Value = user
+            .get(&format!("/api/v1/drafts/{question_id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(draft["situation"], "half a thought");
+        assert_eq!(draft["seconds_spent"], 42);
+        // Saving again replaces it.
+        user.put(&format!("/api/v1/drafts/{question_id}"))
+            .json(&json!({"situation": "a whole thought", "seconds_spent": 60}))
+            .send()
+            .await
+            .unwrap();
+        let draft: Value = user
+            .get(&format!("/api/v1/drafts/{question_id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(draft["situation"], "a whole thought");
+        assert_eq!(draft["action"], "");
+
+        user.answer(question_id).await;
+        let res = user
+            .get(&format!("/api/v1/drafts/{question_id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "sending the answer clears the draft");
+    }
+);
+
+on_both_databases!(
+    bad_input_is_refused_and_changes_nothing,
+    |app: TestApp| async move {
+        let user = app.api_user("bert").await;
+        let card = user.next().await.unwrap();
+        let card_id = card["card_id"].as_i64().unwrap();
+        let question_id = card["question"]["id"].as_i64().unwrap();
+
+        let res = user
+        .post("/api/v1/answers")
+        .json(&json!({"question_id": question_id, "situation": "  ", "task": "", "seconds_spent": 5}))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 422);
+        let err: Value = res.json().await.unwrap();
+        assert_eq!(err["error"]["code"], "invalid");
+        assert!(err["error"]["message"].as_str().unwrap().contains("empty"));
+
+        let res = user
+            .post("/api/v1/answers")
+            .json(&json!({"question_id": 999_999, "situation": "text"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+        assert!(res.json::<Value>().await.unwrap()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("question"));
+
+        let res = user
+            .post("/api/v1/answers")
+            .json(&json!({"question_id": question_id, "situation": "x", "seconds_spent": -3}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+
+        let res = user.grade(999_999, "good", None).await;
+        assert_eq!(res.status(), 404);
+        let res = user.grade(card_id, "great", None).await;
+        assert_eq!(res.status(), 422);
+        assert!(res.json::<Value>().await.unwrap()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("again"));
+
+        let answer = user.answer(question_id).await;
+        let answer_id = answer["id"].as_i64().unwrap();
+        let res = user
+            .post(&format!("/api/v1/answers/{answer_id}/reviews"))
+            .json(&json!({"checked": [999_999]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        let res = user.get("/api/v1/answers/999999").send().await.unwrap();
+        assert_eq!(res.status(), 404);
+
+        // Nothing above changed the card or left a review.
+        let stored: Value = user
+            .get(&format!("/api/v1/cards/{card_id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(stored["reps"], 0);
+        assert_eq!(stored["state"], "new");
+        let stored: Value = user
+            .get(&format!("/api/v1/answers/{answer_id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(stored["reviews"].as_array().unwrap().is_empty());
+        assert_eq!(
+            stored["attempt"], 1,
+            "refused answers took no attempt number"
+        );
+
+        // A grade with an answer to another question is refused.
+        let other = user.next().await.unwrap();
+        assert_eq!(other["card_id"], card_id, "the ungraded card is still next");
+    }
+);
+
+on_both_databases!(data_survives_a_restart, |app: TestApp| async move {
+    let user = app.api_user("rita").await;
+    let card = user.next().await.unwrap();
+    let answer = user.answer(card["question"]["id"].as_i64().unwrap()).await;
+    let graded: Value = user
+        .grade(
+            card["card_id"].as_i64().unwrap(),
+            "hard",
+            answer["id"].as_i64(),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    // A second server on the same database: migrations and the default bank
+    // are applied again without changing anything.
+    let second = app.restart().await;
+    let res = user
+        .client
+        .get(format!("{second}/api/v1/answers/{}", answer["id"]))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let stored: Value = res.json().await.unwrap();
+    assert_eq!(stored["grade"]["rating"], "hard");
+    let card_now: Value = user
+        .client
+        .get(format!("{second}/api/v1/cards/{}", card["card_id"]))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(card_now["due"], graded["due"]);
+    let questions: Vec<Value> = user
+        .client
+        .get(format!("{second}/api/v1/questions"))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first: Vec<Value> = user
+        .get("/api/v1/questions")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        questions.len(),
+        first.len(),
+        "loading the bank twice adds nothing"
+    );
+});
