@@ -31,7 +31,7 @@ async fn history(
                 created_at => a.created_at.to_rfc3339(),
                 seconds_spent => a.seconds_spent,
                 checked => a.checked,
-                coverage => a.checked.map(|c| if total == 0 { 0 } else { c * 100 / total }),
+                coverage => a.checked.map(|c| (c * 100).checked_div(total).unwrap_or(0)),
                 rating => a.rating,
             }).collect::<Vec<_>>(),
         });

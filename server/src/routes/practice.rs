@@ -57,18 +57,21 @@ async fn start(state: web::Data<AppState>, current: PageUser) -> Result<HttpResp
     )
 }
 
-/// What the question page shows; the same for a first view and a re-shown form.
+/// What the question page shows; the same for a first view and for a form
+/// shown again with the error that refused it.
 async fn question_view(
     req: &HttpRequest,
     state: &AppState,
     current: &CurrentUser,
     card: &card::Model,
-    fields: StarFields,
-    seconds_spent: i64,
-    error: Option<String>,
-    status: StatusCode,
+    (fields, seconds_spent): (StarFields, i64),
+    error: Option<ApiError>,
 ) -> Result<HttpResponse, PageError> {
     let question = questions::visible_question(&state.db, current.id(), card.question_id).await?;
+    let status = error
+        .as_ref()
+        .map(actix_web::ResponseError::status_code)
+        .unwrap_or(StatusCode::OK);
     render(
         state,
         req,
@@ -82,7 +85,7 @@ async fn question_view(
             seconds_spent => seconds_spent,
             started_at => Utc::now().timestamp() - seconds_spent,
             target_seconds => 120,
-            error => error,
+            error => error.map(|e| e.to_string()),
         },
     )
 }
@@ -109,17 +112,7 @@ async fn question_page(
             ),
             None => (StarFields::default(), 0),
         };
-    question_view(
-        &req,
-        &state,
-        &current,
-        &card,
-        fields,
-        seconds,
-        None,
-        StatusCode::OK,
-    )
-    .await
+    question_view(&req, &state, &current, &card, (fields, seconds), None).await
 }
 
 #[derive(Deserialize)]
@@ -166,17 +159,7 @@ async fn submit(
             now,
         )
         .await?;
-        return question_view(
-            &req,
-            &state,
-            &current,
-            &card,
-            form.fields,
-            seconds,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+        return question_view(&req, &state, &current, &card, (form.fields, seconds), None).await;
     }
     match answers::create_answer(
         &state.db,
@@ -190,16 +173,13 @@ async fn submit(
     {
         Ok(saved) => Ok(redirect(&format!("/answers/{}/review", saved.id))),
         Err(err @ ApiError::Invalid { .. }) => {
-            let status = actix_web::ResponseError::status_code(&err);
             question_view(
                 &req,
                 &state,
                 &current,
                 &card,
-                form.fields,
-                seconds,
-                Some(err.to_string()),
-                status,
+                (form.fields, seconds),
+                Some(err),
             )
             .await
         }

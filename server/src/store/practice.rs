@@ -353,7 +353,7 @@ pub async fn grade_card(
             "this card was just graded by another request; reload to see its new state".to_owned(),
         ));
     }
-    review_log::ActiveModel {
+    let logged = review_log::ActiveModel {
         card_id: Set(current.id),
         user_id: Set(user.id),
         answer_id: Set(answer_id),
@@ -368,7 +368,16 @@ pub async fn grade_card(
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
-    txn.commit().await?;
+    .await;
+    match logged {
+        Ok(_) => txn.commit().await?,
+        // The same answer graded at the same moment by another request: that
+        // grade stands and this one is dropped with the transaction.
+        Err(err) if crate::store::accounts::is_unique_violation(&err) => {
+            drop(txn);
+            return own_card(db, user.id, card_id).await;
+        }
+        Err(err) => return Err(err.into()),
+    }
     own_card(db, user.id, card_id).await
 }
