@@ -54,14 +54,11 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(json_config())
-                .app_data(web::PathConfig::default().error_handler(|err, _| {
-                    ApiError::NotFound(if err.to_string().is_empty() {
-                        "page"
-                    } else {
-                        "resource"
-                    })
-                    .into()
-                }))
+                .app_data(
+                    // A path id that is not a number names nothing that exists.
+                    web::PathConfig::default()
+                        .error_handler(|_, _| ApiError::NotFound("resource").into()),
+                )
                 .app_data(web::QueryConfig::default().error_handler(|err, _| {
                     ApiError::BadRequest(format!("bad query string: {err}")).into()
                 }))

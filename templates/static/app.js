@@ -26,7 +26,8 @@
   var timer = document.getElementById("timer");
   var timerValue = document.getElementById("timer-value");
   var target = timer ? parseInt(timer.getAttribute("data-target"), 10) || 120 : 120;
-  var startedAt = Date.now() - (parseInt(secondsInput.value, 10) || 0) * 1000;
+  // Without this script the server times the answer from `started_at`.
+  var startedAt = Date.now() - (timer ? parseInt(timer.getAttribute("data-start"), 10) || 0 : 0) * 1000;
 
   function elapsed() { return Math.floor((Date.now() - startedAt) / 1000); }
   function tick() {
