@@ -265,14 +265,13 @@ impl ApiUser {
             .bearer_auth(&self.token)
     }
 
+    /// `GET path` as JSON, whatever the status.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.get(path).send().await.unwrap().json().await.unwrap()
+    }
+
     pub async fn id(&self) -> i64 {
-        self.get("/api/v1/me")
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()["id"]
+        self.get_json::<Value>("/api/v1/me").await["id"]
             .as_i64()
             .unwrap()
     }

@@ -155,14 +155,7 @@ on_both_databases!(settings_are_validated, |app: TestApp| async move {
         let res = user.patch("/api/v1/me").json(&bad).send().await.unwrap();
         assert_eq!(res.status(), 422, "{bad}");
     }
-    let me: Value = user
-        .get("/api/v1/me")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = user.get_json("/api/v1/me").await;
     assert_eq!(
         me["time_zone"], "Europe/Berlin",
         "a refused change changes nothing"

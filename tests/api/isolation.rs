@@ -53,22 +53,10 @@ on_both_databases!(
         assert_eq!(res.status(), 404);
 
         let stored: Value = alice
-            .get(&format!("/api/v1/answers/{answer_id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&format!("/api/v1/answers/{answer_id}"))
+            .await;
         assert!(stored["reviews"].as_array().unwrap().is_empty());
-        let card_now: Value = alice
-            .get(&format!("/api/v1/cards/{card_id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let card_now: Value = alice.get_json(&format!("/api/v1/cards/{card_id}")).await;
         assert_eq!(card_now["reps"], 0);
 
         // Mallory's own practice starts fresh: her own first card, no attempts.

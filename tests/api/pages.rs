@@ -405,3 +405,67 @@ on_both_databases!(login_without_csrf_is_refused, |app: TestApp| async move {
         .unwrap();
     assert_eq!(res.status(), 204);
 });
+
+on_both_databases!(
+    without_javascript_the_server_times_the_answer,
+    |app: TestApp| async move {
+        let user = app.api_user("walt").await;
+        let browser = app.client();
+        let page = browser
+            .get(app.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        form_post(
+            &browser,
+            app.url("/login"),
+            &[
+                ("csrf_token", &csrf_from(&page)),
+                ("username", "walt"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+        let res = browser.get(app.url("/practice")).send().await.unwrap();
+        let question_url = location(&res);
+        let page = browser
+            .get(app.url(&question_url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let started = (chrono::Utc::now().timestamp() - 75).to_string();
+        // The page's script would fill seconds_spent; here it stays empty.
+        let res = form_post(
+            &browser,
+            app.url(&question_url),
+            &[
+                ("csrf_token", &csrf_from(&page)),
+                ("situation", "s"),
+                ("task", "t"),
+                ("action", "I did a"),
+                ("result", "r"),
+                ("reflection", "l"),
+                ("seconds_spent", ""),
+                ("started_at", &started),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        let answer_id = location(&res)
+            .trim_start_matches("/answers/")
+            .trim_end_matches("/review")
+            .to_owned();
+        let stored: Value = user.get_json(&format!("/api/v1/answers/{answer_id}")).await;
+        let seconds = stored["seconds_spent"].as_i64().unwrap();
+        assert!(
+            (75..=80).contains(&seconds),
+            "timed from started_at: {seconds}"
+        );
+    }
+);

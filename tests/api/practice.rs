@@ -16,14 +16,7 @@ on_both_databases!(
     questions_come_with_their_rubric,
     |app: TestApp| async move {
         let user = app.api_user("quinn").await;
-        let all: Vec<Value> = user
-            .get("/api/v1/questions")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let all: Vec<Value> = user.get_json("/api/v1/questions").await;
         assert!(
             all.len() >= 20,
             "starter bank has at least 20 questions, got {}",
@@ -40,25 +33,13 @@ on_both_databases!(
 
         let one = *competencies.iter().next().unwrap();
         let filtered: Vec<Value> = user
-            .get(&format!(
+            .get_json(&format!(
                 "/api/v1/questions?competency={one}&bank=management-core"
             ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .await;
         assert!(!filtered.is_empty());
         assert!(filtered.iter().all(|q| q["competency"] == one));
-        let none: Vec<Value> = user
-            .get("/api/v1/questions?bank=no-such-bank")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let none: Vec<Value> = user.get_json("/api/v1/questions?bank=no-such-bank").await;
         assert!(none.is_empty());
     }
 );
@@ -130,14 +111,7 @@ on_both_databases!(
         assert_eq!(again["reps"], 1);
 
         // The answer now carries its review and grade.
-        let stored: Value = user
-            .get(&format!("/api/v1/answers/{answer_id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let stored: Value = user.get_json(&format!("/api/v1/answers/{answer_id}")).await;
         assert_eq!(stored["reviews"].as_array().unwrap().len(), 1);
         assert_eq!(stored["grade"]["rating"], "good");
         assert_eq!(
@@ -201,14 +175,7 @@ on_both_databases!(
             user.next().await.is_none(),
             "new limit of 1 used, nothing else due"
         );
-        let today: Value = user
-            .get("/api/v1/practice/today")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let today: Value = user.get_json("/api/v1/practice/today").await;
         assert_eq!(today["new"], 0);
         assert_eq!(today["due"], 0);
         assert_eq!(today["done_today"], 2);
@@ -224,14 +191,7 @@ on_both_databases!(
             .send()
             .await
             .unwrap();
-        let today: Value = user
-            .get("/api/v1/practice/today")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let today: Value = user.get_json("/api/v1/practice/today").await;
         assert_eq!(today["new"], 2);
         let mut seen = Vec::new();
         while let Some(card) = user.next().await {
@@ -249,14 +209,7 @@ on_both_databases!(
         // The next day brings two more.
         let user_id = user.id().await;
         app.time_travel(user_id, 24 * 60).await;
-        let today: Value = user
-            .get("/api/v1/practice/today")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let today: Value = user.get_json("/api/v1/practice/today").await;
         assert_eq!(today["new"], 2);
     }
 );
@@ -277,13 +230,8 @@ on_both_databases!(
             .unwrap();
         assert_eq!(res.status(), 204);
         let draft: Value = user
-            .get(&format!("/api/v1/drafts/{question_id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&format!("/api/v1/drafts/{question_id}"))
+            .await;
         assert_eq!(draft["situation"], "half a thought");
         assert_eq!(draft["seconds_spent"], 42);
         // Saving again replaces it.
@@ -293,13 +241,8 @@ on_both_databases!(
             .await
             .unwrap();
         let draft: Value = user
-            .get(&format!("/api/v1/drafts/{question_id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&format!("/api/v1/drafts/{question_id}"))
+            .await;
         assert_eq!(draft["situation"], "a whole thought");
         assert_eq!(draft["action"], "");
 
@@ -374,24 +317,10 @@ on_both_databases!(
         assert_eq!(res.status(), 404);
 
         // Nothing above changed the card or left a review.
-        let stored: Value = user
-            .get(&format!("/api/v1/cards/{card_id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let stored: Value = user.get_json(&format!("/api/v1/cards/{card_id}")).await;
         assert_eq!(stored["reps"], 0);
         assert_eq!(stored["state"], "new");
-        let stored: Value = user
-            .get(&format!("/api/v1/answers/{answer_id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let stored: Value = user.get_json(&format!("/api/v1/answers/{answer_id}")).await;
         assert!(stored["reviews"].as_array().unwrap().is_empty());
         assert_eq!(
             stored["attempt"], 1,
@@ -453,17 +382,47 @@ on_both_databases!(data_survives_a_restart, |app: TestApp| async move {
         .json()
         .await
         .unwrap();
-    let first: Vec<Value> = user
-        .get("/api/v1/questions")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first: Vec<Value> = user.get_json("/api/v1/questions").await;
     assert_eq!(
         questions.len(),
         first.len(),
         "loading the bank twice adds nothing"
     );
 });
+
+on_both_databases!(
+    the_day_rolls_over_at_four_in_the_users_time_zone,
+    |app: TestApp| async move {
+        use chrono::Timelike;
+        let user = app.api_user("tess").await;
+        let res = user
+            .patch("/api/v1/me")
+            .json(&json!({"time_zone": "America/New_York"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let card = user.next().await.unwrap();
+        let graded: Value = user
+            .grade(card["card_id"].as_i64().unwrap(), "easy", None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let due = chrono::DateTime::parse_from_rfc3339(graded["due"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono_tz::America::New_York);
+        assert_eq!(
+            (due.hour(), due.minute()),
+            (4, 0),
+            "due at 04:00 New York time: {due}"
+        );
+        let today = chrono::Utc::now().with_timezone(&chrono_tz::America::New_York);
+        let study_day = (today - chrono::Duration::hours(4)).date_naive();
+        assert_eq!(
+            (due.date_naive() - study_day).num_days(),
+            graded["scheduled_days"].as_i64().unwrap(),
+            "due exactly scheduled_days study days after today"
+        );
+    }
+);
