@@ -40,6 +40,16 @@ impl ApiError {
         }
     }
 
+    /// Faults of the server (not of the request) go to the log; the
+    /// response itself carries no internals.
+    pub fn log_server_fault(&self) {
+        match self {
+            Self::Internal(err) => tracing::error!(error = ?err, "request failed"),
+            Self::Unavailable(err) => tracing::error!(error = %err, "database unavailable"),
+            _ => {}
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadRequest(_) => "bad_request",
@@ -89,11 +99,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
-            Self::Internal(err) => tracing::error!(error = ?err, "request failed"),
-            Self::Unavailable(err) => tracing::error!(error = %err, "database unavailable"),
-            _ => {}
-        }
+        self.log_server_fault();
         let mut body = json!({"code": self.code(), "message": self.to_string()});
         if let Self::Invalid {
             field: Some(field), ..

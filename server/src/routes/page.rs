@@ -49,8 +49,7 @@ impl ResponseError for PageError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        // Log server-side failures the way the API does.
-        let _ = self.0.error_response();
+        self.0.log_server_fault();
         let status = self.0.status_code();
         HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
