@@ -1,0 +1,710 @@
+//! Writing a bank in each format, so that parsing the text back gives the same bank
+//! (within the limits listed in the `bank` module's documentation).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::csv::{escape_item, Column};
+use super::markdown::escape_text_line;
+use super::{Bank, Format};
+
+/// The bank as a file of `format`. Anki text is written with its `#` header lines.
+pub fn export(bank: &Bank, format: Format) -> String {
+    match format {
+        Format::Toml => toml(bank),
+        Format::Json => json(bank),
+        Format::Yaml => yaml(bank),
+        Format::Csv => table(bank, b','),
+        Format::Tsv => table(bank, b'\t'),
+        Format::AnkiText => anki(bank),
+        Format::Markdown => markdown(bank),
+    }
+}
+
+fn toml(bank: &Bank) -> String {
+    let mut out = String::from("[bank]\n");
+    toml_field(&mut out, "id", &bank.id);
+    toml_field(&mut out, "title", &bank.title);
+    toml_field(&mut out, "description", &bank.description);
+    for competency in &bank.competencies {
+        out.push_str("\n[[competency]]\n");
+        toml_field(&mut out, "id", &competency.id);
+        toml_field(&mut out, "name", &competency.name);
+        toml_field(&mut out, "description", &competency.description);
+    }
+    for question in &bank.questions {
+        out.push_str("\n[[question]]\n");
+        toml_field(&mut out, "id", &question.id);
+        toml_field(&mut out, "competency", &question.competency);
+        toml_field(&mut out, "prompt", &question.prompt);
+        toml_list(&mut out, "variants", &question.variants);
+        toml_list(&mut out, "follow_ups", &question.follow_ups);
+        toml_list(&mut out, "rubric", &question.rubric);
+        toml_list(&mut out, "tags", &question.tags);
+        toml_list(&mut out, "level", &question.level);
+    }
+    out
+}
+
+/// `key = "value"`, left out when the value is empty.
+fn toml_field(out: &mut String, key: &str, value: &str) {
+    if !value.is_empty() {
+        let _ = writeln!(out, "{key} = {}", toml_string(value));
+    }
+}
+
+fn toml_list(out: &mut String, key: &str, items: &[String]) {
+    match items {
+        [] => {}
+        [item] => {
+            let _ = writeln!(out, "{key} = [{}]", toml_string(item));
+        }
+        items => {
+            let _ = writeln!(out, "{key} = [");
+            for item in items {
+                let _ = writeln!(out, "  {},", toml_string(item));
+            }
+            out.push_str("]\n");
+        }
+    }
+}
+
+/// A TOML basic string: quotes, backslashes and control characters escaped.
+fn toml_string(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\t' => quoted.push_str("\\t"),
+            '\r' => quoted.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(quoted, "\\u{:04X}", u32::from(c));
+            }
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+#[derive(Serialize)]
+struct JsonBank<'a> {
+    bank: JsonHeader<'a>,
+    competencies: Vec<JsonCompetency<'a>>,
+    questions: Vec<JsonQuestion<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonHeader<'a> {
+    id: &'a str,
+    title: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    description: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonCompetency<'a> {
+    id: &'a str,
+    name: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    description: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonQuestion<'a> {
+    id: &'a str,
+    competency: &'a str,
+    prompt: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    variants: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    follow_ups: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    rubric: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    tags: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    level: &'a [String],
+}
+
+fn json(bank: &Bank) -> String {
+    let document = JsonBank {
+        bank: JsonHeader {
+            id: &bank.id,
+            title: &bank.title,
+            description: &bank.description,
+        },
+        competencies: bank
+            .competencies
+            .iter()
+            .map(|competency| JsonCompetency {
+                id: &competency.id,
+                name: &competency.name,
+                description: &competency.description,
+            })
+            .collect(),
+        questions: bank
+            .questions
+            .iter()
+            .map(|question| JsonQuestion {
+                id: &question.id,
+                competency: &question.competency,
+                prompt: &question.prompt,
+                variants: &question.variants,
+                follow_ups: &question.follow_ups,
+                rubric: &question.rubric,
+                tags: &question.tags,
+                level: &question.level,
+            })
+            .collect(),
+    };
+    // Borrowed strings and lists always serialize.
+    let mut out = serde_json::to_string_pretty(&document).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+fn yaml(bank: &Bank) -> String {
+    let mut out = String::from("bank:\n");
+    yaml_field(&mut out, "  ", "id", &bank.id);
+    yaml_field(&mut out, "  ", "title", &bank.title);
+    yaml_field(&mut out, "  ", "description", &bank.description);
+    if bank.competencies.is_empty() {
+        out.push_str("competencies: []\n");
+    } else {
+        out.push_str("competencies:\n");
+    }
+    for competency in &bank.competencies {
+        let _ = writeln!(out, "  - id: {}", yaml_string(&competency.id));
+        yaml_field(&mut out, "    ", "name", &competency.name);
+        yaml_field(&mut out, "    ", "description", &competency.description);
+    }
+    if bank.questions.is_empty() {
+        out.push_str("questions: []\n");
+    } else {
+        out.push_str("questions:\n");
+    }
+    for question in &bank.questions {
+        let _ = writeln!(out, "  - id: {}", yaml_string(&question.id));
+        yaml_field(&mut out, "    ", "competency", &question.competency);
+        yaml_field(&mut out, "    ", "prompt", &question.prompt);
+        for (key, items) in [
+            ("variants", &question.variants),
+            ("follow_ups", &question.follow_ups),
+            ("rubric", &question.rubric),
+            ("tags", &question.tags),
+            ("level", &question.level),
+        ] {
+            if !items.is_empty() {
+                let _ = writeln!(out, "    {key}:");
+                for item in items {
+                    let _ = writeln!(out, "      - {}", yaml_string(item));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn yaml_field(out: &mut String, indent: &str, key: &str, value: &str) {
+    if !value.is_empty() {
+        let _ = writeln!(out, "{indent}{key}: {}", yaml_string(value));
+    }
+}
+
+/// A YAML double-quoted scalar: everything outside YAML's printable set, and the
+/// characters some readers take for line breaks or a byte order mark, escaped.
+fn yaml_string(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\t' => quoted.push_str("\\t"),
+            '\r' => quoted.push_str("\\r"),
+            ' '..='~' => quoted.push(c),
+            '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}'
+                if !matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}') =>
+            {
+                quoted.push(c);
+            }
+            c if u32::from(c) <= 0xFFFF => {
+                let _ = write!(quoted, "\\u{:04X}", u32::from(c));
+            }
+            c => {
+                let _ = write!(quoted, "\\U{:08X}", u32::from(c));
+            }
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// The competency names by id: tables name competencies, not ids.
+fn competency_names(bank: &Bank) -> HashMap<&str, &str> {
+    bank.competencies
+        .iter()
+        .map(|competency| (competency.id.as_str(), competency.name.as_str()))
+        .collect()
+}
+
+fn join_items<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
+    items
+        .into_iter()
+        .map(|item| escape_item(item))
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn write_rows(delimiter: u8, rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut writer = ::csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .terminator(::csv::Terminator::Any(b'\n'))
+        .flexible(true)
+        .from_writer(Vec::new());
+    for row in rows {
+        // Writing to memory cannot fail.
+        let _ = writer.write_record(&row);
+    }
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+fn table(bank: &Bank, delimiter: u8) -> String {
+    let names = competency_names(bank);
+    let header = Column::ALL
+        .iter()
+        .map(|column| column.name().to_owned())
+        .collect();
+    let rows = bank.questions.iter().map(|question| {
+        vec![
+            question.id.clone(),
+            names
+                .get(question.competency.as_str())
+                .map_or_else(|| question.competency.clone(), |name| (*name).to_owned()),
+            question.prompt.clone(),
+            join_items(&question.variants),
+            join_items(&question.follow_ups),
+            join_items(&question.rubric),
+            join_items(&question.tags),
+            join_items(&question.level),
+        ]
+    });
+    write_rows(delimiter, std::iter::once(header).chain(rows))
+}
+
+fn anki(bank: &Bank) -> String {
+    let names = competency_names(bank);
+    let mut out = String::from(
+        "#separator:tab\n#html:false\n#columns:id\tdeck\tfront\tback\tvariants\tfollow_ups\tlevel\ttags\n#deck column:2\n#tags column:8\n",
+    );
+    let rows = bank.questions.iter().map(|question| {
+        // The back splits on line breaks and tags on white space in Anki text.
+        let rubric: Vec<String> = question
+            .rubric
+            .iter()
+            .map(|item| item.replace(['\r', '\n'], " "))
+            .collect();
+        let tags: Vec<String> = question
+            .tags
+            .iter()
+            .map(|tag| tag.split_whitespace().collect::<Vec<_>>().join("_"))
+            .collect();
+        vec![
+            question.id.clone(),
+            names
+                .get(question.competency.as_str())
+                .map_or_else(|| question.competency.clone(), |name| (*name).to_owned()),
+            question.prompt.clone(),
+            join_items(&rubric),
+            join_items(&question.variants),
+            join_items(&question.follow_ups),
+            join_items(&question.level),
+            tags.join(" "),
+        ]
+    });
+    out.push_str(&write_rows(b'\t', rows));
+    out
+}
+
+fn markdown(bank: &Bank) -> String {
+    let mut out = String::from("---\n");
+    let _ = writeln!(out, "id: {}", front_value(&bank.id));
+    let _ = writeln!(out, "title: {}", front_value(&bank.title));
+    if !bank.description.is_empty() {
+        let _ = writeln!(out, "description: {}", front_value(&bank.description));
+    }
+    out.push_str("---\n\n");
+    let _ = writeln!(out, "# {}", one_line(&bank.title));
+    for competency in &bank.competencies {
+        let _ = write!(
+            out,
+            "\n## {} {{#{}}}\n",
+            one_line(&competency.name),
+            competency.id
+        );
+        if !competency.description.is_empty() {
+            out.push('\n');
+            for line in competency.description.split('\n') {
+                out.push_str(&escape_text_line(line));
+                out.push('\n');
+            }
+        }
+        for question in bank
+            .questions
+            .iter()
+            .filter(|question| question.competency == competency.id)
+        {
+            let _ = write!(
+                out,
+                "\n### {} {{#{}}}\n",
+                one_line(&question.prompt),
+                question.id
+            );
+            let groups = [
+                ("Variant: ", &question.variants),
+                ("- [ ] ", &question.rubric),
+                ("> ", &question.follow_ups),
+            ];
+            for (marker, items) in groups {
+                if !items.is_empty() {
+                    out.push('\n');
+                }
+                for item in items {
+                    let _ = writeln!(out, "{marker}{}", one_line(item));
+                }
+            }
+            if !question.tags.is_empty() || !question.level.is_empty() {
+                out.push('\n');
+            }
+            for (label, words) in [("Tags", &question.tags), ("Level", &question.level)] {
+                if !words.is_empty() {
+                    let _ = writeln!(out, "{label}: {}", word_list(words));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A front matter value, quoted (with JSON escapes) where plain text would not read back.
+fn front_value(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value.trim() == value
+        && !value.starts_with(['"', '\''])
+        && !value.contains(char::is_control);
+    if plain {
+        value.to_owned()
+    } else {
+        serde_json::to_string(value).unwrap_or_default()
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.replace(['\r', '\n'], " ")
+}
+
+/// Tags or levels separated by commas; a single one containing white space gets a
+/// trailing comma, or it would be read back as several.
+fn word_list(words: &[String]) -> String {
+    let joined = words
+        .iter()
+        .map(|word| one_line(word))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if words.len() == 1 && joined.contains(char::is_whitespace) {
+        format!("{joined},")
+    } else {
+        joined
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use proptest::prelude::*;
+
+    use super::super::{competency_id, parse, Competency, Limits, ParseOptions, Question};
+    use super::*;
+
+    /// What a format can carry, so the generator makes only banks it can round-trip.
+    #[derive(Clone, Copy, Debug)]
+    struct Reach {
+        /// Names, prompts, list items, tags and levels may hold line breaks.
+        multi_line_fields: bool,
+        /// Rubric items may hold line breaks (Anki splits the back on them).
+        multi_line_rubric: bool,
+        tags_with_space: bool,
+        words_with_commas: bool,
+        /// Descriptions, competency ids other than slugs, unused competencies.
+        declares_competencies: bool,
+        /// Questions may come in any order rather than grouped by competency.
+        any_question_order: bool,
+    }
+
+    fn reach(format: Format) -> Reach {
+        let full = Reach {
+            multi_line_fields: true,
+            multi_line_rubric: true,
+            tags_with_space: true,
+            words_with_commas: true,
+            declares_competencies: true,
+            any_question_order: true,
+        };
+        match format {
+            Format::Toml | Format::Json | Format::Yaml => full,
+            Format::Csv | Format::Tsv => Reach {
+                declares_competencies: false,
+                ..full
+            },
+            Format::AnkiText => Reach {
+                declares_competencies: false,
+                multi_line_rubric: false,
+                tags_with_space: false,
+                ..full
+            },
+            Format::Markdown => Reach {
+                multi_line_fields: false,
+                multi_line_rubric: false,
+                words_with_commas: false,
+                any_question_order: false,
+                ..full
+            },
+        }
+    }
+
+    /// Trimmed, non-empty text full of characters the formats must quote or escape.
+    fn text(multi_line: bool) -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            "[a-zA-Z0-9]{1,8}",
+            Just(" ".to_owned()),
+            Just("|".to_owned()),
+            Just("\"".to_owned()),
+            Just("'".to_owned()),
+            Just(",".to_owned()),
+            Just(";".to_owned()),
+            Just(":".to_owned()),
+            Just("#".to_owned()),
+            Just("{#x}".to_owned()),
+            Just("- ".to_owned()),
+            Just("* ".to_owned()),
+            Just("> ".to_owned()),
+            Just("\\".to_owned()),
+            Just("\\|".to_owned()),
+            Just("\t".to_owned()),
+            Just("[ ] ".to_owned()),
+            Just("---".to_owned()),
+            Just("<!--".to_owned()),
+            Just("&amp;<br>".to_owned()),
+            Just("Tags: ".to_owned()),
+            Just("Zürich".to_owned()),
+            Just("日本".to_owned()),
+            Just("\u{2028}\u{85}\u{feff}".to_owned()),
+            "\\PC{1,3}",
+            Just(if multi_line { "\n" } else { " " }.to_owned()),
+            Just(if multi_line { "\n\n  " } else { " " }.to_owned()),
+        ];
+        prop::collection::vec(piece, 1..7)
+            .prop_map(|pieces| pieces.concat().trim().to_owned())
+            .prop_filter("text is never empty", |text| !text.is_empty())
+    }
+
+    fn id() -> impl Strategy<Value = String> {
+        "[a-z0-9][a-z0-9._-]{0,20}"
+    }
+
+    fn word(reach: Reach) -> impl Strategy<Value = String> {
+        text(reach.multi_line_fields).prop_map(move |word| {
+            let mut word = word;
+            if !reach.tags_with_space {
+                word = word.split_whitespace().collect::<Vec<_>>().join("_");
+            }
+            if !reach.words_with_commas {
+                word = word.replace(',', ";");
+            }
+            word
+        })
+    }
+
+    fn items(strategy: impl Strategy<Value = String>) -> impl Strategy<Value = Vec<String>> {
+        prop::collection::vec(strategy, 0..3)
+    }
+
+    fn bank(format: Format) -> impl Strategy<Value = Bank> {
+        let reach = reach(format);
+        let line = reach.multi_line_fields;
+        let description = prop_oneof![Just(String::new()), text(true)];
+        let competency = (id(), text(line), description.clone());
+        let question = (
+            (id(), any::<prop::sample::Index>(), text(line)),
+            (
+                items(text(line)),
+                items(text(line)),
+                items(text(reach.multi_line_rubric)),
+            ),
+            (items(word(reach)), items(word(reach))),
+        );
+        (
+            id(),
+            text(true),
+            description,
+            prop::collection::vec(competency, 0..4),
+            prop::collection::vec(question, 0..6),
+        )
+            .prop_map(move |(id, title, description, competencies, questions)| {
+                let mut seen = std::collections::HashSet::new();
+                let mut competencies: Vec<Competency> = competencies
+                    .into_iter()
+                    .map(|(id, name, description)| {
+                        if reach.declares_competencies {
+                            Competency {
+                                id,
+                                name,
+                                description,
+                            }
+                        } else {
+                            let id = competency_id(&name);
+                            Competency {
+                                id,
+                                name,
+                                description: String::new(),
+                            }
+                        }
+                    })
+                    .filter(|competency| seen.insert(competency.id.clone()))
+                    .collect();
+                let mut questions: Vec<Question> = if competencies.is_empty() {
+                    Vec::new()
+                } else {
+                    questions
+                        .into_iter()
+                        .enumerate()
+                        .map(
+                            |(
+                                n,
+                                (
+                                    (id, competency, prompt),
+                                    (variants, follow_ups, rubric),
+                                    (tags, level),
+                                ),
+                            )| Question {
+                                id: format!("{id}-{n}"),
+                                competency: competency.get(&competencies).id.clone(),
+                                prompt,
+                                variants,
+                                follow_ups,
+                                rubric,
+                                tags,
+                                level,
+                            },
+                        )
+                        .collect()
+                };
+                if !reach.declares_competencies {
+                    let position = |id: &str| questions.iter().position(|q| q.competency == id);
+                    competencies.retain(|c| position(&c.id).is_some());
+                    competencies.sort_by_key(|c| position(&c.id));
+                }
+                if !reach.any_question_order {
+                    let rank = |id: &str| competencies.iter().position(|c| c.id == id);
+                    questions.sort_by_key(|q| rank(&q.competency));
+                }
+                Bank {
+                    id,
+                    title,
+                    description: if reach.declares_competencies {
+                        description
+                    } else {
+                        String::new()
+                    },
+                    competencies,
+                    questions,
+                }
+            })
+    }
+
+    /// Edits that break a file's structure.
+    fn damage() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just("\n".to_owned()),
+            Just("\r\n".to_owned()),
+            Just("\"".to_owned()),
+            Just("|".to_owned()),
+            Just("\t".to_owned()),
+            Just(",".to_owned()),
+            Just("#".to_owned()),
+            Just("#separator:".to_owned()),
+            Just("- ".to_owned()),
+            Just("\n### ".to_owned()),
+            Just("\n## ".to_owned()),
+            Just("\n---\n".to_owned()),
+            Just("{".to_owned()),
+            Just("[".to_owned()),
+            Just("]".to_owned()),
+            Just(": ".to_owned()),
+            Just("&".to_owned()),
+            Just("<".to_owned()),
+            Just("\\".to_owned()),
+            Just("*a".to_owned()),
+            Just("日".to_owned()),
+            "\\PC{1,4}",
+        ]
+    }
+
+    fn options_for(bank: &Bank) -> ParseOptions {
+        ParseOptions {
+            bank_id: Some(bank.id.clone()),
+            title: Some(bank.title.clone()),
+            limits: Limits::default(),
+        }
+    }
+
+    fn bank_and_format() -> impl Strategy<Value = (Format, Bank)> {
+        prop::sample::select(Format::ALL.to_vec())
+            .prop_flat_map(|format| (Just(format), bank(format)))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn export_then_parse_gives_the_same_bank((format, bank) in bank_and_format()) {
+            let text = export(&bank, format);
+            let parsed = parse(&text, format, &options_for(&bank));
+            prop_assert_eq!(parsed, Ok(bank), "{:?}:\n{}", format, text);
+        }
+
+        #[test]
+        fn damaged_exports_are_errors_not_crashes(
+            (format, bank) in bank_and_format(),
+            edits in prop::collection::vec(
+                (any::<prop::sample::Index>(), 0..4_usize, damage()),
+                1..5,
+            ),
+        ) {
+            let mut chars: Vec<char> = export(&bank, format).chars().collect();
+            for (at, removed, inserted) in edits {
+                let at = at.index(chars.len() + 1);
+                let end = (at + removed).min(chars.len());
+                chars.splice(at..end, inserted.chars());
+            }
+            let text: String = chars.into_iter().collect();
+            if let Err(errors) = parse(&text, format, &options_for(&bank)) {
+                prop_assert!(!errors.0.is_empty());
+                for error in &errors.0 {
+                    prop_assert!(error.line >= 1 && error.column >= 1, "{error:?}");
+                    prop_assert!(error.line <= text.split('\n').count(), "{error:?}\n{text}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,799 @@
+//! Markdown bank files, read line by line: optional front matter (`id`, `title`,
+//! `description`), `## ` competencies, `### ` questions, and under a question `- ` rubric
+//! items, `> ` follow-ups and `Tags:`, `Level:` and `Variant:` lines. A trailing `{#id}`
+//! on a heading sets its id; plain text under the title or a competency describes it.
+
+use super::{
+    competency_id, options_bank_id, options_title, Draft, DraftCompetency, DraftHeader,
+    DraftQuestion, Format, ParseOptions, Pos, Problem, Slot, Text,
+};
+
+pub(super) fn read(
+    source: &str,
+    options: &ParseOptions,
+    problems: &mut Vec<Problem>,
+) -> Option<Draft> {
+    let lines: Vec<&str> = source
+        .split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
+        .collect();
+    let (front, body_start) = front_matter(&lines, problems)?;
+    let mut reader = Reader::default();
+    for (index, line) in lines.iter().enumerate().skip(body_start) {
+        reader.line(index + 1, line, problems);
+    }
+    Some(reader.finish(front, options, problems))
+}
+
+/// The 1-based character column of a byte offset in a line.
+fn column(line: &str, byte: usize) -> usize {
+    line.get(..byte).map_or(0, |before| before.chars().count()) + 1
+}
+
+#[derive(Default)]
+struct FrontMatter {
+    id: Option<Text>,
+    title: Option<Text>,
+    description: Option<Text>,
+}
+
+/// The front matter between `---` lines at the top, and the index of the first line
+/// after it; `None` when it is not closed (reported).
+fn front_matter(lines: &[&str], problems: &mut Vec<Problem>) -> Option<(FrontMatter, usize)> {
+    let mut front = FrontMatter::default();
+    if lines.first().map(|line| line.trim_end()) != Some("---") {
+        return Some((front, 0));
+    }
+    let Some(end) = lines
+        .iter()
+        .skip(1)
+        .position(|line| matches!(line.trim_end(), "---" | "..."))
+        .map(|at| at + 1)
+    else {
+        problems.push(Problem::new(
+            Pos::START,
+            None,
+            "the front matter has no closing `---` line".to_owned(),
+        ));
+        return None;
+    };
+    for (index, line) in lines[1..end].iter().enumerate() {
+        let number = index + 2;
+        let content = line.trim_start();
+        if content.trim_end().is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let key_pos = Pos {
+            line: number,
+            column: column(line, line.len() - content.len()),
+        };
+        let Some((key, value)) = line.split_once(':') else {
+            problems.push(Problem::new(
+                key_pos,
+                None,
+                "front matter lines are written `key: value`".to_owned(),
+            ));
+            continue;
+        };
+        let value_start = key.len() + 1 + (value.len() - value.trim_start().len());
+        let pos = Pos {
+            line: number,
+            column: column(line, value_start),
+        };
+        let key = key.trim();
+        let slot = match key {
+            "id" => &mut front.id,
+            "title" => &mut front.title,
+            "description" => &mut front.description,
+            _ => {
+                problems.push(Problem::new(
+                    key_pos,
+                    Some(format!("bank.{key}")),
+                    format!("unknown front matter key `{key}`; expected id, title or description"),
+                ));
+                continue;
+            }
+        };
+        if slot.is_some() {
+            problems.push(Problem::new(
+                key_pos,
+                Some(format!("bank.{key}")),
+                format!("`{key}` is given twice in the front matter"),
+            ));
+            continue;
+        }
+        *slot = Some(Text::new(front_value(value.trim()), pos));
+    }
+    Some((front, end + 1))
+}
+
+/// A front matter value: as written, or decoded when quoted (`"…"` with JSON escapes,
+/// `'…'` with `''` for a quote).
+fn front_value(raw: &str) -> String {
+    if raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') {
+        if let Ok(value) = serde_json::from_str::<String>(raw) {
+            return value;
+        }
+    }
+    if raw.len() >= 2 && raw.starts_with('\'') && raw.ends_with('\'') {
+        return raw[1..raw.len() - 1].replace("''", "'");
+    }
+    raw.to_owned()
+}
+
+/// Where the lines being read belong.
+#[derive(Default, PartialEq, Eq)]
+enum Context {
+    /// Before the first competency: text describes the bank.
+    #[default]
+    Bank,
+    /// Under a `## ` heading, before its first question: text describes the competency.
+    Competency,
+    Question,
+    /// Under a `### ` heading that has no competency (reported once, its lines skipped).
+    Orphan,
+}
+
+/// Text lines collected as a description, keeping blank lines between them.
+#[derive(Default)]
+struct Description {
+    start: Option<Pos>,
+    lines: Vec<String>,
+    blanks: Vec<String>,
+}
+
+impl Description {
+    fn text(&mut self, pos: Pos, line: String) {
+        if self.start.is_none() {
+            self.start = Some(pos);
+        }
+        self.lines.append(&mut self.blanks);
+        self.lines.push(line);
+    }
+
+    fn blank(&mut self, line: &str) {
+        if self.start.is_some() {
+            self.blanks.push(line.to_owned());
+        }
+    }
+
+    fn into_slot(self) -> Slot {
+        match self.start {
+            Some(pos) => Slot::Given(Text::new(self.lines.join("\n"), pos)),
+            None => Slot::Missing,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Reader {
+    context: Context,
+    in_comment: bool,
+    title: Option<Text>,
+    title_id: Option<Text>,
+    bank_description: Description,
+    competencies: Vec<(DraftCompetency, Description)>,
+    questions: Vec<DraftQuestion>,
+}
+
+impl Reader {
+    fn line(&mut self, number: usize, line: &str, problems: &mut Vec<Problem>) {
+        if self.in_comment {
+            self.in_comment = !line.contains("-->");
+            return;
+        }
+        let content = line.trim_start();
+        let indent = line.len() - content.len();
+        let at = |offset: usize| Pos {
+            line: number,
+            column: column(line, indent + offset),
+        };
+        if content.trim_end().is_empty() {
+            match self.context {
+                Context::Bank => self.bank_description.blank(line),
+                Context::Competency => {
+                    if let Some((_, description)) = self.competencies.last_mut() {
+                        description.blank(line);
+                    }
+                }
+                Context::Question | Context::Orphan => {}
+            }
+            return;
+        }
+        if let Some(comment) = content.strip_prefix("<!--") {
+            self.in_comment = !comment.contains("-->");
+            return;
+        }
+        if let Some((level, offset)) = heading(content) {
+            self.heading(
+                level,
+                content[offset..].trim_end(),
+                at(offset),
+                at(0),
+                problems,
+            );
+            return;
+        }
+        if is_thematic_break(content) {
+            return;
+        }
+        let question_line = question_line(content);
+        match (&self.context, question_line) {
+            (Context::Orphan, _) => {}
+            (Context::Question, Some((kind, offset))) => {
+                let value = &content[offset..];
+                self.question_line(kind, value, at(offset));
+            }
+            (Context::Question, None) => problems.push(Problem::new(
+                at(0),
+                None,
+                "unexpected text under a question; use `- ` for rubric items, `> ` for follow-ups, and `Tags:`, `Level:` or `Variant:` lines"
+                    .to_owned(),
+            )),
+            (Context::Bank | Context::Competency, Some((LineKind::Rubric, _))) => {
+                problems.push(Problem::new(
+                    at(0),
+                    None,
+                    "a `- ` rubric item belongs under a `### ` question heading".to_owned(),
+                ));
+            }
+            (Context::Bank | Context::Competency, Some((LineKind::FollowUp, _))) => {
+                problems.push(Problem::new(
+                    at(0),
+                    None,
+                    "a `> ` follow-up belongs under a `### ` question heading".to_owned(),
+                ));
+            }
+            // `Tags:` and the like mean nothing outside a question: plain text there.
+            (Context::Bank, _) => self.bank_description.text(at(0), unescape(line)),
+            (Context::Competency, _) => {
+                if let Some((_, description)) = self.competencies.last_mut() {
+                    description.text(at(0), unescape(line));
+                }
+            }
+        }
+    }
+
+    fn heading(
+        &mut self,
+        level: usize,
+        text: &str,
+        text_pos: Pos,
+        line_pos: Pos,
+        problems: &mut Vec<Problem>,
+    ) {
+        let (name, id) = split_id(text);
+        let id = id.map(|(id, offset)| {
+            Text::new(
+                id,
+                Pos {
+                    column: text_pos.column + text[..offset].chars().count(),
+                    ..text_pos
+                },
+            )
+        });
+        let name = Text::new(name, text_pos);
+        match level {
+            1 if !self.competencies.is_empty() => problems.push(Problem::new(
+                line_pos,
+                None,
+                "the `# ` title heading must come before the first `## ` competency".to_owned(),
+            )),
+            1 if self.title.is_some() => problems.push(Problem::new(
+                line_pos,
+                None,
+                "a bank file has one `# ` title heading; this is a second one".to_owned(),
+            )),
+            1 => {
+                self.title = Some(name);
+                self.title_id = id;
+            }
+            2 => {
+                let id = id.unwrap_or_else(|| Text::new(competency_id(&name.value), name.pos));
+                let competency = DraftCompetency {
+                    pos: line_pos,
+                    path: format!("competency[{}]", self.competencies.len()),
+                    id: Slot::Given(id),
+                    name: Slot::Given(name),
+                    description: Slot::Missing,
+                };
+                self.competencies.push((competency, Description::default()));
+                self.context = Context::Competency;
+            }
+            3 => {
+                let Some((competency, _)) = self.competencies.last() else {
+                    problems.push(Problem::new(
+                        line_pos,
+                        None,
+                        "this `### ` question comes before any `## ` competency heading; questions belong to a competency"
+                            .to_owned(),
+                    ));
+                    self.context = Context::Orphan;
+                    return;
+                };
+                let Slot::Given(competency_id) = &competency.id else {
+                    return;
+                };
+                let mut question =
+                    DraftQuestion::new(line_pos, format!("question[{}]", self.questions.len()));
+                question.competency = Slot::Given(competency_id.clone());
+                question.prompt = Slot::Given(name);
+                question.id = id.map_or(Slot::Missing, Slot::Given);
+                self.questions.push(question);
+                self.context = Context::Question;
+            }
+            _ => problems.push(Problem::new(
+                line_pos,
+                None,
+                "only `# ` (title), `## ` (competency) and `### ` (question) headings have a meaning in a bank file"
+                    .to_owned(),
+            )),
+        }
+    }
+
+    fn question_line(&mut self, kind: LineKind, value: &str, pos: Pos) {
+        let Some(question) = self.questions.last_mut() else {
+            return;
+        };
+        let item = || Some(Text::new(value, pos));
+        match kind {
+            LineKind::Rubric => question.rubric.push(item()),
+            LineKind::FollowUp => question.follow_ups.push(item()),
+            LineKind::Variant => question.variants.push(item()),
+            LineKind::Tags => question.tags.extend(words(value, pos)),
+            LineKind::Level => question.level.extend(words(value, pos)),
+        }
+    }
+
+    fn finish(
+        self,
+        front: FrontMatter,
+        options: &ParseOptions,
+        problems: &mut Vec<Problem>,
+    ) -> Draft {
+        let id = match front.id.or(self.title_id) {
+            Some(id) => Slot::Given(id),
+            None => options_bank_id(Format::Markdown, options, problems),
+        };
+        let title = match front.title.or(self.title) {
+            Some(title) => Slot::Given(title),
+            None => options_title(options, &id),
+        };
+        let description = match (front.description, self.bank_description.start) {
+            (Some(description), Some(text)) => {
+                problems.push(Problem::new(
+                    text,
+                    Some("bank.description".to_owned()),
+                    "the bank's description is already given in the front matter".to_owned(),
+                ));
+                Slot::Given(description)
+            }
+            (Some(description), None) => Slot::Given(description),
+            (None, _) => self.bank_description.into_slot(),
+        };
+        let competencies = self
+            .competencies
+            .into_iter()
+            .map(|(mut competency, description)| {
+                competency.description = description.into_slot();
+                competency
+            })
+            .collect();
+        Draft {
+            bank: Some(DraftHeader {
+                pos: Pos::START,
+                id,
+                title,
+                description,
+            }),
+            competencies,
+            questions: self.questions,
+            questions_field: "question",
+            declare_hint: "",
+        }
+    }
+}
+
+/// A heading's level and where its text starts: `#`s followed by a space or nothing.
+fn heading(content: &str) -> Option<(usize, usize)> {
+    let level = content.bytes().take_while(|&byte| byte == b'#').count();
+    let rest = &content[level..];
+    if level == 0 || level > 6 || !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+        return None;
+    }
+    Some((level, content.len() - rest.trim_start().len()))
+}
+
+/// A heading's text without its trailing `{#id}`, and the id with its byte offset; or,
+/// without an id, without the optional closing `#`s.
+fn split_id(text: &str) -> (&str, Option<(&str, usize)>) {
+    if let Some(open) = text.strip_suffix('}').and_then(|inner| inner.rfind("{#")) {
+        let id = &text[open + 2..text.len() - 1];
+        if !id.is_empty() && !id.contains(|c: char| c.is_whitespace() || c == '{' || c == '}') {
+            return (text[..open].trim_end(), Some((id, open + 2)));
+        }
+    }
+    let without = text.trim_end_matches('#');
+    if without.len() == text.len() {
+        (text, None)
+    } else if without.is_empty() {
+        ("", None)
+    } else if without.ends_with([' ', '\t']) {
+        (without.trim_end(), None)
+    } else {
+        (text, None)
+    }
+}
+
+/// `---`, `***`, `___` and the like, with optional spaces: a rule, which means nothing.
+fn is_thematic_break(content: &str) -> bool {
+    let marks: Vec<char> = content.chars().filter(|c| !c.is_whitespace()).collect();
+    marks.len() >= 3 && matches!(marks[0], '-' | '*' | '_') && marks.iter().all(|&c| c == marks[0])
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LineKind {
+    Rubric,
+    FollowUp,
+    Variant,
+    Tags,
+    Level,
+}
+
+/// What a line under a question is, and where its value starts.
+fn question_line(content: &str) -> Option<(LineKind, usize)> {
+    if let Some(rest) = content.strip_prefix(['-', '*', '+']) {
+        if rest.is_empty() {
+            return Some((LineKind::Rubric, 1));
+        }
+        if !rest.starts_with([' ', '\t']) {
+            return None;
+        }
+        let mut offset = content.len() - rest.trim_start().len();
+        let item = &content[offset..];
+        for check_box in ["[ ]", "[x]", "[X]"] {
+            if let Some(after) = item.strip_prefix(check_box) {
+                if after.is_empty() || after.starts_with([' ', '\t']) {
+                    offset += check_box.len() + (after.len() - after.trim_start().len());
+                }
+                break;
+            }
+        }
+        return Some((LineKind::Rubric, offset));
+    }
+    if let Some(rest) = content.strip_prefix('>') {
+        let offset = 1 + usize::from(rest.starts_with([' ', '\t']));
+        return Some((LineKind::FollowUp, offset));
+    }
+    let (key, value) = content.split_once(':')?;
+    let kind = match key.trim_end().to_lowercase().as_str() {
+        "tags" | "tag" => LineKind::Tags,
+        "level" | "levels" => LineKind::Level,
+        "variant" | "variants" => LineKind::Variant,
+        _ => return None,
+    };
+    Some((
+        kind,
+        key.len() + 1 + (value.len() - value.trim_start().len()),
+    ))
+}
+
+/// The words of a `Tags:` or `Level:` line: separated by commas where there is one,
+/// else by white space.
+fn words(value: &str, pos: Pos) -> Vec<Option<Text>> {
+    let words: Vec<&str> = if value.contains(',') {
+        value.split(',').collect()
+    } else {
+        value.split_whitespace().collect()
+    };
+    words
+        .into_iter()
+        .map(str::trim)
+        .filter(|word| !word.is_empty())
+        .map(|word| Some(Text::new(word, pos)))
+        .collect()
+}
+
+/// A text line with a leading backslash escape removed: `\#`, `\-`, `\>` and the like
+/// stand for the character itself, as in CommonMark.
+fn unescape(line: &str) -> String {
+    let content = line.trim_start();
+    let indent = &line[..line.len() - content.len()];
+    let mut chars = content.chars();
+    match (chars.next(), chars.next()) {
+        (Some('\\'), Some(next)) if next.is_ascii_punctuation() => {
+            format!("{indent}{}", &content[1..])
+        }
+        _ => line.to_owned(),
+    }
+}
+
+/// A description line escaped so that [`unescape`] reads it back as plain text.
+pub(super) fn escape_text_line(line: &str) -> String {
+    let content = line.trim_start();
+    let indent = &line[..line.len() - content.len()];
+    match content.chars().next() {
+        Some(first) if first.is_ascii_punctuation() => format!("{indent}\\{content}"),
+        _ => line.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::super::{
+        derive_question_id, parse, parse_bytes, Bank, BankError, Competency, Format, ParseOptions,
+        Question,
+    };
+
+    fn parse_md(source: &str) -> Result<Bank, Vec<BankError>> {
+        parse(source, Format::Markdown, &ParseOptions::default()).map_err(|errors| errors.0)
+    }
+
+    fn found(source: &str) -> Vec<(usize, usize, String)> {
+        parse_md(source)
+            .expect_err("the bank should be rejected")
+            .into_iter()
+            .map(|e| (e.line, e.column, e.message))
+            .collect()
+    }
+
+    const NOTES: &str = "\
+---
+id: travel
+title: \"Reisen: Zürich & 日本\"
+# a comment in the front matter
+---
+
+# Ignored, the front matter has the title
+
+Questions I keep getting asked.
+Second line.
+
+## Planning ahead ##
+
+How you get ready.
+
+### Tell me about a trip to Zürich, with commas | and pipes.
+
+- [ ] Budget
+- [x] Dates
+* Hotel
+> What went wrong?
+>What went right?
+Tags: travel, 日本 city
+Level: junior senior
+Variant: Describe a trip you planned.
+
+<!-- a note
+over lines -->
+
+---
+
+## Talking {#talk}
+
+### How do you explain delays? {#delays}
+  - Honest
+";
+
+    #[test]
+    fn a_file_written_by_hand_is_read() {
+        let bank = parse_md(NOTES).unwrap();
+        let prompt = "Tell me about a trip to Zürich, with commas | and pipes.";
+        assert_eq!(
+            bank,
+            Bank {
+                id: "travel".into(),
+                title: "Reisen: Zürich & 日本".into(),
+                description: "Questions I keep getting asked.\nSecond line.".into(),
+                competencies: vec![
+                    Competency {
+                        id: "planning-ahead".into(),
+                        name: "Planning ahead".into(),
+                        description: "How you get ready.".into(),
+                    },
+                    Competency {
+                        id: "talk".into(),
+                        name: "Talking".into(),
+                        description: String::new(),
+                    },
+                ],
+                questions: vec![
+                    Question {
+                        id: derive_question_id(prompt),
+                        competency: "planning-ahead".into(),
+                        prompt: prompt.into(),
+                        variants: vec!["Describe a trip you planned.".into()],
+                        follow_ups: vec!["What went wrong?".into(), "What went right?".into()],
+                        rubric: vec!["Budget".into(), "Dates".into(), "Hotel".into()],
+                        tags: vec!["travel".into(), "日本 city".into()],
+                        level: vec!["junior".into(), "senior".into()],
+                    },
+                    Question {
+                        id: "delays".into(),
+                        competency: "talk".into(),
+                        prompt: "How do you explain delays?".into(),
+                        variants: vec![],
+                        follow_ups: vec![],
+                        rubric: vec!["Honest".into()],
+                        tags: vec![],
+                        level: vec![],
+                    },
+                ],
+            }
+        );
+        let crlf = format!("\u{feff}{}", NOTES.replace('\n', "\r\n"));
+        let same = parse_bytes(crlf.as_bytes(), Format::Markdown, &ParseOptions::default());
+        assert_eq!(same, Ok(bank));
+    }
+
+    #[test]
+    fn without_front_matter_the_title_heading_and_options_name_the_bank() {
+        let source = "# Leadership {#lead-bank}\n\n## Delegation\n### Why delegate?\n";
+        let bank = parse_md(source).unwrap();
+        assert_eq!(
+            (bank.id.as_str(), bank.title.as_str()),
+            ("lead-bank", "Leadership")
+        );
+
+        let options = ParseOptions {
+            bank_id: Some("from-options".into()),
+            title: Some("From options".into()),
+            ..ParseOptions::default()
+        };
+        let bank = parse(
+            "## Delegation\n### Why delegate?\n",
+            Format::Markdown,
+            &options,
+        )
+        .unwrap();
+        assert_eq!(
+            (bank.id.as_str(), bank.title.as_str()),
+            ("from-options", "From options")
+        );
+
+        let errors = found("## Delegation\n### Why delegate?\n");
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].0, errors[0].1), (1, 1));
+        assert!(
+            errors[0].2.contains("add `id:` to its front matter"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn misplaced_lines_are_errors_at_their_line() {
+        let source = "\
+---
+id: b
+owner: me
+---
+- stray item
+### Too early
+- skipped with its question
+## Lead {#Lead}
+> stray follow-up
+### Why?
+Some text.
+#### Deeper
+# Late title
+### Why?
+";
+        let errors = parse_md(source).unwrap_err();
+        let found: Vec<_> = errors
+            .iter()
+            .map(|e| (e.line, e.column, e.field.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (3, 1, "bank.owner".to_owned()),
+                (5, 1, String::new()),
+                (6, 1, String::new()),
+                (8, 11, "competency[0].id".to_owned()),
+                (9, 1, String::new()),
+                (11, 1, String::new()),
+                (12, 1, String::new()),
+                (13, 1, String::new()),
+                (14, 1, "question[1].id".to_owned()),
+            ],
+            "{errors:#?}"
+        );
+        assert_eq!(
+            errors[0].message,
+            "unknown front matter key `owner`; expected id, title or description"
+        );
+        assert!(errors[1]
+            .message
+            .contains("rubric item belongs under a `### `"));
+        assert!(errors[2].message.contains("before any `## ` competency"));
+        assert!(errors[3].message.contains("id `Lead` must start"));
+        assert!(errors[5]
+            .message
+            .contains("unexpected text under a question"));
+        assert!(errors[8]
+            .message
+            .contains("derived from the prompt; give one of them"));
+        assert!(errors[8].message.contains("first used on line 10"));
+    }
+
+    #[test]
+    fn front_matter_errors() {
+        assert_eq!(
+            found("---\nid: b\n## Lead\n"),
+            [(
+                1,
+                1,
+                "the front matter has no closing `---` line".to_owned()
+            )]
+        );
+        assert_eq!(
+            found("---\nid: b\nid: c\njust words\ntitle:   \n---\n"),
+            [
+                (3, 1, "`id` is given twice in the front matter".to_owned()),
+                (
+                    4,
+                    1,
+                    "front matter lines are written `key: value`".to_owned()
+                ),
+                (5, 10, "`title` must not be empty".to_owned()),
+            ]
+        );
+        let errors = found("---\nid: b\ndescription: here\n---\n# T\nand here\n");
+        assert_eq!(
+            errors,
+            [(
+                6,
+                1,
+                "the bank's description is already given in the front matter".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn duplicate_competencies_and_empty_parts_are_reported() {
+        let source = "---\nid: b\ntitle: B\n---\n## Lead\n## lead!\n###\n- \n> \nVariant:\n";
+        let errors = parse_md(source).unwrap_err();
+        let found: Vec<_> = errors
+            .iter()
+            .map(|e| (e.line, e.column, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (6, 4, "duplicate competency id `lead`; first used on line 5"),
+                (7, 4, "`prompt` must not be empty"),
+                (8, 3, "`rubric[0]` must not be empty"),
+                (9, 3, "`follow_ups[0]` must not be empty"),
+                (10, 9, "`variants[0]` must not be empty"),
+            ],
+            "{errors:#?}"
+        );
+    }
+
+    #[test]
+    fn escapes_and_ids_in_headings() {
+        assert_eq!(super::split_id("Why? {#why}"), ("Why?", Some(("why", 7))));
+        assert_eq!(
+            super::split_id("Use {#x} tags {#y}"),
+            ("Use {#x} tags", Some(("y", 16)))
+        );
+        assert_eq!(super::split_id("Closed ##"), ("Closed", None));
+        assert_eq!(super::split_id("C# ##"), ("C#", None));
+        assert_eq!(super::split_id("C#"), ("C#", None));
+        assert_eq!(super::split_id("{# spaced}"), ("{# spaced}", None));
+        for line in [
+            "- item",
+            "# head",
+            "  > quote",
+            "\\x",
+            "plain",
+            "<!-- c -->",
+            "Tags: a",
+        ] {
+            assert_eq!(super::unescape(&super::escape_text_line(line)), line);
+        }
+        assert_eq!(super::unescape("\\d stays"), "\\d stays");
+    }
+}
