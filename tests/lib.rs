@@ -77,8 +77,9 @@ impl TestDatabase {
     }
 }
 
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
+impl TestDatabase {
+    /// Deletes the database (a file, or a PostgreSQL database).
+    fn remove(&self) {
         match self {
             Self::Sqlite(path) => {
                 for suffix in ["", "-wal", "-shm"] {
@@ -117,8 +118,16 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub database_url: String,
     pub backend: Backend,
-    // Dropped last: the database outlives the server handle.
-    _database: TestDatabase,
+    database: TestDatabase,
+}
+
+/// The database goes when the app goes. Being `Drop` also keeps a test body
+/// that only reads fields (`app.db`) from capturing those fields alone and
+/// letting the database go early.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.database.remove();
+    }
 }
 
 impl TestApp {
@@ -133,7 +142,7 @@ impl TestApp {
             db,
             database_url: url,
             backend,
-            _database: database,
+            database,
         })
     }
 

@@ -1,4 +1,5 @@
-//! The `starling` command line: `serve` (the default) and `user add`.
+//! The `starling` command line: `serve` (the default), `user add`, and
+//! `bank check|import|export` (the same import engine as the API).
 
 use std::process::ExitCode;
 
@@ -9,7 +10,7 @@ use crate::{
     config::Config,
     db,
     startup::Application,
-    store::accounts,
+    store::{self, accounts},
 };
 
 #[derive(Debug, Parser)]
@@ -31,6 +32,55 @@ pub enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Check, import and export question banks.
+    Bank {
+        #[command(subcommand)]
+        command: BankCommand,
+    },
+}
+
+/// How to read bank files whose format or bank id is not in the file itself.
+#[derive(Debug, clap::Args)]
+pub struct ReadOptions {
+    /// toml, json, yaml, csv, tsv, md or txt (Anki plain text); default: by file extension.
+    #[arg(long)]
+    format: Option<String>,
+    /// Bank id for formats that carry none (CSV, TSV, Anki text); default: from the file name.
+    #[arg(long)]
+    bank_id: Option<String>,
+    /// Bank title for formats that carry none; default: the bank id.
+    #[arg(long)]
+    title: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BankCommand {
+    /// Validate bank files: a summary, or every error as FILE:LINE:COL: message.
+    Check {
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        #[command(flatten)]
+        read: ReadOptions,
+    },
+    /// Import bank files (each in one transaction) and print what changed.
+    Import {
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Make the banks private to this user (default: global).
+        #[arg(long)]
+        owner: Option<String>,
+        /// Report what would change without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        read: ReadOptions,
+    },
+    /// Write a bank to standard output.
+    Export {
+        bank_id: String,
+        #[arg(long, default_value = "toml")]
+        format: String,
     },
 }
 
@@ -69,10 +119,12 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::User {
                 command: UserCommand::Add { username, role },
             } => add_user(config, &username, &role).await,
+            Command::Bank { command } => bank(config, command).await,
         }
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.is::<Reported>() => ExitCode::FAILURE,
         Err(err) => {
             eprintln!("starling: {err:#}");
             ExitCode::FAILURE
@@ -86,6 +138,8 @@ fn init_tracing(filter: &str) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        // Standard output is for results (`bank export` writes a file there).
+        .with_writer(std::io::stderr)
         .try_init();
 }
 
@@ -134,4 +188,178 @@ async fn add_user(config: Config, username: &str, role: &str) -> anyhow::Result<
         user.username, user.role, user.id
     );
     Ok(())
+}
+
+/// Errors already printed in full; only the exit code is left to give.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Reported(String);
+
+/// A bank id from a file name: `Leadership Principles.csv` → `leadership-principles`.
+fn bank_id_from_path(path: &std::path::Path) -> Option<String> {
+    let stem = path.file_stem()?.to_str()?;
+    let slug: String = stem
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let slug = slug
+        .split('-')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    (!slug.is_empty()).then_some(slug)
+}
+
+struct LoadedFile {
+    name: String,
+    bytes: Vec<u8>,
+    format: starling_domain::bank::Format,
+    bank_id: Option<String>,
+    title: Option<String>,
+}
+
+fn load_file(path: &std::path::Path, read: &ReadOptions) -> Result<LoadedFile, String> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|err| format!("{name}: cannot read: {err}"))?;
+    let format = store::banks::resolve_format(read.format.as_deref(), Some(&name), None)
+        .map_err(|err| format!("{name}: {err}"))?;
+    Ok(LoadedFile {
+        bank_id: read.bank_id.clone().or_else(|| bank_id_from_path(path)),
+        title: read.title.clone(),
+        name,
+        bytes,
+        format,
+    })
+}
+
+impl LoadedFile {
+    fn upload(&self, dry_run: bool) -> store::banks::BankUpload<'_> {
+        store::banks::BankUpload {
+            bytes: &self.bytes,
+            format: self.format,
+            bank_id: self.bank_id.clone(),
+            title: self.title.clone(),
+            dry_run,
+        }
+    }
+}
+
+/// Prints an import error the way compilers do: `FILE:LINE:COL: message`.
+fn print_error(file: &str, err: &crate::error::ApiError) {
+    match err {
+        crate::error::ApiError::InvalidBank(errors) => {
+            for e in errors {
+                eprintln!("{file}:{e}");
+            }
+        }
+        other => eprintln!("{file}: {other}"),
+    }
+}
+
+async fn bank(config: Config, command: BankCommand) -> anyhow::Result<()> {
+    let limits = config.bank_limits();
+    match command {
+        BankCommand::Check { files, read } => {
+            let mut failed = 0;
+            for path in &files {
+                let file = match load_file(path, &read) {
+                    Ok(file) => file,
+                    Err(message) => {
+                        eprintln!("{message}");
+                        failed += 1;
+                        continue;
+                    }
+                };
+                match store::banks::parse_upload(&limits, &file.upload(true)) {
+                    Ok(bank) => {
+                        let rubric: usize = bank.questions.iter().map(|q| q.rubric.len()).sum();
+                        println!(
+                            "{}: ok: bank {} ({:?}), {} competencies, {} questions, {} rubric items",
+                            file.name,
+                            bank.id,
+                            bank.title,
+                            bank.competencies.len(),
+                            bank.questions.len(),
+                            rubric
+                        );
+                    }
+                    Err(err) => {
+                        print_error(&file.name, &err);
+                        failed += 1;
+                    }
+                }
+            }
+            if failed > 0 {
+                return Err(Reported(format!("{failed} file(s) with errors")).into());
+            }
+            Ok(())
+        }
+        BankCommand::Import {
+            files,
+            owner,
+            dry_run,
+            read,
+        } => {
+            let db = db::connect_and_migrate(&config.database_url).await?;
+            let owner_id = match owner {
+                Some(name) => Some(
+                    accounts::find_by_username(&db, &name)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("no user named {name}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let mut failed = 0;
+            for path in &files {
+                let file = match load_file(path, &read) {
+                    Ok(file) => file,
+                    Err(message) => {
+                        eprintln!("{message}");
+                        failed += 1;
+                        continue;
+                    }
+                };
+                let outcome = store::banks::import_file(
+                    &db,
+                    &limits,
+                    file.upload(dry_run),
+                    store::banks::Importer::Operator { owner_id },
+                )
+                .await;
+                match outcome {
+                    Ok(done) => println!(
+                        "{}: {}bank {}: {} added, {} updated, {} unchanged, {} retired",
+                        file.name,
+                        if dry_run { "dry run: " } else { "" },
+                        done.bank_id,
+                        done.counts.added,
+                        done.counts.updated,
+                        done.counts.unchanged,
+                        done.counts.retired
+                    ),
+                    Err(err) => {
+                        print_error(&file.name, &err);
+                        failed += 1;
+                    }
+                }
+            }
+            if failed > 0 {
+                return Err(Reported(format!("{failed} file(s) not imported")).into());
+            }
+            Ok(())
+        }
+        BankCommand::Export { bank_id, format } => {
+            let format = store::banks::resolve_format(Some(&format), None, None)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let db = db::connect_and_migrate(&config.database_url).await?;
+            let stored = store::banks::visible_bank(&db, None, &bank_id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}: no bank with id {bank_id}"))?;
+            let model = store::banks::bank_model(&db, &stored).await?;
+            print!("{}", starling_domain::bank::export(&model, format));
+            Ok(())
+        }
+    }
 }

@@ -17,6 +17,11 @@ pub struct Config {
     pub session_days: i64,
     /// Load the embedded default bank on start (idempotent).
     pub load_default_bank: bool,
+    /// Limits on imported bank files.
+    pub max_bank_bytes: usize,
+    pub max_bank_questions: usize,
+    pub max_prompt_chars: usize,
+    pub max_rubric_item_chars: usize,
 }
 
 impl Default for Config {
@@ -29,6 +34,10 @@ impl Default for Config {
             open_registration: true,
             session_days: 30,
             load_default_bank: true,
+            max_bank_bytes: 5 * 1024 * 1024,
+            max_bank_questions: 5_000,
+            max_prompt_chars: 2_000,
+            max_rubric_item_chars: 500,
         }
     }
 }
@@ -61,9 +70,23 @@ struct FileConfig {
     secret: Option<String>,
     open_registration: Option<bool>,
     session_days: Option<i64>,
+    max_bank_bytes: Option<usize>,
+    max_bank_questions: Option<usize>,
+    max_prompt_chars: Option<usize>,
+    max_rubric_item_chars: Option<usize>,
 }
 
 impl Config {
+    /// The limits imported bank files are held to.
+    pub fn bank_limits(&self) -> starling_domain::bank::Limits {
+        starling_domain::bank::Limits {
+            max_file_bytes: self.max_bank_bytes,
+            max_questions: self.max_bank_questions,
+            max_prompt_chars: self.max_prompt_chars,
+            max_rubric_item_chars: self.max_rubric_item_chars,
+        }
+    }
+
     /// Defaults < `starling.toml` (or the file named by `STARLING_CONFIG`) < environment.
     pub fn load() -> Result<Self, ConfigError> {
         let explicit = std::env::var("STARLING_CONFIG").ok();
@@ -105,6 +128,16 @@ impl Config {
         if let Some(v) = file.session_days {
             self.session_days = v;
         }
+        for (target, value) in [
+            (&mut self.max_bank_bytes, file.max_bank_bytes),
+            (&mut self.max_bank_questions, file.max_bank_questions),
+            (&mut self.max_prompt_chars, file.max_prompt_chars),
+            (&mut self.max_rubric_item_chars, file.max_rubric_item_chars),
+        ] {
+            if let Some(v) = value {
+                *target = v;
+            }
+        }
     }
 
     fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
@@ -124,13 +157,30 @@ impl Config {
             self.open_registration = parse_bool("STARLING_OPEN_REGISTRATION", &v)?;
         }
         if let Some(v) = var("STARLING_SESSION_DAYS") {
-            self.session_days = v.trim().parse().map_err(|_| ConfigError::Number {
-                name: "STARLING_SESSION_DAYS",
-                value: v.clone(),
-            })?;
+            self.session_days = parse_number("STARLING_SESSION_DAYS", &v)?;
+        }
+        for (name, target) in [
+            ("STARLING_MAX_BANK_BYTES", &mut self.max_bank_bytes),
+            ("STARLING_MAX_BANK_QUESTIONS", &mut self.max_bank_questions),
+            ("STARLING_MAX_PROMPT_CHARS", &mut self.max_prompt_chars),
+            (
+                "STARLING_MAX_RUBRIC_ITEM_CHARS",
+                &mut self.max_rubric_item_chars,
+            ),
+        ] {
+            if let Some(v) = var(name) {
+                *target = parse_number(name, &v)?;
+            }
         }
         Ok(())
     }
+}
+
+fn parse_number<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError> {
+    value.trim().parse().map_err(|_| ConfigError::Number {
+        name,
+        value: value.to_owned(),
+    })
 }
 
 fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {

@@ -26,6 +26,10 @@ pub enum ApiError {
         message: String,
         field: Option<&'static str>,
     },
+    #[error("{}", bank_summary(.0))]
+    InvalidBank(Vec<starling_domain::bank::BankError>),
+    #[error("{0}")]
+    TooLarge(String),
     #[error("the database is unavailable; try again shortly")]
     Unavailable(#[source] DbErr),
     #[error("internal error")]
@@ -60,6 +64,8 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::Invalid { .. } => "invalid",
+            Self::InvalidBank(_) => "invalid_bank",
+            Self::TooLarge(_) => "too_large",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -92,7 +98,8 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Invalid { .. } | Self::InvalidBank(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -107,6 +114,25 @@ impl ResponseError for ApiError {
         {
             body["field"] = json!(field);
         }
+        if let Self::InvalidBank(errors) = self {
+            if let Some(first) = errors.first() {
+                body["line"] = json!(first.line);
+                body["column"] = json!(first.column);
+                body["field"] = json!(first.field);
+            }
+            body["errors"] = json!(errors);
+        }
         HttpResponse::build(self.status_code()).json(json!({ "error": body }))
+    }
+}
+
+fn bank_summary(errors: &[starling_domain::bank::BankError]) -> String {
+    match errors {
+        [] => "the bank file is invalid".to_owned(),
+        [only] => format!("the bank file is invalid at {only}"),
+        [first, rest @ ..] => format!(
+            "the bank file has {} problems; the first at {first}",
+            rest.len() + 1
+        ),
     }
 }

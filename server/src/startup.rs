@@ -44,6 +44,8 @@ impl Application {
         let secret = store::accounts::signing_secret(&db, config.secret.as_deref()).await?;
         let listener = TcpListener::bind(&config.addr)?;
         let port = listener.local_addr()?.port();
+        // The import form's text box and file each fit the bank limit, plus room for the other fields.
+        let multipart_limit = config.max_bank_bytes * 2 + 64 * 1024;
         let state = web::Data::new(AppState {
             db,
             templates: Templates::new(),
@@ -54,6 +56,14 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(json_config())
+                .app_data(
+                    actix_multipart::form::MultipartFormConfig::default()
+                        .total_limit(multipart_limit)
+                        .memory_limit(multipart_limit)
+                        .error_handler(|err, _| {
+                            crate::routes::page::PageError(multipart_error(err)).into()
+                        }),
+                )
                 .app_data(
                     // A path id that is not a number names nothing that exists.
                     web::PathConfig::default()
@@ -107,6 +117,19 @@ fn json_config() -> web::JsonConfig {
                 other => ApiError::BadRequest(format!("invalid JSON body: {other}")).into(),
             }
         })
+}
+
+fn multipart_error(err: actix_multipart::MultipartError) -> ApiError {
+    use actix_multipart::MultipartError;
+    match err {
+        MultipartError::Payload(actix_web::error::PayloadError::Overflow) => {
+            ApiError::TooLarge("the upload is larger than the bank file limit".to_owned())
+        }
+        other if other.to_string().contains("limit") => {
+            ApiError::TooLarge(format!("the upload is too large: {other}"))
+        }
+        other => ApiError::BadRequest(format!("unreadable upload: {other}")),
+    }
 }
 
 fn security_headers() -> middleware::DefaultHeaders {

@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod api_token;
 pub mod bank;
+pub mod bank_choice;
 pub mod card;
 pub mod competency;
 pub mod draft;
@@ -14,4 +15,5 @@ pub mod review_log;
 pub mod rubric_item;
 pub mod session;
 pub mod setting;
+pub mod skipped_competency;
 pub mod user;

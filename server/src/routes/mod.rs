@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api;
 pub mod assets;
+pub mod banks;
 pub mod health;
 pub mod history;
 pub mod page;
@@ -22,5 +23,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(review::configure)
         .configure(history::configure)
         .configure(settings::configure)
+        .configure(banks::configure)
         .default_service(web::to(page::not_found));
 }

@@ -4,5 +4,6 @@
 pub mod accounts;
 pub mod answers;
 pub mod banks;
+pub mod choices;
 pub mod practice;
 pub mod questions;

@@ -118,19 +118,63 @@ fn own_active_cards(user_id: i32, bank_ids: Vec<i32>) -> sea_orm::Select<card::E
         )
 }
 
-fn uncarded_questions(user_id: i32, bank_ids: Vec<i32>) -> sea_orm::Select<question::Entity> {
-    question::Entity::find()
-        .filter(question::Column::BankId.is_in(bank_ids))
-        .filter(question::Column::Retired.eq(false))
-        .filter(
-            question::Column::Id.not_in_subquery(
-                Query::select()
-                    .column(card::Column::QuestionId)
-                    .from(card::Entity)
-                    .and_where(card::Column::UserId.eq(user_id))
-                    .to_owned(),
-            ),
-        )
+/// Questions new cards may come from: active, in a practised bank the user
+/// can see, in a competency they have not switched off.
+#[derive(Clone, Debug)]
+struct NewCardSource {
+    bank_ids: Vec<i32>,
+    skipped_competencies: Vec<i32>,
+}
+
+impl NewCardSource {
+    async fn for_user(
+        db: &impl ConnectionTrait,
+        user_id: i32,
+        visible: &[i32],
+    ) -> Result<Self, sea_orm::DbErr> {
+        let choices = crate::store::choices::for_user(db, user_id).await?;
+        Ok(Self {
+            bank_ids: visible
+                .iter()
+                .copied()
+                .filter(|id| choices.practises_bank(*id))
+                .collect(),
+            skipped_competencies: choices.skipped_competencies.into_iter().collect(),
+        })
+    }
+
+    fn questions(&self) -> sea_orm::sea_query::SelectStatement {
+        Query::select()
+            .column(question::Column::Id)
+            .from(question::Entity)
+            .and_where(question::Column::BankId.is_in(self.bank_ids.clone()))
+            .and_where(question::Column::Retired.eq(false))
+            .and_where(question::Column::CompetencyId.is_not_in(self.skipped_competencies.clone()))
+            .to_owned()
+    }
+
+    /// Cards shown but never graded.
+    fn started_cards(&self, user_id: i32) -> sea_orm::Select<card::Entity> {
+        card::Entity::find()
+            .filter(card::Column::UserId.eq(user_id))
+            .filter(card::Column::State.eq("new"))
+            .filter(card::Column::QuestionId.in_subquery(self.questions()))
+    }
+
+    /// Questions the user has no card for yet.
+    fn uncarded(&self, user_id: i32) -> sea_orm::Select<question::Entity> {
+        question::Entity::find()
+            .filter(question::Column::Id.in_subquery(self.questions()))
+            .filter(
+                question::Column::Id.not_in_subquery(
+                    Query::select()
+                        .column(card::Column::QuestionId)
+                        .from(card::Entity)
+                        .and_where(card::Column::UserId.eq(user_id))
+                        .to_owned(),
+                ),
+            )
+    }
 }
 
 pub async fn today(
@@ -152,11 +196,9 @@ pub async fn today(
         .await?;
     let reviews_done = graded_today(db, user.id, since, Some("review")).await?;
     let new_done = graded_today(db, user.id, since, Some("new")).await?;
-    let new_cards = own_active_cards(user.id, bank_ids.clone())
-        .filter(card::Column::State.eq("new"))
-        .count(db)
-        .await?;
-    let uncarded = uncarded_questions(user.id, bank_ids).count(db).await?;
+    let source = NewCardSource::for_user(db, user.id, &bank_ids).await?;
+    let new_cards = source.started_cards(user.id).count(db).await?;
+    let uncarded = source.uncarded(user.id).count(db).await?;
     Ok(Today {
         learning,
         review: review_due.min(remaining(user.reviews_per_day, reviews_done)),
@@ -207,15 +249,17 @@ pub async fn next_card(
         graded_today(db, user.id, since, Some("new")).await?,
     ) > 0
     {
-        let started = own_active_cards(user.id, bank_ids.clone())
-            .filter(card::Column::State.eq("new"))
+        let source = NewCardSource::for_user(db, user.id, &bank_ids).await?;
+        let started = source
+            .started_cards(user.id)
             .order_by_asc(card::Column::Id)
             .one(db)
             .await?;
         if started.is_some() {
             return Ok(started);
         }
-        if let Some(fresh) = uncarded_questions(user.id, bank_ids.clone())
+        if let Some(fresh) = source
+            .uncarded(user.id)
             .order_by_asc(question::Column::BankId)
             .order_by_asc(question::Column::Position)
             .one(db)

@@ -3,6 +3,7 @@
 
 mod answers;
 mod auth;
+mod banks;
 mod cards;
 mod drafts;
 mod me;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(answers::configure)
         .configure(cards::configure)
         .configure(drafts::configure)
+        .configure(banks::configure)
         .default_service(web::to(unknown_endpoint));
 }
 

@@ -1,0 +1,174 @@
+//! `GET /banks`, `POST /banks?format=…&dry_run=…` (the body is the bank file),
+//! `GET /banks/{id}/export?format=…`, `PUT /banks/{id}/selection`.
+
+use actix_web::{get, http::header, post, put, web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use starling_domain::bank::{export, Format};
+
+use crate::{
+    auth::{verify_api_csrf, CurrentUser},
+    error::ApiError,
+    startup::AppState,
+    store::{
+        banks::{self, BankUpload, Importer},
+        choices,
+    },
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list)
+        .service(import)
+        .service(export_bank)
+        .service(select);
+}
+
+#[get("/banks")]
+async fn list(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(banks::list_banks(&state.db, current.id()).await?))
+}
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    format: Option<String>,
+    #[serde(default)]
+    dry_run: bool,
+    bank_id: Option<String>,
+    title: Option<String>,
+}
+
+/// Reads the body up to `limit` bytes; past it the request is refused with 413.
+pub async fn read_limited(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<web::Bytes, ApiError> {
+    let too_large = || {
+        ApiError::TooLarge(format!(
+            "the bank file is larger than the limit of {limit} bytes"
+        ))
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|err| ApiError::BadRequest(format!("reading the body: {err}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+#[post("/banks")]
+async fn import(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    query: web::Query<ImportQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    verify_api_csrf(&req, &current, &state.secret)?;
+    let limits = state.config.bank_limits();
+    let body = read_limited(&req, payload, limits.max_file_bytes).await?;
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let format = banks::resolve_format(query.format.as_deref(), None, content_type)?;
+    let query = query.into_inner();
+    let imported = banks::import_file(
+        &state.db,
+        &limits,
+        BankUpload {
+            bytes: &body,
+            format,
+            bank_id: query.bank_id,
+            title: query.title,
+            dry_run: query.dry_run,
+        },
+        Importer::User(&current.user),
+    )
+    .await?;
+    let mut response = if imported.created && !imported.dry_run {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response.json(imported))
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    format: Option<String>,
+}
+
+#[get("/banks/{id}/export")]
+async fn export_bank(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    id: web::Path<String>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let format =
+        banks::resolve_format(Some(query.format.as_deref().unwrap_or("toml")), None, None)?;
+    let stored = banks::visible_bank(&state.db, Some(current.id()), &id).await?;
+    let model = banks::bank_model(&state.db, &stored).await?;
+    Ok(download(&model.id, format, export(&model, format)))
+}
+
+/// A bank file as a download named after the bank.
+pub fn download(bank_id: &str, format: Format, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_TYPE,
+            format!("{}; charset=utf-8", format.content_type()),
+        ))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{bank_id}.{}\"", format.extension()),
+        ))
+        .body(body)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Selection {
+    practise: bool,
+    /// The competency ids to practise; all when absent.
+    competencies: Option<Vec<String>>,
+}
+
+#[put("/banks/{id}/selection")]
+async fn select(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    id: web::Path<String>,
+    body: web::Json<Selection>,
+) -> Result<HttpResponse, ApiError> {
+    verify_api_csrf(&req, &current, &state.secret)?;
+    let stored = banks::visible_bank(&state.db, Some(current.id()), &id).await?;
+    choices::set_for_bank(
+        &state.db,
+        current.id(),
+        stored.id,
+        body.practise,
+        body.competencies.as_deref(),
+    )
+    .await?;
+    let summary = banks::list_banks(&state.db, current.id())
+        .await?
+        .into_iter()
+        .find(|b| b.id == stored.key)
+        .ok_or(ApiError::NotFound("bank"))?;
+    Ok(HttpResponse::Ok().json(summary))
+}

@@ -1,0 +1,329 @@
+//! Bank pages: the banks a learner can see and practises, importing a file
+//! (upload or paste → preview of the changes → confirm), and browsing questions.
+
+use std::collections::HashMap;
+
+use actix_multipart::form::{bytes::Bytes as FileField, text::Text, MultipartForm};
+use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
+use minijinja::{context, Value};
+use serde::Deserialize;
+
+use crate::{
+    auth::verify_csrf,
+    error::ApiError,
+    routes::page::{parse_form, render, PageError, PageUser},
+    startup::AppState,
+    store::{
+        answers,
+        banks::{self, BankUpload, Importer},
+        choices, questions,
+    },
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(banks_page)
+        .service(import_page)
+        .service(import)
+        .service(select)
+        .service(browse);
+}
+
+async fn banks_view(
+    req: &HttpRequest,
+    state: &AppState,
+    current: &PageUser,
+    message: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let list = banks::list_banks(&state.db, current.id()).await?;
+    render(
+        state,
+        req,
+        Some(&current.user),
+        "banks.html",
+        StatusCode::OK,
+        context! { banks => Value::from_serialize(&list), message => message },
+    )
+}
+
+#[get("/banks")]
+async fn banks_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+) -> Result<HttpResponse, PageError> {
+    banks_view(&req, &state, &current, None).await
+}
+
+#[derive(Deserialize)]
+struct SelectionForm {
+    practise: Option<String>,
+    #[serde(default)]
+    competency: Vec<String>,
+}
+
+#[post("/banks/{id}/selection")]
+async fn select(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let form: SelectionForm = parse_form(&req, &state, &body)?;
+    let stored = banks::visible_bank(&state.db, Some(current.id()), &id).await?;
+    choices::set_for_bank(
+        &state.db,
+        current.id(),
+        stored.id,
+        form.practise.is_some(),
+        Some(&form.competency),
+    )
+    .await?;
+    banks_view(
+        &req,
+        &state,
+        &current,
+        Some(format!("Saved your choices for {}.", stored.title)),
+    )
+    .await
+}
+
+/// What the import form shows again after a preview or an error.
+#[derive(Default, serde::Serialize)]
+struct ImportFormValues {
+    text: String,
+    format: String,
+    bank_id: String,
+    title: String,
+    file_name: String,
+}
+
+async fn import_form(
+    req: &HttpRequest,
+    state: &AppState,
+    current: &PageUser,
+    values: &ImportFormValues,
+    error: Option<&ApiError>,
+) -> Result<HttpResponse, PageError> {
+    let status = error
+        .map(actix_web::ResponseError::status_code)
+        .unwrap_or(StatusCode::OK);
+    let errors = match error {
+        Some(ApiError::InvalidBank(list)) => Value::from_serialize(list),
+        _ => Value::from(Vec::<Value>::new()),
+    };
+    render(
+        state,
+        req,
+        Some(&current.user),
+        "bank_import.html",
+        status,
+        context! {
+            form => Value::from_serialize(values),
+            error => error.map(|e| e.to_string()),
+            errors => errors,
+            max_bytes => state.config.max_bank_bytes,
+        },
+    )
+}
+
+#[get("/banks/import")]
+async fn import_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+) -> Result<HttpResponse, PageError> {
+    import_form(&req, &state, &current, &ImportFormValues::default(), None).await
+}
+
+#[derive(MultipartForm)]
+struct ImportUpload {
+    csrf_token: Text<String>,
+    file: Option<FileField>,
+    text: Option<Text<String>>,
+    format: Option<Text<String>>,
+    bank_id: Option<Text<String>>,
+    title: Option<Text<String>>,
+    /// `preview` (the default) or `confirm`.
+    intent: Option<Text<String>>,
+}
+
+fn non_empty(field: Option<Text<String>>) -> Option<String> {
+    field
+        .map(|t| t.into_inner().trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+#[post("/banks/import")]
+async fn import(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    form: MultipartForm<ImportUpload>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    verify_csrf(&req, &state.secret, &form.csrf_token)?;
+    let confirm = form
+        .intent
+        .as_ref()
+        .is_some_and(|i| i.as_str() == "confirm");
+    let uploaded = form.file.filter(|f| !f.data.is_empty());
+    let file_name = uploaded
+        .as_ref()
+        .and_then(|f| f.file_name.clone())
+        .unwrap_or_default();
+    // An uploaded file wins over the text box; the preview carries the text on.
+    let text = match &uploaded {
+        Some(file) => String::from_utf8_lossy(&file.data).into_owned(),
+        None => form.text.map(|t| t.into_inner()).unwrap_or_default(),
+    };
+    let bytes: Vec<u8> = match uploaded {
+        Some(file) => file.data.to_vec(),
+        None => text.clone().into_bytes(),
+    };
+    let mut values = ImportFormValues {
+        text,
+        format: non_empty(form.format).unwrap_or_default(),
+        bank_id: non_empty(form.bank_id).unwrap_or_default(),
+        title: non_empty(form.title).unwrap_or_default(),
+        file_name,
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        let err = ApiError::invalid("text", "choose a file or paste the bank's text");
+        return import_form(&req, &state, &current, &values, Some(&err)).await;
+    }
+    let format = match banks::resolve_format(
+        Some(values.format.as_str()).filter(|f| !f.is_empty()),
+        Some(values.file_name.as_str()).filter(|f| !f.is_empty()),
+        None,
+    ) {
+        Ok(format) => format,
+        Err(err) => return import_form(&req, &state, &current, &values, Some(&err)).await,
+    };
+    values.format = format.extension().to_owned();
+    let outcome = banks::import_file(
+        &state.db,
+        &state.config.bank_limits(),
+        BankUpload {
+            bytes: &bytes,
+            format,
+            bank_id: Some(values.bank_id.clone()).filter(|s| !s.is_empty()),
+            title: Some(values.title.clone()).filter(|s| !s.is_empty()),
+            dry_run: !confirm,
+        },
+        Importer::User(&current.user),
+    )
+    .await;
+    match outcome {
+        Ok(imported) => render(
+            &state,
+            &req,
+            Some(&current.user),
+            "bank_preview.html",
+            StatusCode::OK,
+            context! { imported => Value::from_serialize(&imported), form => Value::from_serialize(&values) },
+        ),
+        Err(
+            err @ (ApiError::InvalidBank(_)
+            | ApiError::Invalid { .. }
+            | ApiError::TooLarge(_)
+            | ApiError::Conflict(_)),
+        ) => import_form(&req, &state, &current, &values, Some(&err)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct BrowseQuery {
+    q: Option<String>,
+    bank: Option<String>,
+    competency: Option<String>,
+    tag: Option<String>,
+    level: Option<String>,
+}
+
+fn filled(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+#[get("/questions")]
+async fn browse(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    query: web::Query<BrowseQuery>,
+) -> Result<HttpResponse, PageError> {
+    let all = questions::list_questions(&state.db, current.id(), None, filled(&query.bank)).await?;
+    let mut competencies: Vec<(String, String)> = Vec::new();
+    let mut tags: Vec<String> = Vec::new();
+    let mut levels: Vec<String> = Vec::new();
+    for q in &all {
+        if !competencies.iter().any(|(key, _)| key == &q.competency) {
+            competencies.push((q.competency.clone(), q.competency_name.clone()));
+        }
+        for tag in &q.tags {
+            if !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
+        for level in &q.level {
+            if !levels.contains(level) {
+                levels.push(level.clone());
+            }
+        }
+    }
+    tags.sort();
+    levels.sort();
+    let needle = filled(&query.q).map(str::to_lowercase);
+    let shown: Vec<_> = all
+        .into_iter()
+        .filter(|q| filled(&query.competency).is_none_or(|c| q.competency == c))
+        .filter(|q| filled(&query.tag).is_none_or(|t| q.tags.iter().any(|x| x == t)))
+        .filter(|q| filled(&query.level).is_none_or(|l| q.level.iter().any(|x| x == l)))
+        .filter(|q| {
+            needle.as_ref().is_none_or(|n| {
+                q.prompt.to_lowercase().contains(n)
+                    || q.variants.iter().any(|v| v.to_lowercase().contains(n))
+                    || q.rubric.iter().any(|r| r.text.to_lowercase().contains(n))
+            })
+        })
+        .collect();
+    let mut attempts: HashMap<i32, Vec<Value>> = HashMap::new();
+    for (question, list) in answers::history(&state.db, current.id()).await? {
+        attempts.insert(
+            question.id,
+            list.iter()
+                .map(|a| context! { answer_id => a.answer_id, attempt => a.attempt, created_at => a.created_at.to_rfc3339(), rating => a.rating })
+                .collect(),
+        );
+    }
+    let rows: Vec<Value> = shown
+        .iter()
+        .map(|q| {
+            context! {
+                question => Value::from_serialize(q),
+                attempts => attempts.remove(&q.id).unwrap_or_default(),
+            }
+        })
+        .collect();
+    render(
+        &state,
+        &req,
+        Some(&current.user),
+        "questions.html",
+        StatusCode::OK,
+        context! {
+            rows => rows,
+            competencies => competencies.into_iter().map(|(key, name)| context! { key => key, name => name }).collect::<Vec<_>>(),
+            tags => tags,
+            levels => levels,
+            filter => context! {
+                q => query.q.clone().unwrap_or_default(),
+                bank => query.bank.clone().unwrap_or_default(),
+                competency => query.competency.clone().unwrap_or_default(),
+                tag => query.tag.clone().unwrap_or_default(),
+                level => query.level.clone().unwrap_or_default(),
+            },
+        },
+    )
+}
