@@ -234,9 +234,9 @@ fn load_file(path: &std::path::Path, read: &ReadOptions) -> Result<LoadedFile, S
 }
 
 impl LoadedFile {
-    fn upload(&self, dry_run: bool) -> store::banks::BankUpload<'_> {
+    fn upload(&self, dry_run: bool) -> store::banks::BankUpload {
         store::banks::BankUpload {
-            bytes: &self.bytes,
+            bytes: self.bytes.clone(),
             format: self.format,
             bank_id: self.bank_id.clone(),
             title: self.title.clone(),

@@ -205,7 +205,7 @@ async fn import(
         &state.db,
         &state.config.bank_limits(),
         BankUpload {
-            bytes: &bytes,
+            bytes,
             format,
             bank_id: Some(values.bank_id.clone()).filter(|s| !s.is_empty()),
             title: Some(values.title.clone()).filter(|s| !s.is_empty()),

@@ -686,8 +686,8 @@ pub async fn bank_model(
 
 /// How an uploaded bank file is to be read.
 #[derive(Clone, Debug)]
-pub struct BankUpload<'a> {
-    pub bytes: &'a [u8],
+pub struct BankUpload {
+    pub bytes: Vec<u8>,
     pub format: starling_domain::bank::Format,
     pub bank_id: Option<String>,
     pub title: Option<String>,
@@ -700,17 +700,23 @@ pub struct BankUpload<'a> {
 pub async fn import_file(
     db: &sea_orm::DatabaseConnection,
     limits: &starling_domain::bank::Limits,
-    upload: BankUpload<'_>,
+    upload: BankUpload,
     importer: Importer<'_>,
 ) -> Result<Imported, crate::error::ApiError> {
-    let parsed = parse_upload(limits, &upload)?;
-    import_bank(db, &parsed, importer, upload.dry_run).await
+    // Parsing a few megabytes takes long enough to stall other requests if it
+    // ran on the async workers.
+    let limits = *limits;
+    let dry_run = upload.dry_run;
+    let parsed = tokio::task::spawn_blocking(move || parse_upload(&limits, &upload))
+        .await
+        .map_err(|err| crate::error::ApiError::Internal(err.into()))??;
+    import_bank(db, &parsed, importer, dry_run).await
 }
 
 /// Parses an upload without touching the database (`bank check`).
 pub fn parse_upload(
     limits: &starling_domain::bank::Limits,
-    upload: &BankUpload<'_>,
+    upload: &BankUpload,
 ) -> Result<Bank, crate::error::ApiError> {
     if upload.bytes.len() > limits.max_file_bytes {
         return Err(crate::error::ApiError::TooLarge(format!(
@@ -724,7 +730,7 @@ pub fn parse_upload(
         title: upload.title.clone(),
         limits: *limits,
     };
-    starling_domain::bank::parse_bytes(upload.bytes, upload.format, &options)
+    starling_domain::bank::parse_bytes(&upload.bytes, upload.format, &options)
         .map_err(|errors| crate::error::ApiError::InvalidBank(errors.0))
 }
 

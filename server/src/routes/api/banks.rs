@@ -89,7 +89,7 @@ async fn import(
         &state.db,
         &limits,
         BankUpload {
-            bytes: &body,
+            bytes: body.to_vec(),
             format,
             bank_id: query.bank_id,
             title: query.title,
