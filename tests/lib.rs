@@ -197,6 +197,18 @@ impl TestApp {
         }
     }
 
+    /// A user with the coach role (as `starling user add NAME --role coach` makes).
+    pub async fn coach_user(&self, username: &str) -> ApiUser {
+        let user = self.api_user(username).await;
+        self.db
+            .execute_unprepared(&format!(
+                "UPDATE users SET role = 'coach' WHERE username = '{username}'"
+            ))
+            .await
+            .expect("make a coach");
+        user
+    }
+
     /// Moves the whole history of a user `minutes` into the past, as if that
     /// much time had gone by.
     pub async fn time_travel(&self, user_id: i64, minutes: i64) {
@@ -266,6 +278,11 @@ impl ApiUser {
     pub fn put(&self, path: &str) -> reqwest::RequestBuilder {
         self.client
             .put(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+    }
+    pub fn delete(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .delete(format!("{}{path}", self.base))
             .bearer_auth(&self.token)
     }
     pub fn patch(&self, path: &str) -> reqwest::RequestBuilder {

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod banks;
+mod coaching;
 mod isolation;
 mod pages;
 mod practice;

@@ -13,6 +13,7 @@ pub struct Model {
     pub comment: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub seen_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

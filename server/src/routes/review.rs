@@ -127,15 +127,12 @@ async fn submit(
 ) -> Result<HttpResponse, PageError> {
     let form: ReviewForm = parse_form(&req, &state, &body)?;
     let now = Utc::now();
-    answers::save_self_review(
-        &state.db,
-        current.id(),
-        *id,
-        &form.checked,
-        &form.comment,
-        now,
-    )
-    .await?;
+    let input = answers::ReviewInput {
+        checked: form.checked,
+        comment: form.comment,
+        item_comments: Vec::new(),
+    };
+    answers::save_review(&state.db, current.id(), *id, &input, now).await?;
     let Some(rating) = form.rating.filter(|r| !r.is_empty()) else {
         return Ok(redirect(&format!("/answers/{}", *id)));
     };

@@ -11,7 +11,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    entities::{answer, card, draft, question, review, review_item, review_log},
+    entities::{
+        answer, card, draft, question, review, review_item, review_item_comment, review_log,
+    },
     error::ApiError,
     store::questions::{checklist, visible_question},
 };
@@ -171,6 +173,7 @@ pub struct ReviewView {
     pub reviewer_id: i32,
     pub checked: Vec<i32>,
     pub comment: String,
+    pub item_comments: Vec<ItemComment>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -185,6 +188,18 @@ pub async fn reviews_of(
         .all(db)
         .await?;
     let ids: Vec<i32> = reviews.iter().map(|r| r.id).collect();
+    let mut notes: HashMap<i32, Vec<ItemComment>> = HashMap::new();
+    for note in review_item_comment::Entity::find()
+        .filter(review_item_comment::Column::ReviewId.is_in(ids.clone()))
+        .order_by_asc(review_item_comment::Column::RubricItemId)
+        .all(db)
+        .await?
+    {
+        notes.entry(note.review_id).or_default().push(ItemComment {
+            rubric_item_id: note.rubric_item_id,
+            comment: note.comment,
+        });
+    }
     let mut checked: HashMap<i32, Vec<i32>> = HashMap::new();
     for item in review_item::Entity::find()
         .filter(review_item::Column::ReviewId.is_in(ids))
@@ -201,6 +216,7 @@ pub async fn reviews_of(
         .into_iter()
         .map(|r| ReviewView {
             checked: checked.remove(&r.id).unwrap_or_default(),
+            item_comments: notes.remove(&r.id).unwrap_or_default(),
             id: r.id,
             kind: r.kind,
             reviewer_id: r.reviewer_id,
@@ -211,21 +227,28 @@ pub async fn reviews_of(
         .collect())
 }
 
-/// Records (or replaces) the author's self-review of their answer.
-pub async fn save_self_review(
+/// Records (or replaces) a review: the author's self-review, or the review
+/// of a coach the answer is shared with. Anyone else finds no such answer.
+pub async fn save_review(
     db: &DatabaseConnection,
     user_id: i32,
     answer_id: i32,
-    checked: &[i32],
-    comment: &str,
+    input: &ReviewInput,
     now: DateTime<Utc>,
 ) -> Result<ReviewView, ApiError> {
-    let answer = own_answer(db, user_id, answer_id).await?;
-    if comment.chars().count() > MAX_COMMENT_CHARS {
-        return Err(ApiError::invalid(
-            "comment",
-            format!("the comment is longer than {MAX_COMMENT_CHARS} characters"),
-        ));
+    let (answer, reader) = crate::store::coaching::readable_answer(db, user_id, answer_id).await?;
+    let kind = match reader {
+        crate::store::coaching::Reader::Author => "self",
+        crate::store::coaching::Reader::Coach => "coach",
+    };
+    let (checked, comment) = (&input.checked, &input.comment);
+    for text in std::iter::once(comment).chain(input.item_comments.iter().map(|c| &c.comment)) {
+        if text.chars().count() > MAX_COMMENT_CHARS {
+            return Err(ApiError::invalid(
+                "comment",
+                format!("a comment is longer than {MAX_COMMENT_CHARS} characters"),
+            ));
+        }
     }
     let allowed: HashSet<i32> = checklist(db, answer.question_id)
         .await?
@@ -235,7 +258,11 @@ pub async fn save_self_review(
     let mut ticked: Vec<i32> = checked.to_vec();
     ticked.sort_unstable();
     ticked.dedup();
-    if let Some(unknown) = ticked.iter().find(|id| !allowed.contains(id)) {
+    if let Some(unknown) = ticked
+        .iter()
+        .chain(input.item_comments.iter().map(|c| &c.rubric_item_id))
+        .find(|id| !allowed.contains(id))
+    {
         return Err(ApiError::invalid(
             "checked",
             format!("rubric item {unknown} is not on this answer's checklist"),
@@ -245,7 +272,7 @@ pub async fn save_self_review(
     review::Entity::insert(review::ActiveModel {
         answer_id: Set(answer.id),
         reviewer_id: Set(user_id),
-        kind: Set("self".to_owned()),
+        kind: Set(kind.to_owned()),
         comment: Set(comment.trim().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
@@ -276,16 +303,49 @@ pub async fn save_self_review(
         .exec_without_returning(&txn)
         .await?;
     }
+    review_item_comment::Entity::delete_many()
+        .filter(review_item_comment::Column::ReviewId.eq(saved.id))
+        .exec(&txn)
+        .await?;
+    let notes: Vec<review_item_comment::ActiveModel> = input
+        .item_comments
+        .iter()
+        .filter(|c| !c.comment.trim().is_empty())
+        .map(|c| review_item_comment::ActiveModel {
+            review_id: Set(saved.id),
+            rubric_item_id: Set(c.rubric_item_id),
+            comment: Set(c.comment.trim().to_owned()),
+        })
+        .collect();
+    if !notes.is_empty() {
+        review_item_comment::Entity::insert_many(notes)
+            .exec_without_returning(&txn)
+            .await?;
+    }
     txn.commit().await?;
-    Ok(ReviewView {
-        id: saved.id,
-        kind: saved.kind,
-        reviewer_id: saved.reviewer_id,
-        checked: ticked,
-        comment: saved.comment,
-        created_at: saved.created_at,
-        updated_at: saved.updated_at,
-    })
+    reviews_of(db, answer.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == saved.id)
+        .ok_or(ApiError::NotFound("review"))
+}
+
+/// A comment on one checklist item.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct ItemComment {
+    pub rubric_item_id: i32,
+    pub comment: String,
+}
+
+/// What a reviewer submits.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ReviewInput {
+    #[serde(default)]
+    pub checked: Vec<i32>,
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default)]
+    pub item_comments: Vec<ItemComment>,
 }
 
 /// The grade given with this answer, if any.

@@ -5,5 +5,6 @@ pub mod accounts;
 pub mod answers;
 pub mod banks;
 pub mod choices;
+pub mod coaching;
 pub mod practice;
 pub mod questions;

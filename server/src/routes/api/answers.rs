@@ -11,8 +11,8 @@ use crate::{
     error::ApiError,
     startup::AppState,
     store::{
-        answers::{self, rating_name, StarFields},
-        questions,
+        answers::{self, rating_name, ReviewInput, StarFields},
+        coaching, questions,
     },
 };
 
@@ -67,7 +67,7 @@ async fn show(
     current: CurrentUser,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    let found = answers::own_answer(&state.db, current.id(), *id).await?;
+    let (found, _) = coaching::readable_answer(&state.db, current.id(), *id).await?;
     let reviews = answers::reviews_of(&state.db, found.id).await?;
     let checklist = questions::checklist(&state.db, found.question_id).await?;
     let grade = answers::grade_of(&state.db, found.id).await?;
@@ -90,31 +90,15 @@ async fn show(
     })))
 }
 
-#[derive(Deserialize)]
-struct NewReview {
-    #[serde(default)]
-    checked: Vec<i32>,
-    #[serde(default)]
-    comment: String,
-}
-
 #[post("/answers/{id}/reviews")]
 async fn review(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
-    body: web::Json<NewReview>,
+    body: web::Json<ReviewInput>,
 ) -> Result<HttpResponse, ApiError> {
     verify_api_csrf(&req, &current, &state.secret)?;
-    let saved = answers::save_self_review(
-        &state.db,
-        current.id(),
-        *id,
-        &body.checked,
-        &body.comment,
-        Utc::now(),
-    )
-    .await?;
+    let saved = answers::save_review(&state.db, current.id(), *id, &body, Utc::now()).await?;
     Ok(HttpResponse::Created().json(saved))
 }

@@ -5,6 +5,7 @@ mod answers;
 mod auth;
 mod banks;
 mod cards;
+mod coach;
 mod drafts;
 mod me;
 mod practice;
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(cards::configure)
         .configure(drafts::configure)
         .configure(banks::configure)
+        .configure(coach::configure)
         .default_service(web::to(unknown_endpoint));
 }
 

@@ -1,0 +1,345 @@
+//! Coach links through the API: invite, join, share, queue, coach review,
+//! unlink, and who may see what (the authorization matrix).
+
+use super::*;
+use sea_orm::ConnectionTrait;
+
+async fn invite_code(coach: &ApiUser) -> String {
+    let res = coach.post("/api/v1/coach/invites").send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["expires_at"].is_string());
+    body["code"].as_str().unwrap().to_owned()
+}
+
+async fn join(learner: &ApiUser, code: &str) -> reqwest::Response {
+    learner
+        .post("/api/v1/coach/links")
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn first_answer(learner: &ApiUser) -> (i64, Vec<i64>) {
+    let card = learner.next().await.unwrap();
+    let rubric = card["question"]["rubric"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    let answer = learner
+        .answer(card["question"]["id"].as_i64().unwrap())
+        .await;
+    (answer["id"].as_i64().unwrap(), rubric)
+}
+
+on_both_databases!(invite_join_share_review_unlink, |app: TestApp| async move {
+    let coach = app.coach_user("coachkim").await;
+    let learner = app.api_user("lea").await;
+    let (answer_id, rubric) = first_answer(&learner).await;
+
+    // Learners cannot create invites.
+    assert_eq!(
+        learner
+            .post("/api/v1/coach/invites")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    let code = invite_code(&coach).await;
+    let res = join(&learner, &code.to_lowercase()).await;
+    assert_eq!(res.status(), 201);
+    let link: Value = res.json().await.unwrap();
+    assert_eq!(link["coach"], "coachkim");
+    assert_eq!(link["share_all"], true);
+    let link_id = link["id"].as_i64().unwrap();
+    // The code was single use.
+    let other = app.api_user("otto").await;
+    let res = join(&other, &code).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.json::<Value>().await.unwrap()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("already been used"));
+    let res = join(&other, "NOSUCHCODE").await;
+    assert_eq!(res.status(), 422);
+
+    let coach_links: Vec<Value> = coach.get_json("/api/v1/coach/links").await;
+    assert_eq!(coach_links.len(), 1);
+    assert_eq!(coach_links[0]["my_role"], "coach");
+
+    // Everything is shared by default: the answer is in the queue.
+    let queue: Vec<Value> = coach.get_json("/api/v1/coach/queue").await;
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0]["answer_id"], answer_id);
+    let seen: Value = coach
+        .get_json(&format!("/api/v1/answers/{answer_id}"))
+        .await;
+    assert!(seen["action"]
+        .as_str()
+        .unwrap()
+        .contains("mapped the blockers"));
+
+    let res = coach
+        .post(&format!("/api/v1/answers/{answer_id}/reviews"))
+        .json(&json!({"checked": [rubric[0]], "comment": "Good start", "item_comments": [{"rubric_item_id": rubric[1], "comment": "Say what you decided"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let review: Value = res.json().await.unwrap();
+    assert_eq!(review["kind"], "coach");
+    assert_eq!(
+        review["item_comments"][0]["comment"],
+        "Say what you decided"
+    );
+    let queue: Vec<Value> = coach.get_json("/api/v1/coach/queue").await;
+    assert!(queue.is_empty(), "reviewed answers leave the queue");
+
+    // The learner sees the coach's feedback on the attempt.
+    let mine: Value = learner
+        .get_json(&format!("/api/v1/answers/{answer_id}"))
+        .await;
+    let kinds: Vec<&str> = mine["reviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["coach"]);
+
+    // "Only answers I share": a new answer stays hidden until shared.
+    let res = learner
+        .patch(&format!("/api/v1/coach/links/{link_id}"))
+        .json(&json!({"share_all": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = coach
+        .patch(&format!("/api/v1/coach/links/{link_id}"))
+        .json(&json!({"share_all": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "only the learner decides what is shared");
+    let card = learner.next().await.unwrap();
+    let second = learner
+        .answer(card["question"]["id"].as_i64().unwrap())
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        coach
+            .get(&format!("/api/v1/answers/{second}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        coach
+            .get(&format!("/api/v1/answers/{answer_id}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let res = learner
+        .post(&format!("/api/v1/answers/{second}/shares"))
+        .json(&json!({"link_id": link_id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        coach
+            .get(&format!("/api/v1/answers/{second}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let queue: Vec<Value> = coach.get_json("/api/v1/coach/queue").await;
+    assert_eq!(queue.len(), 1);
+    let res = learner
+        .delete(&format!("/api/v1/answers/{second}/shares/{link_id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        coach
+            .get(&format!("/api/v1/answers/{second}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // Ending the link stops all access at once.
+    learner
+        .patch(&format!("/api/v1/coach/links/{link_id}"))
+        .json(&json!({"share_all": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        coach
+            .get(&format!("/api/v1/answers/{answer_id}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let res = coach
+        .delete(&format!("/api/v1/coach/links/{link_id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        coach
+            .get(&format!("/api/v1/answers/{answer_id}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let queue: Vec<Value> = coach.get_json("/api/v1/coach/queue").await;
+    assert!(queue.is_empty());
+    let links: Vec<Value> = learner.get_json("/api/v1/coach/links").await;
+    assert!(links.is_empty());
+});
+
+on_both_databases!(authorization_matrix, |app: TestApp| async move {
+    let learner = app.api_user("lara").await;
+    let (answer_id, rubric) = first_answer(&learner).await;
+    let other_learner = app.api_user("olaf").await;
+    let unlinked_coach = app.coach_user("ucoach").await;
+    let ended_coach = app.coach_user("ecoach").await;
+    let chosen_coach = app.coach_user("ccoach").await;
+
+    let code = invite_code(&ended_coach).await;
+    let ended: Value = join(&learner, &code).await.json().await.unwrap();
+    learner
+        .delete(&format!("/api/v1/coach/links/{}", ended["id"]))
+        .send()
+        .await
+        .unwrap();
+    let code = invite_code(&chosen_coach).await;
+    let chosen: Value = join(&learner, &code).await.json().await.unwrap();
+    learner
+        .patch(&format!("/api/v1/coach/links/{}", chosen["id"]))
+        .json(&json!({"share_all": false}))
+        .send()
+        .await
+        .unwrap();
+
+    let anonymous = reqwest::Client::new();
+    let read = format!("/api/v1/answers/{answer_id}");
+    let review = format!("/api/v1/answers/{answer_id}/reviews");
+    assert_eq!(
+        anonymous.get(app.url(&read)).send().await.unwrap().status(),
+        401
+    );
+    assert_eq!(
+        anonymous
+            .post(app.url(&review))
+            .json(&json!({"checked": []}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        anonymous
+            .get(app.url("/api/v1/coach/queue"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        anonymous
+            .post(app.url("/api/v1/coach/invites"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+
+    for (who, user) in [
+        ("another learner", &other_learner),
+        ("an unlinked coach", &unlinked_coach),
+        ("a coach whose link ended", &ended_coach),
+        ("a coach of an unshared answer", &chosen_coach),
+    ] {
+        let res = user.get(&read).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{who} reads");
+        assert!(
+            !res.text().await.unwrap().contains("release train"),
+            "{who} got data"
+        );
+        let res = user
+            .post(&review)
+            .json(&json!({"checked": [rubric[0]], "comment": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{who} reviews");
+        let queue: Vec<Value> = user.get_json("/api/v1/coach/queue").await;
+        assert!(queue.is_empty(), "{who} sees a queue item");
+        let res = user
+            .delete(&format!("/api/v1/coach/links/{}", chosen["id"]))
+            .send()
+            .await
+            .unwrap();
+        if who != "a coach of an unshared answer" {
+            assert_eq!(res.status(), 404, "{who} ends someone else's link");
+        } else {
+            assert_eq!(res.status(), 204, "a coach may end their own link");
+        }
+        let res = user
+            .post(&format!("/api/v1/answers/{answer_id}/shares"))
+            .json(&json!({"link_id": chosen["id"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{who} shares another user's answer");
+    }
+    let stored: Value = learner.get_json(&read).await;
+    assert!(
+        stored["reviews"].as_array().unwrap().is_empty(),
+        "nobody else left a review"
+    );
+
+    // Expired invites are refused with a clear message.
+    let code = invite_code(&unlinked_coach).await;
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE coach_invites SET expires_at = created_at WHERE code = '{code}'"
+        ))
+        .await
+        .unwrap();
+    let res = join(&other_learner, &code).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.json::<Value>().await.unwrap()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("expired"));
+});
