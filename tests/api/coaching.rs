@@ -343,3 +343,64 @@ on_both_databases!(authorization_matrix, |app: TestApp| async move {
         .unwrap()
         .contains("expired"));
 });
+
+on_both_databases!(calibration_and_unread_feedback, |app: TestApp| async move {
+    let coach = app.coach_user("calcoach").await;
+    let learner = app.api_user("cali").await;
+    let code = invite_code(&coach).await;
+    assert_eq!(join(&learner, &code).await.status(), 201);
+    let (answer_id, rubric) = first_answer(&learner).await;
+    let res = learner
+        .post(&format!("/api/v1/answers/{answer_id}/reviews"))
+        .json(&json!({"checked": [rubric[0], rubric[1]]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = coach
+        .post(&format!("/api/v1/answers/{answer_id}/reviews"))
+        .json(&json!({"checked": [rubric[0], rubric[2]], "comment": "Close"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
+    let me: Value = learner.get_json("/api/v1/me").await;
+    assert_eq!(me["unread_feedback"], 1);
+    let figures: Vec<Value> = learner.get_json("/api/v1/calibration").await;
+    assert_eq!(
+        figures.len(),
+        rubric.len(),
+        "every checklist item compared once"
+    );
+    let of = |id: i64| {
+        figures
+            .iter()
+            .find(|f| f["rubric_item_id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (
+            of(rubric[0])["agreed"].as_i64(),
+            of(rubric[0])["over_rated"].as_i64()
+        ),
+        (Some(1), Some(0))
+    );
+    assert_eq!(of(rubric[1])["over_rated"], 1, "ticked by the learner only");
+    assert_eq!(of(rubric[2])["under_rated"], 1, "ticked by the coach only");
+    assert_eq!(
+        figures[0]["rubric_item_id"], rubric[1],
+        "over-rated items first"
+    );
+
+    // Opening the answer reads the feedback.
+    let _: Value = learner
+        .get_json(&format!("/api/v1/answers/{answer_id}"))
+        .await;
+    let me: Value = learner.get_json("/api/v1/me").await;
+    assert_eq!(me["unread_feedback"], 0);
+    // The coach reading it does not mark it read for the learner.
+    let coach_me: Value = coach.get_json("/api/v1/me").await;
+    assert_eq!(coach_me["unread_feedback"], 0);
+});

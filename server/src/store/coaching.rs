@@ -372,3 +372,125 @@ pub async fn queue(
     items.sort_by_key(|i| (i.created_at, i.answer_id));
     Ok(items)
 }
+
+/// Agreement between a learner's self-reviews and their coaches' reviews,
+/// per checklist item, over the answers both reviewed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Calibration {
+    pub rubric_item_id: i32,
+    pub text: String,
+    /// Answers where both the learner and a coach reviewed this item's checklist.
+    pub compared: u32,
+    pub agreed: u32,
+    /// The learner ticked it, the coach did not.
+    pub over_rated: u32,
+    /// The coach ticked it, the learner did not.
+    pub under_rated: u32,
+}
+
+pub async fn calibration(
+    db: &impl ConnectionTrait,
+    learner_id: i32,
+) -> Result<Vec<Calibration>, sea_orm::DbErr> {
+    use std::collections::{BTreeMap, HashMap, HashSet};
+
+    use crate::entities::review_item;
+    let answers: Vec<answer::Model> = answer::Entity::find()
+        .filter(answer::Column::UserId.eq(learner_id))
+        .all(db)
+        .await?;
+    let answer_ids: Vec<i32> = answers.iter().map(|a| a.id).collect();
+    let reviews = review::Entity::find()
+        .filter(review::Column::AnswerId.is_in(answer_ids))
+        .all(db)
+        .await?;
+    let mut ticks: HashMap<i32, HashSet<i32>> = HashMap::new();
+    for item in review_item::Entity::find()
+        .filter(
+            review_item::Column::ReviewId.is_in(reviews.iter().map(|r| r.id).collect::<Vec<_>>()),
+        )
+        .all(db)
+        .await?
+    {
+        ticks
+            .entry(item.review_id)
+            .or_default()
+            .insert(item.rubric_item_id);
+    }
+    let empty = HashSet::new();
+    let mut figures: BTreeMap<i32, Calibration> = BTreeMap::new();
+    let question_of: HashMap<i32, i32> = answers.iter().map(|a| (a.id, a.question_id)).collect();
+    for own in reviews.iter().filter(|r| r.kind == "self") {
+        let Some(question_id) = question_of.get(&own.answer_id) else {
+            continue;
+        };
+        let checklist = crate::store::questions::checklist(db, *question_id).await?;
+        let own_ticks = ticks.get(&own.id).unwrap_or(&empty);
+        for coach in reviews
+            .iter()
+            .filter(|r| r.kind == "coach" && r.answer_id == own.answer_id)
+        {
+            let coach_ticks = ticks.get(&coach.id).unwrap_or(&empty);
+            for item in &checklist {
+                let entry = figures.entry(item.id).or_insert_with(|| Calibration {
+                    rubric_item_id: item.id,
+                    text: item.text.clone(),
+                    compared: 0,
+                    agreed: 0,
+                    over_rated: 0,
+                    under_rated: 0,
+                });
+                entry.compared += 1;
+                match (own_ticks.contains(&item.id), coach_ticks.contains(&item.id)) {
+                    (true, false) => entry.over_rated += 1,
+                    (false, true) => entry.under_rated += 1,
+                    _ => entry.agreed += 1,
+                }
+            }
+        }
+    }
+    let mut out: Vec<Calibration> = figures.into_values().collect();
+    out.sort_by(|a, b| {
+        b.over_rated
+            .cmp(&a.over_rated)
+            .then(a.rubric_item_id.cmp(&b.rubric_item_id))
+    });
+    Ok(out)
+}
+
+/// Coach reviews of the learner's answers they have not opened yet.
+pub async fn unread_feedback(
+    db: &impl ConnectionTrait,
+    learner_id: i32,
+) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let own = answer::Entity::find()
+        .select_only()
+        .column(answer::Column::Id)
+        .filter(answer::Column::UserId.eq(learner_id))
+        .into_tuple::<i32>()
+        .all(db)
+        .await?;
+    review::Entity::find()
+        .filter(review::Column::AnswerId.is_in(own))
+        .filter(review::Column::Kind.eq("coach"))
+        .filter(review::Column::SeenAt.is_null())
+        .count(db)
+        .await
+}
+
+/// The learner opened an answer: its coach reviews are read.
+pub async fn mark_feedback_seen(
+    db: &impl ConnectionTrait,
+    answer_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    review::Entity::update_many()
+        .col_expr(review::Column::SeenAt, Expr::value(Some(now)))
+        .filter(review::Column::AnswerId.eq(answer_id))
+        .filter(review::Column::Kind.eq("coach"))
+        .filter(review::Column::SeenAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -67,7 +67,10 @@ async fn show(
     current: CurrentUser,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    let (found, _) = coaching::readable_answer(&state.db, current.id(), *id).await?;
+    let (found, reader) = coaching::readable_answer(&state.db, current.id(), *id).await?;
+    if reader == coaching::Reader::Author {
+        coaching::mark_feedback_seen(&state.db, found.id, Utc::now()).await?;
+    }
     let reviews = answers::reviews_of(&state.db, found.id).await?;
     let checklist = questions::checklist(&state.db, found.question_id).await?;
     let grade = answers::grade_of(&state.db, found.id).await?;

@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(update_link)
         .service(end_link)
         .service(queue)
+        .service(calibration)
         .service(share)
         .service(unshare);
 }
@@ -137,4 +138,12 @@ async fn unshare(
     let (answer_id, link_id) = path.into_inner();
     coaching::share_answer(&state.db, current.id(), answer_id, link_id, false).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[get("/calibration")]
+async fn calibration(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(coaching::calibration(&state.db, current.id()).await?))
 }

@@ -9,7 +9,10 @@ use crate::{
     entities::user,
     error::ApiError,
     startup::AppState,
-    store::accounts::{self, PracticeSettings},
+    store::{
+        accounts::{self, PracticeSettings},
+        coaching,
+    },
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -29,8 +32,10 @@ pub fn user_json(user: &user::Model) -> serde_json::Value {
 }
 
 #[get("/me")]
-async fn me(current: CurrentUser) -> HttpResponse {
-    HttpResponse::Ok().json(user_json(&current.user))
+async fn me(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
+    let mut body = user_json(&current.user);
+    body["unread_feedback"] = json!(coaching::unread_feedback(&state.db, current.id()).await?);
+    Ok(HttpResponse::Ok().json(body))
 }
 
 #[derive(Deserialize)]
