@@ -404,3 +404,196 @@ on_both_databases!(calibration_and_unread_feedback, |app: TestApp| async move {
     let coach_me: Value = coach.get_json("/api/v1/me").await;
     assert_eq!(coach_me["unread_feedback"], 0);
 });
+
+async fn browser_for(app: &TestApp, username: &str) -> reqwest::Client {
+    let browser = app.client();
+    let page = browser
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = browser
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", csrf_from(&page).as_str()),
+            ("username", username),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    browser
+}
+
+on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
+    let _coach = app.coach_user("pagecoach").await;
+    let learner = app.api_user("pagelearner").await;
+    let (answer_id, _) = first_answer(&learner).await;
+    let coach_page = browser_for(&app, "pagecoach").await;
+    let learner_page = browser_for(&app, "pagelearner").await;
+
+    // The coach creates an invite code on the Coaching page.
+    let page = coach_page
+        .get(app.url("/coaching"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = coach_page
+        .post(app.url("/coaching/invites"))
+        .form(&[("csrf_token", csrf_from(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    let marker = "id=\"invite-code\">";
+    let start = page.find(marker).unwrap() + marker.len();
+    let code = page[start..].split('<').next().unwrap().to_owned();
+
+    // A wrong code is refused on the page; the right one links.
+    let page = learner_page
+        .get(app.url("/coaching"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("create-invite"),
+        "learners get no invite button"
+    );
+    let token = csrf_from(&page);
+    let res = learner_page
+        .post(app.url("/coaching/join"))
+        .form(&[("csrf_token", token.as_str()), ("code", "WRONG")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("no invite has this code"));
+    let res = learner_page
+        .post(app.url("/coaching/join"))
+        .form(&[("csrf_token", token.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let page = learner_page
+        .get(app.url("/coaching"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("pagecoach"));
+
+    // The coach reviews from the queue, with an item comment.
+    let queue = coach_page
+        .get(app.url("/coaching/queue"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(queue.contains(&format!("/coaching/review/{answer_id}")));
+    let review = coach_page
+        .get(app.url(&format!("/coaching/review/{answer_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(review.contains("mapped the blockers"));
+    let first_item = review
+        .split("name=\"checked\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let res = coach_page
+        .post(app.url(&format!("/coaching/review/{answer_id}")))
+        .form(&[
+            ("csrf_token", csrf_from(&review).as_str()),
+            ("checked", first_item.as_str()),
+            (format!("note_{first_item}").as_str(), "Name the date"),
+            ("comment", "Clear story <b>overall</b>"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let queue = coach_page
+        .get(app.url("/coaching/queue"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(queue.contains("Nothing to review."));
+
+    // The learner sees a badge on Today, then the feedback on the attempt.
+    let today = learner_page
+        .get(app.url("/today"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(today.contains("id=\"unread-feedback\""));
+    let attempt = learner_page
+        .get(app.url(&format!("/answers/{answer_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(attempt.contains("Feedback from your coach pagecoach"));
+    assert!(attempt.contains("Name the date"));
+    assert!(
+        attempt.contains("Clear story &lt;b&gt;overall"),
+        "comments are escaped"
+    );
+    let today = learner_page
+        .get(app.url("/today"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !today.contains("id=\"unread-feedback\""),
+        "read once opened"
+    );
+
+    // The coach's pages are closed to the learner's other answers' strangers.
+    let stranger = app.api_user("pagestranger").await;
+    drop(stranger);
+    let stranger_page = browser_for(&app, "pagestranger").await;
+    let res = stranger_page
+        .get(app.url(&format!("/coaching/review/{answer_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+});

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod banks;
+pub mod coaching;
 pub mod health;
 pub mod history;
 pub mod page;
@@ -24,5 +25,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(history::configure)
         .configure(settings::configure)
         .configure(banks::configure)
+        .configure(coaching::configure)
         .default_service(web::to(page::not_found));
 }

@@ -43,6 +43,7 @@ async fn today(
             new => counts.new,
             done_today => counts.done_today,
             empty => counts.is_empty(),
+            unread_feedback => crate::store::coaching::unread_feedback(&state.db, current.id()).await?,
         },
     )
 }

@@ -1,7 +1,7 @@
 //! Self-review: the answer beside its checklist (STAR items and the
 //! question's own), a comment, and the four grade buttons with their intervals.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
@@ -16,14 +16,15 @@ use crate::{
     startup::AppState,
     store::{
         answers::{self, rating_name},
-        practice, questions,
+        coaching, practice, questions,
     },
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(review_page)
         .service(attempt_page)
-        .service(submit);
+        .service(submit)
+        .service(share);
 }
 
 /// The answer page in one of two modes: `review` (tick and grade) or the
@@ -44,6 +45,11 @@ async fn answer_page(
         .map(|r| r.checked.iter().copied().collect())
         .unwrap_or_default();
     let grade = answers::grade_of(&state.db, answer.id).await?;
+    let names = crate::store::accounts::usernames(
+        &state.db,
+        reviews.iter().map(|r| r.reviewer_id).collect(),
+    )
+    .await?;
     let now = Utc::now();
     let buttons = match (&grade, answer.card_id) {
         (None, Some(card_id)) => {
@@ -65,6 +71,22 @@ async fn answer_page(
         })
         .collect();
     let fields = answers::fields_of(&answer);
+    let texts: HashMap<i32, String> = checklist.iter().map(|i| (i.id, i.text.clone())).collect();
+    let coach_reviews: Vec<Value> = reviews
+        .iter()
+        .filter(|r| r.kind == "coach")
+        .map(|r| {
+            context! {
+                reviewer => names.get(&r.reviewer_id).cloned().unwrap_or_default(),
+                comment => r.comment.clone(),
+                ticked => r.checked.iter().filter_map(|id| texts.get(id).cloned()).collect::<Vec<_>>(),
+                missed => checklist.iter().filter(|i| !r.checked.contains(&i.id)).map(|i| i.text.clone()).collect::<Vec<_>>(),
+                notes => r.item_comments.iter().map(|c| context! { item => texts.get(&c.rubric_item_id).cloned().unwrap_or_default(), comment => c.comment.clone() }).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    coaching::mark_feedback_seen(&state.db, answer.id, now).await?;
+    let shares = coaching::share_choices(&state.db, current.id(), answer.id).await?;
     render(
         state,
         req,
@@ -84,6 +106,8 @@ async fn answer_page(
             comment => own.map(|r| r.comment.clone()).unwrap_or_default(),
             grade => grade.map(|g| context! { rating => rating_name(g.rating), due => g.due.to_rfc3339() }),
             buttons => buttons,
+            coach_reviews => coach_reviews,
+            shares => Value::from_serialize(&shares),
         },
     )
 }
@@ -159,4 +183,31 @@ async fn submit(
     )
     .await?;
     Ok(redirect("/practice"))
+}
+
+#[derive(Deserialize)]
+struct ShareForm {
+    link_id: i32,
+    /// `share` or `unshare`.
+    action: String,
+}
+
+#[post("/answers/{id}/share")]
+async fn share(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let form: ShareForm = parse_form(&req, &state, &body)?;
+    coaching::share_answer(
+        &state.db,
+        current.id(),
+        *id,
+        form.link_id,
+        form.action == "share",
+    )
+    .await?;
+    Ok(redirect(&format!("/answers/{}", *id)))
 }

@@ -220,3 +220,17 @@ pub async fn signing_secret(
         .ok_or_else(|| sea_orm::DbErr::RecordNotFound("settings.secret".to_owned()))?;
     Ok(stored.value.into_bytes())
 }
+
+/// Usernames by user id.
+pub async fn usernames(
+    db: &impl ConnectionTrait,
+    ids: Vec<i32>,
+) -> Result<std::collections::HashMap<i32, String>, sea_orm::DbErr> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect())
+}

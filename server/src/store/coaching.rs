@@ -494,3 +494,36 @@ pub async fn mark_feedback_seen(
         .await?;
     Ok(())
 }
+
+/// For each of the learner's links that shares only chosen answers, whether
+/// this answer is shared on it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShareChoice {
+    pub link_id: i32,
+    pub coach: String,
+    pub shared: bool,
+}
+
+pub async fn share_choices(
+    db: &impl ConnectionTrait,
+    learner_id: i32,
+    answer_id: i32,
+) -> Result<Vec<ShareChoice>, sea_orm::DbErr> {
+    let mut out = Vec::new();
+    for link in links_of(db, learner_id)
+        .await?
+        .into_iter()
+        .filter(|l| l.learner_id == learner_id && !l.share_all)
+    {
+        let shared = shared_answer::Entity::find_by_id((link.id, answer_id))
+            .one(db)
+            .await?
+            .is_some();
+        out.push(ShareChoice {
+            link_id: link.id,
+            coach: link.coach,
+            shared,
+        });
+    }
+    Ok(out)
+}

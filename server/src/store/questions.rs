@@ -213,3 +213,15 @@ pub async fn checklist(
         .await?;
     Ok(star.into_iter().chain(own).map(RubricEntry::from).collect())
 }
+
+/// The question an answer was written to, whatever bank it is in now (a
+/// coach reading a learner's answer may not see the learner's private bank).
+pub async fn question_of_answer(
+    db: &impl ConnectionTrait,
+    question_id: i32,
+) -> Result<question::Model, ApiError> {
+    question::Entity::find_by_id(question_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("question"))
+}
