@@ -500,6 +500,22 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
         .unwrap();
     assert!(page.contains("pagecoach"));
 
+    // The coach's dashboard lists the learner with their figures.
+    let dashboard = coach_page
+        .get(app.url("/coaching"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = dashboard
+        .split("<td>pagelearner</td>")
+        .nth(1)
+        .expect("learner row");
+    assert!(row.contains("never"), "no grade yet: {row}");
+    assert!(row.contains("1 of "), "one competency answered: {row}");
+
     // The coach reviews from the queue, with an item comment.
     let queue = coach_page
         .get(app.url("/coaching/queue"))

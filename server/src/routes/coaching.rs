@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use minijinja::{context, Value};
+use sea_orm::EntityTrait;
 use serde::Deserialize;
 
 use crate::{
@@ -39,13 +40,24 @@ async fn links_view(
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let links = coaching::links_of(&state.db, current.id()).await?;
+    let now = Utc::now();
+    let mut overviews = HashMap::new();
+    for link in links.iter().filter(|l| l.my_role == "coach") {
+        if let Some(learner) = crate::entities::user::Entity::find_by_id(link.learner_id)
+            .one(&state.db)
+            .await?
+        {
+            let overview = coaching::learner_overview(&state.db, &learner, now).await?;
+            overviews.insert(link.id.to_string(), Value::from_serialize(&overview));
+        }
+    }
     render(
         state,
         req,
         Some(&current.user),
         "coaching.html",
         status,
-        context! { links => Value::from_serialize(&links), invite => invite, error => error },
+        context! { links => Value::from_serialize(&links), overviews => overviews, invite => invite, error => error },
     )
 }
 

@@ -527,3 +527,72 @@ pub async fn share_choices(
     }
     Ok(out)
 }
+
+/// What a coach's dashboard shows about one linked learner.
+#[derive(Clone, Debug, Serialize)]
+pub struct LearnerOverview {
+    pub last_practice: Option<DateTime<Utc>>,
+    pub due_today: u64,
+    /// Consecutive study days with at least one grade, up to today (or yesterday).
+    pub streak_days: u32,
+    pub competencies_answered: usize,
+    pub competencies_total: usize,
+}
+
+pub async fn learner_overview(
+    db: &impl ConnectionTrait,
+    learner: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<LearnerOverview, sea_orm::DbErr> {
+    use std::collections::HashSet;
+
+    use sea_orm::QuerySelect;
+
+    use crate::entities::{competency, review_log};
+    let clock = crate::store::practice::clock_for(learner);
+    let graded: Vec<DateTime<Utc>> = review_log::Entity::find()
+        .select_only()
+        .column(review_log::Column::ReviewedAt)
+        .filter(review_log::Column::UserId.eq(learner.id))
+        .order_by_desc(review_log::Column::ReviewedAt)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let days: HashSet<chrono::NaiveDate> = graded.iter().map(|t| clock.day_of(*t)).collect();
+    let mut day = clock.day_of(now);
+    if !days.contains(&day) {
+        day -= Duration::days(1);
+    }
+    let mut streak_days = 0;
+    while days.contains(&day) {
+        streak_days += 1;
+        day -= Duration::days(1);
+    }
+    let answered: Vec<i32> = answer::Entity::find()
+        .select_only()
+        .column(answer::Column::QuestionId)
+        .filter(answer::Column::UserId.eq(learner.id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let answered_competencies: HashSet<i32> = question::Entity::find()
+        .filter(question::Column::Id.is_in(answered))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|q| q.competency_id)
+        .collect();
+    let bank_ids = crate::store::questions::visible_bank_ids(db, learner.id).await?;
+    let competencies_total = competency::Entity::find()
+        .filter(competency::Column::BankId.is_in(bank_ids))
+        .all(db)
+        .await?
+        .len();
+    Ok(LearnerOverview {
+        last_practice: graded.first().copied(),
+        due_today: crate::store::practice::today(db, learner, now).await?.due(),
+        streak_days,
+        competencies_answered: answered_competencies.len(),
+        competencies_total,
+    })
+}
