@@ -1,4 +1,5 @@
 //! Coaches and learners: invite codes, links (ended links stay for history),
+//! questions a coach assigns,
 //! answers shared on "only what I share" links, per-item coach comments, and
 //! when the learner saw a coach's review.
 
@@ -42,6 +43,22 @@ enum ReviewItemComments {
     ReviewId,
     RubricItemId,
     Comment,
+}
+
+#[derive(DeriveIden)]
+enum Assignments {
+    Table,
+    Id,
+    CoachId,
+    LearnerId,
+    QuestionId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Questions {
+    Table,
+    Id,
 }
 
 #[derive(DeriveIden)]
@@ -173,6 +190,41 @@ impl MigrationTrait for Migration {
                         (ReviewItemComments::Table, ReviewItemComments::RubricItemId),
                         (RubricItems::Table, RubricItems::Id),
                     ))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Assignments::Table)
+                    .col(pk_auto(Assignments::Id))
+                    .col(integer(Assignments::CoachId))
+                    .col(integer(Assignments::LearnerId))
+                    .col(integer(Assignments::QuestionId))
+                    .col(timestamp_with_time_zone(Assignments::CreatedAt))
+                    .foreign_key(&mut cascade(
+                        (Assignments::Table, Assignments::CoachId),
+                        (Users::Table, Users::Id),
+                    ))
+                    .foreign_key(&mut cascade(
+                        (Assignments::Table, Assignments::LearnerId),
+                        (Users::Table, Users::Id),
+                    ))
+                    .foreign_key(&mut cascade(
+                        (Assignments::Table, Assignments::QuestionId),
+                        (Questions::Table, Questions::Id),
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_assignments_learner_question")
+                    .table(Assignments::Table)
+                    .col(Assignments::LearnerId)
+                    .col(Assignments::QuestionId)
+                    .unique()
                     .to_owned(),
             )
             .await?;

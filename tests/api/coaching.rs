@@ -516,6 +516,24 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
     assert!(row.contains("never"), "no grade yet: {row}");
     assert!(row.contains("1 of "), "one competency answered: {row}");
 
+    let learner_id = learner.id().await.to_string();
+    let res = coach_page
+        .post(app.url("/coaching/assign"))
+        .form(&[
+            ("csrf_token", csrf_from(&dashboard).as_str()),
+            ("learner_id", learner_id.as_str()),
+            ("bank_id", "management-core"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("id=\"coaching-message\">Assigned "));
+
     // The coach reviews from the queue, with an item comment.
     let queue = coach_page
         .get(app.url("/coaching/queue"))
@@ -612,4 +630,86 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
+});
+
+on_both_databases!(coach_assignments_come_first, |app: TestApp| async move {
+    let coach = app.coach_user("acoach").await;
+    let learner = app.api_user("alearner").await;
+    let stranger = app.coach_user("astranger").await;
+    let bank = "[bank]\nid = \"acoach-house\"\ntitle = \"House\"\n\n[[competency]]\nid = \"h\"\nname = \"House\"\n\n[[question]]\nid = \"h1\"\ncompetency = \"h\"\nprompt = \"Tell me about our values in action.\"\nrubric = [\"Names a value\"]\n\n[[question]]\nid = \"h2\"\ncompetency = \"h\"\nprompt = \"Tell me about a time you broke a rule.\"\nrubric = [\"Says why\"]\n";
+    let res = coach
+        .post("/api/v1/banks?format=toml")
+        .body(bank)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let learner_id = learner.id().await;
+
+    // Not linked yet: no assignment, and the coach's bank stays private.
+    let res = coach
+        .post("/api/v1/coach/assignments")
+        .json(&json!({"learner_id": learner_id, "bank_id": "acoach-house"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let banks: Vec<Value> = learner.get_json("/api/v1/banks").await;
+    assert!(banks.iter().all(|b| b["id"] != "acoach-house"));
+
+    let code = invite_code(&coach).await;
+    let link: Value = join(&learner, &code).await.json().await.unwrap();
+    let banks: Vec<Value> = learner.get_json("/api/v1/banks").await;
+    let shared = banks
+        .iter()
+        .find(|b| b["id"] == "acoach-house")
+        .expect("a linked coach's bank is shared");
+    assert_eq!(shared["ownership"], "shared");
+
+    let res = stranger
+        .post("/api/v1/coach/assignments")
+        .json(&json!({"learner_id": learner_id, "bank_id": "acoach-house"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404, "only linked coaches assign");
+    let res = coach
+        .post("/api/v1/coach/assignments")
+        .json(&json!({"learner_id": learner_id, "bank_id": "acoach-house"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.json::<Value>().await.unwrap()["assigned"], 2);
+    let res = coach
+        .post("/api/v1/coach/assignments")
+        .json(&json!({"learner_id": learner_id, "bank_id": "acoach-house"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["assigned"],
+        0,
+        "assigning twice adds nothing"
+    );
+
+    // Assigned questions come first, in bank order.
+    for expected in ["h1", "h2"] {
+        let card = learner.next().await.unwrap();
+        assert_eq!(card["question"]["key"], expected);
+        learner
+            .grade(card["card_id"].as_i64().unwrap(), "good", None)
+            .await;
+    }
+    let card = learner.next().await.unwrap();
+    assert_eq!(card["question"]["bank"], "management-core");
+
+    // Ending the link takes the coach's bank away again.
+    learner
+        .delete(&format!("/api/v1/coach/links/{}", link["id"]))
+        .send()
+        .await
+        .unwrap();
+    let banks: Vec<Value> = learner.get_json("/api/v1/banks").await;
+    assert!(banks.iter().all(|b| b["id"] != "acoach-house"));
 });

@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod api_token;
+pub mod assignment;
 pub mod bank;
 pub mod bank_choice;
 pub mod card;

@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(create_invite)
         .service(join)
         .service(update_link)
+        .service(assign)
         .service(queue_page)
         .service(review_page)
         .service(save_review)
@@ -36,7 +37,7 @@ async fn links_view(
     state: &AppState,
     current: &PageUser,
     invite: Option<Value>,
-    error: Option<String>,
+    (message, error): (Option<String>, Option<String>),
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let links = coaching::links_of(&state.db, current.id()).await?;
@@ -57,7 +58,14 @@ async fn links_view(
         Some(&current.user),
         "coaching.html",
         status,
-        context! { links => Value::from_serialize(&links), overviews => overviews, invite => invite, error => error },
+        context! {
+            links => Value::from_serialize(&links),
+            overviews => overviews,
+            banks => Value::from_serialize(&crate::store::banks::list_banks(&state.db, current.id()).await?),
+            invite => invite,
+            error => error,
+            message => message,
+        },
     )
 }
 
@@ -67,7 +75,7 @@ async fn links_page(
     state: web::Data<AppState>,
     current: PageUser,
 ) -> Result<HttpResponse, PageError> {
-    links_view(&req, &state, &current, None, None, StatusCode::OK).await
+    links_view(&req, &state, &current, None, (None, None), StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -83,7 +91,15 @@ async fn create_invite(
     let _: Empty = parse_form(&req, &state, &body)?;
     let invite = coaching::create_invite(&state.db, &current.user, Utc::now()).await?;
     let shown = context! { code => invite.code, expires_at => invite.expires_at.to_rfc3339() };
-    links_view(&req, &state, &current, Some(shown), None, StatusCode::OK).await
+    links_view(
+        &req,
+        &state,
+        &current,
+        Some(shown),
+        (None, None),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -103,7 +119,15 @@ async fn join(
         Ok(_) => Ok(redirect("/coaching")),
         Err(err @ (ApiError::Invalid { .. } | ApiError::Conflict(_))) => {
             let status = actix_web::ResponseError::status_code(&err);
-            links_view(&req, &state, &current, None, Some(err.to_string()), status).await
+            links_view(
+                &req,
+                &state,
+                &current,
+                None,
+                (None, Some(err.to_string())),
+                status,
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }
@@ -259,4 +283,42 @@ async fn calibration_page(
         StatusCode::OK,
         context! { figures => Value::from_serialize(&figures) },
     )
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    learner_id: i32,
+    bank_id: String,
+}
+
+#[post("/coaching/assign")]
+async fn assign(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let form: AssignForm = parse_form(&req, &state, &body)?;
+    let added = coaching::assign(
+        &state.db,
+        &current.user,
+        form.learner_id,
+        None,
+        Some(&form.bank_id),
+        Utc::now(),
+    )
+    .await?;
+    let message = format!(
+        "Assigned {added} new question{}.",
+        if added == 1 { "" } else { "s" }
+    );
+    links_view(
+        &req,
+        &state,
+        &current,
+        None,
+        (Some(message), None),
+        StatusCode::OK,
+    )
+    .await
 }

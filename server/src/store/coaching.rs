@@ -596,3 +596,99 @@ pub async fn learner_overview(
         competencies_total,
     })
 }
+
+/// A coach assigns a question, or every active question of a bank, to a
+/// linked learner; returns how many were newly assigned.
+pub async fn assign(
+    db: &impl ConnectionTrait,
+    coach: &user::Model,
+    learner_id: i32,
+    question_id: Option<i32>,
+    bank_key: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<u64, ApiError> {
+    use crate::entities::assignment;
+    if active_link(db, coach.id, learner_id).await?.is_none() {
+        return Err(ApiError::NotFound("linked learner"));
+    }
+    let question_ids: Vec<i32> = match (question_id, bank_key) {
+        (Some(id), None) => {
+            vec![
+                crate::store::questions::visible_question(db, coach.id, id)
+                    .await?
+                    .id,
+            ]
+        }
+        (None, Some(key)) => {
+            let bank = crate::store::banks::visible_bank(db, Some(coach.id), key).await?;
+            question::Entity::find()
+                .filter(question::Column::BankId.eq(bank.id))
+                .filter(question::Column::Retired.eq(false))
+                .order_by_asc(question::Column::Position)
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|q| q.id)
+                .collect()
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "question_id",
+                "assign either a question_id or a bank_id",
+            ))
+        }
+    };
+    let mut added = 0;
+    for id in question_ids {
+        let inserted = assignment::Entity::insert(assignment::ActiveModel {
+            coach_id: Set(coach.id),
+            learner_id: Set(learner_id),
+            question_id: Set(id),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                assignment::Column::LearnerId,
+                assignment::Column::QuestionId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+        added += inserted;
+    }
+    Ok(added)
+}
+
+/// The oldest assigned question the learner has not started, if any.
+pub async fn next_assigned_question(
+    db: &impl ConnectionTrait,
+    learner_id: i32,
+    bank_ids: &[i32],
+) -> Result<Option<i32>, sea_orm::DbErr> {
+    use crate::entities::{assignment, card};
+    for a in assignment::Entity::find()
+        .filter(assignment::Column::LearnerId.eq(learner_id))
+        .order_by_asc(assignment::Column::Id)
+        .all(db)
+        .await?
+    {
+        let Some(q) = question::Entity::find_by_id(a.question_id).one(db).await? else {
+            continue;
+        };
+        if q.retired || !bank_ids.contains(&q.bank_id) {
+            continue;
+        }
+        let started = card::Entity::find()
+            .filter(card::Column::UserId.eq(learner_id))
+            .filter(card::Column::QuestionId.eq(q.id))
+            .one(db)
+            .await?;
+        if started.is_none_or(|c| c.state == "new") {
+            return Ok(Some(q.id));
+        }
+    }
+    Ok(None)
+}

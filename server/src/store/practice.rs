@@ -249,6 +249,14 @@ pub async fn next_card(
         graded_today(db, user.id, since, Some("new")).await?,
     ) > 0
     {
+        // A coach's assignments come before the learner's other new questions.
+        if let Some(question_id) =
+            crate::store::coaching::next_assigned_question(db, user.id, &bank_ids).await?
+        {
+            return Ok(Some(
+                card_for_question(db, user.id, question_id, now).await?,
+            ));
+        }
         let source = NewCardSource::for_user(db, user.id, &bank_ids).await?;
         let started = source
             .started_cards(user.id)

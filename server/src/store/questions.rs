@@ -9,15 +9,26 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::{
-    entities::{bank, competency, question, rubric_item},
+    entities::{bank, coach_link, competency, question, rubric_item},
     error::ApiError,
 };
 
-/// Banks a user may practise from: global banks and their own.
+/// Banks a user may practise from: global banks, their own, and those of
+/// the coaches they are linked to.
 pub fn visible_banks(user_id: i32) -> Condition {
     Condition::any()
         .add(bank::Column::OwnerId.is_null())
         .add(bank::Column::OwnerId.eq(user_id))
+        .add(
+            bank::Column::OwnerId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(coach_link::Column::CoachId)
+                    .from(coach_link::Entity)
+                    .and_where(coach_link::Column::LearnerId.eq(user_id))
+                    .and_where(coach_link::Column::EndedAt.is_null())
+                    .to_owned(),
+            ),
+        )
 }
 
 pub async fn visible_bank_ids(

@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(update_link)
         .service(end_link)
         .service(queue)
+        .service(assign)
         .service(calibration)
         .service(share)
         .service(unshare);
@@ -146,4 +147,32 @@ async fn calibration(
     current: CurrentUser,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(coaching::calibration(&state.db, current.id()).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignRequest {
+    learner_id: i32,
+    question_id: Option<i32>,
+    bank_id: Option<String>,
+}
+
+#[post("/coach/assignments")]
+async fn assign(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    body: web::Json<AssignRequest>,
+) -> Result<HttpResponse, ApiError> {
+    verify_api_csrf(&req, &current, &state.secret)?;
+    let assigned = coaching::assign(
+        &state.db,
+        &current.user,
+        body.learner_id,
+        body.question_id,
+        body.bank_id.as_deref(),
+        Utc::now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(json!({ "assigned": assigned })))
 }
