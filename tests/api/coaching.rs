@@ -593,6 +593,18 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
         .await
         .unwrap();
     assert!(today.contains("id=\"unread-feedback\""));
+    let history = learner_page
+        .get(app.url("/history"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        history.contains("id=\"nav-unread\" title=\"new coach feedback\">1<"),
+        "count in the navigation"
+    );
     let attempt = learner_page
         .get(app.url(&format!("/answers/{answer_id}")))
         .send()
@@ -619,6 +631,7 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
         !today.contains("id=\"unread-feedback\""),
         "read once opened"
     );
+    assert!(!today.contains("nav-unread"));
 
     // The coach's pages are closed to the learner's other answers' strangers.
     let stranger = app.api_user("pagestranger").await;

@@ -6,7 +6,7 @@ use std::{future::Future, pin::Pin};
 use actix_web::{
     dev::Payload,
     http::{header, StatusCode},
-    web, FromRequest, HttpRequest, HttpResponse, ResponseError,
+    web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError,
 };
 use minijinja::{context, Value};
 use serde::de::DeserializeOwned;
@@ -89,6 +89,7 @@ pub fn render(
         }),
         csrf_token => csrf_token(req, &state.secret),
         path => req.path(),
+        unread_feedback_count => req.extensions().get::<UnreadFeedback>().map(|u| u.0).unwrap_or(0),
     };
     let html = state
         .templates
@@ -126,6 +127,10 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     }
 }
 
+/// How many coach reviews the user has not opened, for the navigation.
+#[derive(Clone, Copy, Debug)]
+struct UnreadFeedback(u64);
+
 /// The logged-in user of a page; visitors are sent to the login page and
 /// come back here afterwards.
 pub struct PageUser(pub CurrentUser);
@@ -148,9 +153,19 @@ impl FromRequest for PageUser {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_default();
+        let req = req.clone();
         Box::pin(async move {
             match user.await {
-                Ok(user) => Ok(Self(user)),
+                Ok(user) => {
+                    // Every page shows the count of unread coach feedback.
+                    if let Some(state) = req.app_data::<web::Data<AppState>>() {
+                        let unread = crate::store::coaching::unread_feedback(&state.db, user.id())
+                            .await
+                            .map_err(|err| PageError(err.into()))?;
+                        req.extensions_mut().insert(UnreadFeedback(unread));
+                    }
+                    Ok(Self(user))
+                }
                 Err(ApiError::Unauthenticated) => {
                     let next: String = url_encode(&path);
                     Err(actix_web::error::InternalError::from_response(
