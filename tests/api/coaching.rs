@@ -619,6 +619,10 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
         attempt.contains("Clear story &lt;b&gt;overall"),
         "comments are escaped"
     );
+    assert!(
+        !attempt.contains("nav-unread"),
+        "the count drops on the page that reads the feedback"
+    );
     let today = learner_page
         .get(app.url("/today"))
         .send()

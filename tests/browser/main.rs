@@ -274,6 +274,10 @@ async fn screenshot(client: &Client, name: &str) {
     }
 }
 
+/// Held for the whole of each browser test, so that the tests in this file
+/// take turns: two Chromiums at once would compete for the machine's two cores.
+static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 // The same walk through the pages on each database, one after the other so
 // that two browsers do not compete for the machine's two cores.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,6 +285,7 @@ async fn learner_answers_reviews_and_grades_in_a_browser() {
     let Some(chromedriver) = find_chromedriver() else {
         return;
     };
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
     practise_in_browser(&chromedriver, app).await;
     if let Some(app) = TestApp::spawn(Backend::Postgres).await {
@@ -451,6 +456,194 @@ async fn practise_in_browser(chromedriver: &Path, app: TestApp) {
     eprintln!(
         "browser test on {:?} passed in {:.1} s",
         app.backend,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Logs out through the header's button and lands on the login page.
+async fn log_out(client: &Client) {
+    click(client, "form.logout button").await;
+    wait_for_path(client, "/login after logging out", |p| p == "/login").await;
+}
+
+/// Logs `username` in at /login and lands on /today.
+async fn log_in(client: &Client, app: &TestApp, username: &str) {
+    client.goto(&app.url("/login")).await.unwrap();
+    type_into(client, "#username", username).await;
+    type_into(client, "#password", "correct horse battery").await;
+    click(client, "#login").await;
+    wait_for_path(client, &format!("/today after {username} logged in"), |p| {
+        p == "/today"
+    })
+    .await;
+}
+
+// A coach invites a learner, the learner joins, the coach reviews the
+// learner's answer and the learner reads the feedback: two users taking turns
+// in one browser session. SQLite only; the API tests cover both databases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coach_reviews_and_learner_sees_feedback_in_a_browser() {
+    let Some(chromedriver) = find_chromedriver() else {
+        return;
+    };
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let started = Instant::now();
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
+
+    // Setup through the API: a coach, and a learner with one answer.
+    app.coach_user("bcoach").await;
+    let learner = app.api_user("blearner").await;
+    let card = learner.next().await.expect("a first question");
+    let question_id = card["question"]["id"].as_i64().unwrap();
+    let answer_id = learner.answer(question_id).await["id"].as_i64().unwrap();
+    // What `ApiUser::answer` writes as the situation.
+    let situation = "Our release train slipped twice in one quarter.";
+
+    let mut driver = ChromeDriver::start(&chromedriver);
+    driver.wait_ready().await;
+    let client = connect(&driver).await;
+
+    // The coach creates an invite code.
+    log_in(&client, &app, "bcoach").await;
+    client.goto(&app.url("/coaching")).await.unwrap();
+    click(&client, "#create-invite").await;
+    let code = wait_for_text(&client, "#invite-code", Duration::from_secs(10), |t| {
+        !t.trim().is_empty()
+    })
+    .await
+    .trim()
+    .to_owned();
+    eprintln!("invite code: {code}");
+    log_out(&client).await;
+
+    // The learner joins with it.
+    log_in(&client, &app, "blearner").await;
+    client.goto(&app.url("/coaching")).await.unwrap();
+    type_into(&client, "#code", &code).await;
+    click(&client, "#join").await;
+    wait_for_text(&client, "ul.links", Duration::from_secs(10), |t| {
+        t.contains("bcoach")
+    })
+    .await;
+    assert_eq!(
+        client.current_url().await.unwrap().path(),
+        "/coaching",
+        "joining did not land on /coaching"
+    );
+    assert!(
+        client
+            .find_all(css("#coaching-error"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "joining showed an error"
+    );
+    log_out(&client).await;
+
+    // The coach reviews the answer from the queue.
+    log_in(&client, &app, "bcoach").await;
+    client.goto(&app.url("/coaching/queue")).await.unwrap();
+    click(&client, "a.review-link").await;
+    let review_path = format!("/coaching/review/{answer_id}");
+    wait_for_path(&client, &review_path, |p| p == review_path).await;
+    let shown = wait_for_text(&client, "section.answer", Duration::from_secs(10), |t| {
+        t.contains(situation)
+    })
+    .await;
+    assert!(
+        shown.contains("We shipped on time"),
+        "the review page lacks the answer's result: {shown}"
+    );
+    let first_item = text_of(&client, ".coach-item label").await;
+    assert!(
+        !first_item.trim().is_empty(),
+        "the first checklist item has no text"
+    );
+    let first_box = client
+        .find(css(r#"input[name="checked"]"#))
+        .await
+        .expect("a checklist checkbox");
+    assert!(
+        !first_box.is_selected().await.unwrap(),
+        "the first item is pre-ticked"
+    );
+    first_box.click().await.unwrap();
+    assert!(
+        first_box.is_selected().await.unwrap(),
+        "the first item did not tick"
+    );
+    type_into(&client, r#"input[name^="note_"]"#, "Name the date").await;
+    let overall = "Strong numbers; open with the stakes next time.";
+    type_into(&client, "#comment", overall).await;
+    screenshot(&client, "coach-review").await;
+    click(&client, "#save-coach-review").await;
+    wait_for_path(&client, "/coaching/queue after saving the review", |p| {
+        p == "/coaching/queue"
+    })
+    .await;
+    wait_for_text(&client, "#queue tbody", Duration::from_secs(10), |t| {
+        t.contains("Nothing to review.")
+    })
+    .await;
+    log_out(&client).await;
+
+    // The learner sees that there is feedback, reads it, and the notice goes.
+    log_in(&client, &app, "blearner").await;
+    let notice = wait_for_text(&client, "#unread-feedback", Duration::from_secs(10), |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(
+        notice.contains("1 new coach review"),
+        "#unread-feedback says {notice:?}"
+    );
+    client.goto(&app.url("/history")).await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::LinkText("Open"))
+        .await
+        .expect("an \"Open\" link in History")
+        .click()
+        .await
+        .unwrap();
+    let attempt_path = format!("/answers/{answer_id}");
+    wait_for_path(&client, &attempt_path, |p| p == attempt_path).await;
+    let page = wait_for_text(&client, "main", Duration::from_secs(10), |t| {
+        t.contains("Feedback from your coach")
+    })
+    .await;
+    for expected in [
+        "Feedback from your coach bcoach",
+        "Name the date",
+        overall,
+        first_item.trim(),
+    ] {
+        assert!(
+            page.contains(expected),
+            "the attempt page lacks {expected:?}: {page}"
+        );
+    }
+    let met = text_of(&client, ".coach-feedback li.met").await;
+    assert!(
+        met.contains(first_item.trim()),
+        "the ticked item {first_item:?} is not shown as met: {met:?}"
+    );
+    screenshot(&client, "learner-feedback").await;
+    client.goto(&app.url("/today")).await.unwrap();
+    client.wait().for_element(css("main h1")).await.unwrap();
+    assert!(
+        client
+            .find_all(css("#unread-feedback"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "#unread-feedback is still shown after reading the feedback"
+    );
+
+    client.close().await.unwrap();
+    drop(driver);
+    eprintln!(
+        "coaching browser test passed in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 }

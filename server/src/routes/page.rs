@@ -131,6 +131,18 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 #[derive(Clone, Copy, Debug)]
 struct UnreadFeedback(u64);
 
+/// Counts the unread coach feedback shown in the navigation; pages that
+/// mark feedback read call it again.
+pub async fn count_unread_feedback(
+    req: &HttpRequest,
+    state: &AppState,
+    user_id: i32,
+) -> Result<(), PageError> {
+    let unread = crate::store::coaching::unread_feedback(&state.db, user_id).await?;
+    req.extensions_mut().insert(UnreadFeedback(unread));
+    Ok(())
+}
+
 /// The logged-in user of a page; visitors are sent to the login page and
 /// come back here afterwards.
 pub struct PageUser(pub CurrentUser);
@@ -159,10 +171,7 @@ impl FromRequest for PageUser {
                 Ok(user) => {
                     // Every page shows the count of unread coach feedback.
                     if let Some(state) = req.app_data::<web::Data<AppState>>() {
-                        let unread = crate::store::coaching::unread_feedback(&state.db, user.id())
-                            .await
-                            .map_err(|err| PageError(err.into()))?;
-                        req.extensions_mut().insert(UnreadFeedback(unread));
+                        count_unread_feedback(&req, state, user.id()).await?;
                     }
                     Ok(Self(user))
                 }

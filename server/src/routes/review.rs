@@ -12,7 +12,7 @@ use starling_domain::schedule::Rating;
 use crate::{
     auth::CurrentUser,
     error::ApiError,
-    routes::page::{parse_form, redirect, render, PageError, PageUser},
+    routes::page::{count_unread_feedback, parse_form, redirect, render, PageError, PageUser},
     startup::AppState,
     store::{
         answers::{self, rating_name},
@@ -86,6 +86,7 @@ async fn answer_page(
         })
         .collect();
     coaching::mark_feedback_seen(&state.db, answer.id, now).await?;
+    count_unread_feedback(req, state, current.id()).await?;
     let shares = coaching::share_choices(&state.db, current.id(), answer.id).await?;
     render(
         state,
