@@ -623,6 +623,27 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
         !attempt.contains("nav-unread"),
         "the count drops on the page that reads the feedback"
     );
+    // With a self-review too, the calibration page compares the two.
+    let res = learner
+        .post(&format!("/api/v1/answers/{answer_id}/reviews"))
+        .json(&json!({"checked": [first_item.parse::<i64>().unwrap()]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let calibration = learner_page
+        .get(app.url("/calibration"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!calibration.contains("No answer has both"), "{calibration}");
+    assert!(
+        calibration.contains("1 (100%)"),
+        "the ticked item agrees: {calibration}"
+    );
     let today = learner_page
         .get(app.url("/today"))
         .send()
