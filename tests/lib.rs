@@ -164,6 +164,38 @@ impl TestApp {
             .expect("http client")
     }
 
+    /// A browser-like client logged in through the login form as `username`
+    /// (password "correct horse battery").
+    pub async fn browser_as(&self, username: &str) -> reqwest::Client {
+        let browser = self.client();
+        let page = browser
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let res = browser
+            .post(self.url("/login"))
+            .form(&[
+                ("csrf_token", csrf_from(&page).as_str()),
+                ("username", username),
+                ("password", "correct horse battery"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "log in as {username}");
+        browser
+    }
+
+    /// Registers `username` and logs in through the login form.
+    pub async fn registered_browser(&self, username: &str) -> reqwest::Client {
+        self.api_user(username).await;
+        self.browser_as(username).await
+    }
+
     /// Registers `username` through the API and returns a bearer-token client.
     pub async fn api_user(&self, username: &str) -> ApiUser {
         let client = self.client();

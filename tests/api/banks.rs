@@ -453,31 +453,6 @@ fn rand_suffix() -> u64 {
     rand::thread_rng().gen()
 }
 
-async fn logged_in_browser(app: &TestApp, username: &str) -> reqwest::Client {
-    app.api_user(username).await;
-    let browser = app.client();
-    let page = browser
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = browser
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf_token", csrf_from(&page).as_str()),
-            ("username", username),
-            ("password", "correct horse battery"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    browser
-}
-
 fn import_form(token: &str, text: &str, intent: &str, format: &str) -> reqwest::multipart::Form {
     reqwest::multipart::Form::new()
         .text("csrf_token", token.to_owned())
@@ -491,7 +466,7 @@ fn import_form(token: &str, text: &str, intent: &str, format: &str) -> reqwest::
 on_both_databases!(
     import_page_previews_then_imports,
     |app: TestApp| async move {
-        let browser = logged_in_browser(&app, "pat").await;
+        let browser = app.registered_browser("pat").await;
         let page = browser
             .get(app.url("/banks/import"))
             .send()
@@ -611,7 +586,7 @@ on_both_databases!(
 );
 
 on_both_databases!(browse_searches_and_filters, |app: TestApp| async move {
-    let browser = logged_in_browser(&app, "quin").await;
+    let browser = app.registered_browser("quin").await;
     let all = browser
         .get(app.url("/questions"))
         .send()

@@ -405,36 +405,12 @@ on_both_databases!(calibration_and_unread_feedback, |app: TestApp| async move {
     assert_eq!(coach_me["unread_feedback"], 0);
 });
 
-async fn browser_for(app: &TestApp, username: &str) -> reqwest::Client {
-    let browser = app.client();
-    let page = browser
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = browser
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf_token", csrf_from(&page).as_str()),
-            ("username", username),
-            ("password", "correct horse battery"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    browser
-}
-
 on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
     let _coach = app.coach_user("pagecoach").await;
     let learner = app.api_user("pagelearner").await;
     let (answer_id, _) = first_answer(&learner).await;
-    let coach_page = browser_for(&app, "pagecoach").await;
-    let learner_page = browser_for(&app, "pagelearner").await;
+    let coach_page = app.browser_as("pagecoach").await;
+    let learner_page = app.browser_as("pagelearner").await;
 
     // The coach creates an invite code on the Coaching page.
     let page = coach_page
@@ -661,7 +637,7 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
     // The coach's pages are closed to the learner's other answers' strangers.
     let stranger = app.api_user("pagestranger").await;
     drop(stranger);
-    let stranger_page = browser_for(&app, "pagestranger").await;
+    let stranger_page = app.browser_as("pagestranger").await;
     let res = stranger_page
         .get(app.url(&format!("/coaching/review/{answer_id}")))
         .send()

@@ -66,26 +66,7 @@ on_both_databases!(
         assert_eq!(mine_answer["attempt"], 1, "attempt numbers are per user");
 
         // Pages: log Mallory in through the form and try Alice's pages.
-        let browser = app.client();
-        let page = browser
-            .get(app.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let res = browser
-            .post(app.url("/login"))
-            .form(&[
-                ("csrf_token", csrf_from(&page).as_str()),
-                ("username", "mallory"),
-                ("password", "correct horse battery"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 303);
+        let browser = app.browser_as("mallory").await;
         for path in [
             format!("/answers/{answer_id}"),
             format!("/answers/{answer_id}/review"),

@@ -410,25 +410,7 @@ on_both_databases!(
     without_javascript_the_server_times_the_answer,
     |app: TestApp| async move {
         let user = app.api_user("walt").await;
-        let browser = app.client();
-        let page = browser
-            .get(app.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        form_post(
-            &browser,
-            app.url("/login"),
-            &[
-                ("csrf_token", &csrf_from(&page)),
-                ("username", "walt"),
-                ("password", "correct horse battery"),
-            ],
-        )
-        .await;
+        let browser = app.browser_as("walt").await;
         let res = browser.get(app.url("/practice")).send().await.unwrap();
         let question_url = location(&res);
         let page = browser
