@@ -426,3 +426,102 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(
+    weak_and_strong_answers_get_different_hints,
+    |app: TestApp| async move {
+        let user = app.api_user("hana").await;
+        let card = user.next().await.unwrap();
+        let question_id = card["question"]["id"].as_i64().unwrap();
+        let res = user
+            .post("/api/v1/answers")
+            .json(&json!({
+                "question_id": question_id,
+                "situation": "We had a project that was kind of late.",
+                "task": "We had to fix it.",
+                "action": "We met and we planned and we worked hard together.",
+                "result": "It went well.",
+                "reflection": "",
+                "seconds_spent": 40
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let weak: Value = res.json().await.unwrap();
+        let codes = |a: &Value| -> Vec<String> {
+            a["analysis"]["hints"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["code"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let weak_codes = codes(&weak);
+        for expected in [
+            "too_short",
+            "we_dominates",
+            "unquantified_result",
+            "no_reflection",
+            "hedging",
+        ] {
+            assert!(
+                weak_codes.iter().any(|c| c == expected),
+                "{expected} missing from {weak_codes:?}"
+            );
+        }
+        assert_eq!(weak["analysis"]["quantified_result"], false);
+        assert!(weak["analysis"]["hints"][0]["rubric_item"]
+            .as_str()
+            .unwrap()
+            .starts_with("star-"));
+
+        let action = vec!["I called the vendor, I set up a manual fallback with finance because waiting was riskier, and I paired two engineers on the export script."; 7].join(" ");
+        let res = user
+            .post("/api/v1/answers")
+            .json(&json!({
+                "question_id": question_id,
+                "situation": "Our payroll vendor failed two days before payday.",
+                "task": "I owned getting 400 people paid on time.",
+                "action": action,
+                "result": "Everyone was paid on time; the fallback took 6 hours instead of 2 days.",
+                "reflection": "I learned to keep a tested runbook for every critical vendor.",
+                "seconds_spent": 110
+            }))
+            .send()
+            .await
+            .unwrap();
+        let strong: Value = res.json().await.unwrap();
+        assert!(codes(&strong).is_empty(), "{:?}", codes(&strong));
+        assert_eq!(strong["analysis"]["quantified_result"], true);
+        assert_eq!(strong["analysis"]["i_we_ratio"], 1.0);
+        let stored: Value = user
+            .get_json(&format!("/api/v1/answers/{}", weak["id"]))
+            .await;
+        assert_eq!(
+            stored["analysis"], weak["analysis"],
+            "GET gives the same analysis"
+        );
+
+        // The self-review page shows the hints beside the checklist.
+        let browser = app.browser_as("hana").await;
+        let page = browser
+            .get(app.url(&format!("/answers/{}/review", weak["id"])))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("class=\"hint-we_dominates\""));
+        let page = browser
+            .get(app.url(&format!("/answers/{}/review", strong["id"])))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("No automatic hints"));
+    }
+);

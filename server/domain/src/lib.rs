@@ -1,7 +1,8 @@
-//! Starling's pure domain logic: FSRS scheduling in study days, the built-in STAR
+//! Starling's pure domain logic: FSRS scheduling in study days, answer analysis, the built-in STAR
 //! checklist, and question banks in TOML, JSON, YAML, CSV/TSV, Markdown and Anki text.
 //! No I/O, no database, no web.
 
+pub mod analysis;
 pub mod bank;
 pub mod checklist;
 pub mod schedule;

@@ -108,6 +108,7 @@ async fn answer_page(
             grade => grade.map(|g| context! { rating => rating_name(g.rating), due => g.due.to_rfc3339() }),
             buttons => buttons,
             coach_reviews => coach_reviews,
+            analysis => Value::from_serialize(answers::analyse(&answer)),
             shares => Value::from_serialize(&shares),
         },
     )

@@ -156,6 +156,17 @@ pub async fn own_answer(
         .ok_or(ApiError::NotFound("answer"))
 }
 
+/// The automatic analysis of a stored answer.
+pub fn analyse(answer: &answer::Model) -> starling_domain::analysis::Analysis {
+    starling_domain::analysis::analyse(&starling_domain::analysis::AnswerText {
+        situation: &answer.situation,
+        task: &answer.task,
+        action: &answer.action,
+        result: &answer.result,
+        reflection: &answer.reflection,
+    })
+}
+
 pub fn fields_of(answer: &answer::Model) -> StarFields {
     StarFields {
         situation: answer.situation.clone(),
