@@ -476,7 +476,7 @@ on_both_databases!(
             .unwrap()
             .starts_with("star-"));
 
-        let action = vec!["I called the vendor, I set up a manual fallback with finance because waiting was riskier, and I paired two engineers on the export script."; 7].join(" ");
+        let action = ["I called the vendor, I set up a manual fallback with finance because waiting was riskier, and I paired two engineers on the export script."; 7].join(" ");
         let res = user
             .post("/api/v1/answers")
             .json(&json!({
