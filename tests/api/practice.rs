@@ -525,3 +525,67 @@ on_both_databases!(
         assert!(page.contains("No automatic hints"));
     }
 );
+
+on_both_databases!(answers_export_as_markdown, |app: TestApp| async move {
+    let user = app.api_user("mark").await;
+    let other = app.api_user("notmark").await;
+    let card = user.next().await.unwrap();
+    let question_id = card["question"]["id"].as_i64().unwrap();
+    let competency = card["question"]["competency"].as_str().unwrap().to_owned();
+    user.answer(question_id).await;
+    let res = user
+        .post("/api/v1/answers")
+        .json(&json!({"question_id": question_id, "situation": "# not a heading <script>x</script>", "action": "I retried.", "result": "Done in 2 days."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let other_card = other.next().await.unwrap();
+    other
+        .answer(other_card["question"]["id"].as_i64().unwrap())
+        .await;
+
+    let res = user.get("/api/v1/answers/export").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/markdown"));
+    let doc = res.text().await.unwrap();
+    assert!(doc.starts_with("# My interview answers"));
+    assert!(doc.contains(&format!(
+        "### {}",
+        card["question"]["prompt"].as_str().unwrap()
+    )));
+    assert!(doc.contains("*Attempt 2,"), "the latest attempt: {doc}");
+    assert!(!doc.contains("*Attempt 1,"), "only the latest attempt");
+    assert!(
+        doc.contains("**Situation.** \\# not a heading &lt;script>"),
+        "user text is escaped: {doc}"
+    );
+    assert!(!doc.contains("<script>"));
+    assert_eq!(
+        doc.matches("### ").count(),
+        1,
+        "another user's answers stay out"
+    );
+
+    let filtered = user
+        .get(&format!("/api/v1/answers/export?competency={competency}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(filtered.contains("### "));
+    let none = user
+        .get("/api/v1/answers/export?competency=no-such")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!none.contains("### "));
+});

@@ -522,3 +522,104 @@ pub fn rating_name(number: i16) -> &'static str {
         _ => "easy",
     }
 }
+
+/// Keeps a user's text from turning into Markdown structure or HTML.
+fn markdown_text(text: &str) -> String {
+    text.trim()
+        .lines()
+        .map(|line| {
+            let line = line.replace('&', "&amp;").replace('<', "&lt;");
+            match line.trim_start().chars().next() {
+                Some('#' | '>' | '-' | '*' | '+' | '|' | '=') => format!("\\{}", line.trim_start()),
+                _ => line,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The user's latest attempt at every question, as one Markdown document
+/// grouped by competency, to read before an interview.
+pub async fn answers_markdown(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    competency_key: Option<&str>,
+) -> Result<String, sea_orm::DbErr> {
+    use crate::entities::competency;
+    let mut latest: HashMap<i32, answer::Model> = HashMap::new();
+    for a in answer::Entity::find()
+        .filter(answer::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+    {
+        match latest.get(&a.question_id) {
+            Some(seen) if seen.attempt >= a.attempt => {}
+            _ => {
+                latest.insert(a.question_id, a);
+            }
+        }
+    }
+    let questions = question::Entity::find()
+        .filter(question::Column::Id.is_in(latest.keys().copied().collect::<Vec<_>>()))
+        .order_by_asc(question::Column::BankId)
+        .order_by_asc(question::Column::Position)
+        .all(db)
+        .await?;
+    let competencies: HashMap<i32, competency::Model> = competency::Entity::find()
+        .filter(
+            competency::Column::Id.is_in(
+                questions
+                    .iter()
+                    .map(|q| q.competency_id)
+                    .collect::<Vec<_>>(),
+            ),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let mut doc = String::from("# My interview answers\n");
+    let mut current_competency = None;
+    let mut grouped: Vec<&question::Model> = questions
+        .iter()
+        .filter(|q| {
+            competency_key.is_none_or(|key| {
+                competencies
+                    .get(&q.competency_id)
+                    .is_some_and(|c| c.key == key)
+            })
+        })
+        .collect();
+    grouped.sort_by_key(|q| {
+        competencies
+            .get(&q.competency_id)
+            .map(|c| (c.bank_id, c.position))
+            .unwrap_or_default()
+    });
+    for q in grouped {
+        let Some(a) = latest.get(&q.id) else { continue };
+        if current_competency != Some(q.competency_id) {
+            current_competency = Some(q.competency_id);
+            let name = competencies
+                .get(&q.competency_id)
+                .map(|c| c.name.as_str())
+                .unwrap_or("Other");
+            doc.push_str(&format!("\n## {}\n", markdown_text(name)));
+        }
+        doc.push_str(&format!(
+            "\n### {}\n\n*Attempt {}, {}*\n",
+            markdown_text(&q.prompt),
+            a.attempt,
+            a.created_at.format("%-d %b %Y")
+        ));
+        for (label, text) in fields_of(a).named() {
+            if !text.trim().is_empty() {
+                let mut heading = label.to_owned();
+                heading[..1].make_ascii_uppercase();
+                doc.push_str(&format!("\n**{heading}.** {}\n", markdown_text(text)));
+            }
+        }
+    }
+    Ok(doc)
+}

@@ -17,7 +17,11 @@ use crate::{
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(create).service(show).service(review);
+    // Registered before `/answers/{id}`, which would take "export" for an id.
+    cfg.service(export)
+        .service(create)
+        .service(show)
+        .service(review);
 }
 
 #[derive(Deserialize)]
@@ -103,4 +107,26 @@ async fn review(
     verify_api_csrf(&req, &current, &state.secret)?;
     let saved = answers::save_review(&state.db, current.id(), *id, &body, Utc::now()).await?;
     Ok(HttpResponse::Created().json(saved))
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    competency: Option<String>,
+}
+
+#[get("/answers/export")]
+async fn export(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let competency = query.competency.as_deref().filter(|c| !c.is_empty());
+    let doc = answers::answers_markdown(&state.db, current.id(), competency).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("content-type", "text/markdown; charset=utf-8"))
+        .insert_header((
+            "content-disposition",
+            "attachment; filename=\"my-answers.md\"",
+        ))
+        .body(doc))
 }
