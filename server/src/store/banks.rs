@@ -643,19 +643,8 @@ pub async fn bank_model(
         .all(db)
         .await?;
     let ids: Vec<i32> = questions.iter().map(|q| q.id).collect();
-    let mut rubric: HashMap<i32, Vec<String>> = HashMap::new();
-    for item in rubric_item::Entity::find()
-        .filter(rubric_item::Column::QuestionId.is_in(ids))
-        .filter(rubric_item::Column::Retired.eq(false))
-        .order_by_asc(rubric_item::Column::Position)
-        .all(db)
-        .await?
-    {
-        if let Some(qid) = item.question_id {
-            rubric.entry(qid).or_default().push(item.text);
-        }
-    }
-    let list = |json: &str| serde_json::from_str::<Vec<String>>(json).unwrap_or_default();
+    let mut rubric = crate::store::questions::rubric_by_question(db, ids).await?;
+    let list = crate::store::questions::decode_list;
     Ok(Bank {
         id: stored.key.clone(),
         title: stored.title.clone(),
@@ -672,7 +661,12 @@ pub async fn bank_model(
             .into_iter()
             .map(|q| Question {
                 competency: keys.get(&q.competency_id).cloned().unwrap_or_default(),
-                rubric: rubric.remove(&q.id).unwrap_or_default(),
+                rubric: rubric
+                    .remove(&q.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|item| item.text)
+                    .collect(),
                 variants: list(&q.variants),
                 follow_ups: list(&q.follow_ups),
                 tags: list(&q.tags),

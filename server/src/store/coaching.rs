@@ -319,6 +319,13 @@ pub async fn queue(
     db: &impl ConnectionTrait,
     coach_id: i32,
 ) -> Result<Vec<QueueItem>, sea_orm::DbErr> {
+    let reviewed: Vec<i32> = review::Entity::find()
+        .filter(review::Column::ReviewerId.eq(coach_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.answer_id)
+        .collect();
     let mut items = Vec::new();
     for link in coach_link::Entity::find()
         .filter(coach_link::Column::CoachId.eq(coach_id))
@@ -342,15 +349,8 @@ pub async fn queue(
                 .collect();
             answers = answers.filter(answer::Column::Id.is_in(shared));
         }
-        let reviewed: Vec<i32> = review::Entity::find()
-            .filter(review::Column::ReviewerId.eq(coach_id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| r.answer_id)
-            .collect();
         for a in answers
-            .filter(answer::Column::Id.is_not_in(reviewed))
+            .filter(answer::Column::Id.is_not_in(reviewed.clone()))
             .all(db)
             .await?
         {

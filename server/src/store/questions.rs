@@ -89,8 +89,29 @@ pub struct QuestionView {
     pub rubric: Vec<RubricEntry>,
 }
 
-fn list(json: &str) -> Vec<String> {
+/// A question's list field (variants, follow-ups, tags, level), stored as JSON.
+pub fn decode_list(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()
+}
+
+/// The active rubric items of these questions, in order, by question id.
+pub async fn rubric_by_question(
+    db: &impl ConnectionTrait,
+    question_ids: Vec<i32>,
+) -> Result<HashMap<i32, Vec<rubric_item::Model>>, sea_orm::DbErr> {
+    let mut rubric: HashMap<i32, Vec<rubric_item::Model>> = HashMap::new();
+    for item in rubric_item::Entity::find()
+        .filter(rubric_item::Column::QuestionId.is_in(question_ids))
+        .filter(rubric_item::Column::Retired.eq(false))
+        .order_by_asc(rubric_item::Column::Position)
+        .all(db)
+        .await?
+    {
+        if let Some(qid) = item.question_id {
+            rubric.entry(qid).or_default().push(item);
+        }
+    }
+    Ok(rubric)
 }
 
 async fn views(
@@ -117,18 +138,7 @@ async fn views(
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    let mut rubric: HashMap<i32, Vec<RubricEntry>> = HashMap::new();
-    for item in rubric_item::Entity::find()
-        .filter(rubric_item::Column::QuestionId.is_in(ids))
-        .filter(rubric_item::Column::Retired.eq(false))
-        .order_by_asc(rubric_item::Column::Position)
-        .all(db)
-        .await?
-    {
-        if let Some(qid) = item.question_id {
-            rubric.entry(qid).or_default().push(item.into());
-        }
-    }
+    let mut rubric = rubric_by_question(db, ids).await?;
     Ok(questions
         .into_iter()
         .map(|q| {
@@ -140,11 +150,16 @@ async fn views(
                 bank_title: bank.map(|b| b.title.clone()).unwrap_or_default(),
                 competency: comp.map(|c| c.key.clone()).unwrap_or_default(),
                 competency_name: comp.map(|c| c.name.clone()).unwrap_or_default(),
-                variants: list(&q.variants),
-                follow_ups: list(&q.follow_ups),
-                tags: list(&q.tags),
-                level: list(&q.level),
-                rubric: rubric.remove(&q.id).unwrap_or_default(),
+                variants: decode_list(&q.variants),
+                follow_ups: decode_list(&q.follow_ups),
+                tags: decode_list(&q.tags),
+                level: decode_list(&q.level),
+                rubric: rubric
+                    .remove(&q.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(RubricEntry::from)
+                    .collect(),
                 retired: q.retired,
                 key: q.key,
                 prompt: q.prompt,
