@@ -22,6 +22,9 @@ pub struct Config {
     pub max_bank_questions: usize,
     pub max_prompt_chars: usize,
     pub max_rubric_item_chars: usize,
+    /// Limits on spoken rehearsals recorded in the browser.
+    pub max_recording_bytes: usize,
+    pub max_recording_seconds: usize,
 }
 
 impl Default for Config {
@@ -38,6 +41,8 @@ impl Default for Config {
             max_bank_questions: 5_000,
             max_prompt_chars: 2_000,
             max_rubric_item_chars: 500,
+            max_recording_bytes: 10 * 1024 * 1024,
+            max_recording_seconds: 300,
         }
     }
 }
@@ -74,6 +79,8 @@ struct FileConfig {
     max_bank_questions: Option<usize>,
     max_prompt_chars: Option<usize>,
     max_rubric_item_chars: Option<usize>,
+    max_recording_bytes: Option<usize>,
+    max_recording_seconds: Option<usize>,
 }
 
 impl Config {
@@ -133,6 +140,8 @@ impl Config {
             (&mut self.max_bank_questions, file.max_bank_questions),
             (&mut self.max_prompt_chars, file.max_prompt_chars),
             (&mut self.max_rubric_item_chars, file.max_rubric_item_chars),
+            (&mut self.max_recording_bytes, file.max_recording_bytes),
+            (&mut self.max_recording_seconds, file.max_recording_seconds),
         ] {
             if let Some(v) = value {
                 *target = v;
@@ -166,6 +175,14 @@ impl Config {
             (
                 "STARLING_MAX_RUBRIC_ITEM_CHARS",
                 &mut self.max_rubric_item_chars,
+            ),
+            (
+                "STARLING_MAX_RECORDING_BYTES",
+                &mut self.max_recording_bytes,
+            ),
+            (
+                "STARLING_MAX_RECORDING_SECONDS",
+                &mut self.max_recording_seconds,
             ),
         ] {
             if let Some(v) = var(name) {

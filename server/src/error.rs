@@ -30,6 +30,8 @@ pub enum ApiError {
     InvalidBank(Vec<starling_domain::bank::BankError>),
     #[error("{0}")]
     TooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("the database is unavailable; try again shortly")]
     Unavailable(#[source] DbErr),
     #[error("internal error")]
@@ -66,6 +68,7 @@ impl ApiError {
             Self::Invalid { .. } => "invalid",
             Self::InvalidBank(_) => "invalid_bank",
             Self::TooLarge(_) => "too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -100,6 +103,7 @@ impl ResponseError for ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Invalid { .. } | Self::InvalidBank(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

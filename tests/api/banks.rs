@@ -368,10 +368,22 @@ on_both_databases!(csv_and_content_type_imports, |app: TestApp| async move {
     assert_eq!(res.status(), 201, "the format comes from Content-Type");
 });
 
+/// The `starling` binary beside this test binary; built first when only the
+/// tests package was asked for (`cargo test -p starling-tests`).
 fn starling_binary() -> std::path::PathBuf {
+    static BUILT: std::sync::Once = std::sync::Once::new();
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap();
-    dir.join(format!("starling{}", std::env::consts::EXE_SUFFIX))
+    let binary = dir.join(format!("starling{}", std::env::consts::EXE_SUFFIX));
+    BUILT.call_once(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let status = std::process::Command::new(cargo)
+            .args(["build", "-p", "starling", "--bin", "starling"])
+            .status()
+            .expect("run cargo build for the starling binary");
+        assert!(status.success(), "cargo build -p starling failed");
+    });
+    binary
 }
 
 on_both_databases!(

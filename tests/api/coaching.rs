@@ -4,7 +4,7 @@
 use super::*;
 use sea_orm::ConnectionTrait;
 
-async fn invite_code(coach: &ApiUser) -> String {
+pub async fn invite_code(coach: &ApiUser) -> String {
     let res = coach.post("/api/v1/coach/invites").send().await.unwrap();
     assert_eq!(res.status(), 201);
     let body: Value = res.json().await.unwrap();
@@ -12,7 +12,7 @@ async fn invite_code(coach: &ApiUser) -> String {
     body["code"].as_str().unwrap().to_owned()
 }
 
-async fn join(learner: &ApiUser, code: &str) -> reqwest::Response {
+pub async fn join(learner: &ApiUser, code: &str) -> reqwest::Response {
     learner
         .post("/api/v1/coach/links")
         .json(&json!({"code": code}))

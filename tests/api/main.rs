@@ -9,6 +9,8 @@ mod coaching;
 mod isolation;
 mod pages;
 mod practice;
+mod rehearsal;
+mod stories;
 
 pub use serde_json::{json, Value};
 pub use starling_tests::{csrf_from, on_both_databases, ApiUser, Backend, TestApp};

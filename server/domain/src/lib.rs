@@ -3,6 +3,8 @@
 //! No I/O, no database, no web.
 
 pub mod analysis;
+pub mod audio;
 pub mod bank;
 pub mod checklist;
+pub mod compare;
 pub mod schedule;

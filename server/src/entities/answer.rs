@@ -18,6 +18,7 @@ pub struct Model {
     pub reflection: String,
     pub seconds_spent: i32,
     pub created_at: DateTimeUtc,
+    pub story_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -220,6 +220,7 @@ async fn review_page(
         })
         .collect();
     let fields = answers::fields_of(&answer);
+    let recording = crate::store::recordings::answer_info(&state.db, &answer).await?;
     render(
         &state,
         &req,
@@ -234,6 +235,8 @@ async fn review_page(
             self_comment => own_self.map(|r| r.comment.clone()).unwrap_or_default(),
             checklist => items,
             comment => mine.map(|r| r.comment.clone()).unwrap_or_default(),
+            recording => recording.map(|r| Value::from_serialize(&r)),
+            recording_deletable => false,
         },
     )
 }

@@ -12,6 +12,7 @@ pub mod page;
 pub mod practice;
 pub mod review;
 pub mod settings;
+pub mod stories;
 
 use actix_web::web;
 
@@ -26,5 +27,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(settings::configure)
         .configure(banks::configure)
         .configure(coaching::configure)
+        .configure(stories::configure)
         .default_service(web::to(page::not_found));
 }

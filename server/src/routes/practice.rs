@@ -14,7 +14,7 @@ use crate::{
     startup::AppState,
     store::{
         answers::{self, StarFields},
-        practice, questions,
+        practice, questions, recordings, stories,
     },
 };
 
@@ -66,9 +66,32 @@ async fn question_view(
     current: &CurrentUser,
     card: &card::Model,
     (fields, seconds_spent): (StarFields, i64),
+    story_id: Option<i32>,
     error: Option<ApiError>,
 ) -> Result<HttpResponse, PageError> {
     let question = questions::visible_question(&state.db, current.id(), card.question_id).await?;
+    // Stories that cover this question's competency first, then the rest.
+    let mut my_stories = stories::list(&state.db, current.id()).await?;
+    my_stories.sort_by_key(|s| !s.competencies.contains(&question.competency));
+    let story_choices: Vec<Value> = my_stories
+        .iter()
+        .map(|s| {
+            context! {
+                id => s.id,
+                title => s.title.clone(),
+                covers => s.competencies.contains(&question.competency),
+            }
+        })
+        .collect();
+    let story = my_stories.iter().find(|s| Some(s.id) == story_id);
+    let recording = recordings::info(
+        &state.db,
+        current.id(),
+        recordings::Owner::Draft {
+            question_id: card.question_id,
+        },
+    )
+    .await?;
     let status = error
         .as_ref()
         .map(actix_web::ResponseError::status_code)
@@ -87,8 +110,19 @@ async fn question_view(
             started_at => Utc::now().timestamp() - seconds_spent,
             target_seconds => 120,
             error => error.map(|e| e.to_string()),
+            stories => story_choices,
+            story => story.map(|s| context! { id => s.id, title => s.title.clone() }),
+            recording => recording.map(|r| Value::from_serialize(&r)),
+            max_recording_seconds => state.config.max_recording_seconds,
+            max_recording_bytes => state.config.max_recording_bytes,
         },
     )
+}
+
+#[derive(Deserialize)]
+struct QuestionQuery {
+    /// Start the answer from this story (one of the user's).
+    story: Option<String>,
 }
 
 #[get("/practice/{card_id}")]
@@ -97,8 +131,38 @@ async fn question_page(
     state: web::Data<AppState>,
     current: PageUser,
     card_id: web::Path<i32>,
+    query: web::Query<QuestionQuery>,
 ) -> Result<HttpResponse, PageError> {
     let card = practice::own_card(&state.db, current.id(), *card_id).await?;
+    if let Some(story_id) = query
+        .story
+        .as_deref()
+        .and_then(|s| s.trim().parse::<i32>().ok())
+    {
+        // The learner asked for this story: its fields replace the draft.
+        let story = stories::get(&state.db, current.id(), story_id).await?;
+        let seconds = answers::find_draft(&state.db, current.id(), card.question_id)
+            .await?
+            .map(|d| i64::from(d.seconds_spent))
+            .unwrap_or(0);
+        let fields = StarFields {
+            situation: story.situation,
+            task: story.task,
+            action: story.action,
+            result: story.result,
+            reflection: story.reflection,
+        };
+        return question_view(
+            &req,
+            &state,
+            &current,
+            &card,
+            (fields, seconds),
+            Some(story_id),
+            None,
+        )
+        .await;
+    }
     let (fields, seconds) =
         match answers::find_draft(&state.db, current.id(), card.question_id).await? {
             Some(draft) => (
@@ -113,7 +177,7 @@ async fn question_page(
             ),
             None => (StarFields::default(), 0),
         };
-    question_view(&req, &state, &current, &card, (fields, seconds), None).await
+    question_view(&req, &state, &current, &card, (fields, seconds), None, None).await
 }
 
 #[derive(Deserialize)]
@@ -125,6 +189,8 @@ struct AnswerForm {
     started_at: Option<i64>,
     /// `draft` saves without submitting (the no-script way to keep a draft).
     intent: Option<String>,
+    /// The story the answer was started from.
+    story_id: Option<String>,
 }
 
 impl AnswerForm {
@@ -135,6 +201,10 @@ impl AnswerForm {
             .or_else(|| self.started_at.map(|t| Utc::now().timestamp() - t))
             .unwrap_or(0)
             .clamp(0, 86_400)
+    }
+
+    fn story_id(&self) -> Option<i32> {
+        self.story_id.as_deref().and_then(|s| s.trim().parse().ok())
     }
 }
 
@@ -160,7 +230,17 @@ async fn submit(
             now,
         )
         .await?;
-        return question_view(&req, &state, &current, &card, (form.fields, seconds), None).await;
+        let story_id = form.story_id();
+        return question_view(
+            &req,
+            &state,
+            &current,
+            &card,
+            (form.fields, seconds),
+            story_id,
+            None,
+        )
+        .await;
     }
     match answers::create_answer(
         &state.db,
@@ -168,6 +248,7 @@ async fn submit(
         card.question_id,
         form.fields.clone(),
         seconds,
+        form.story_id(),
         now,
     )
     .await
@@ -179,7 +260,8 @@ async fn submit(
                 &state,
                 &current,
                 &card,
-                (form.fields, seconds),
+                (form.fields.clone(), seconds),
+                form.story_id(),
                 Some(err),
             )
             .await

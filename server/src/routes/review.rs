@@ -16,15 +16,18 @@ use crate::{
     startup::AppState,
     store::{
         answers::{self, rating_name},
-        coaching, practice, questions,
+        coaching, compare, practice, questions, recordings,
     },
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(review_page)
+    // `/answers/compare` before `/answers/{id}`, which would take it for an id.
+    cfg.service(compare_page)
+        .service(review_page)
         .service(attempt_page)
         .service(submit)
-        .service(share);
+        .service(share)
+        .service(delete_recording);
 }
 
 /// The answer page in one of two modes: `review` (tick and grade) or the
@@ -88,6 +91,17 @@ async fn answer_page(
     coaching::mark_feedback_seen(&state.db, answer.id, now).await?;
     count_unread_feedback(req, state, current.id()).await?;
     let shares = coaching::share_choices(&state.db, current.id(), answer.id).await?;
+    let recording = recordings::answer_info(&state.db, &answer).await?;
+    let other_attempts: Vec<Value> = answers::attempts_at(
+        &state.db,
+        current.id(),
+        answer.question_id,
+    )
+    .await?
+    .into_iter()
+    .filter(|a| a.id != answer.id)
+    .map(|a| context! { id => a.id, attempt => a.attempt, created_at => a.created_at.to_rfc3339() })
+    .collect();
     render(
         state,
         req,
@@ -110,6 +124,9 @@ async fn answer_page(
             coach_reviews => coach_reviews,
             analysis => Value::from_serialize(answers::analyse(&answer)),
             shares => Value::from_serialize(&shares),
+            recording => recording.map(|r| Value::from_serialize(&r)),
+            recording_deletable => true,
+            other_attempts => other_attempts,
         },
     )
 }
@@ -212,4 +229,60 @@ async fn share(
     )
     .await?;
     Ok(redirect(&format!("/answers/{}", *id)))
+}
+
+/// The no-script way to delete a spoken answer.
+#[post("/answers/{id}/recording/delete")]
+async fn delete_recording(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let _: serde::de::IgnoredAny = parse_form(&req, &state, &body)?;
+    recordings::delete(
+        &state.db,
+        current.id(),
+        recordings::Owner::Answer { answer_id: *id },
+    )
+    .await?;
+    Ok(redirect(&format!("/answers/{}", *id)))
+}
+
+#[derive(Deserialize)]
+struct CompareQuery {
+    a: Option<String>,
+    b: Option<String>,
+}
+
+/// Two attempts at one question side by side.
+#[get("/answers/compare")]
+async fn compare_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    query: web::Query<CompareQuery>,
+) -> Result<HttpResponse, PageError> {
+    let id = |value: &Option<String>, field: &'static str| {
+        value
+            .as_deref()
+            .and_then(|v| v.trim().parse::<i32>().ok())
+            .ok_or_else(|| ApiError::invalid(field, "choose two attempts to compare"))
+    };
+    let found = compare::compare(
+        &state.db,
+        current.id(),
+        id(&query.a, "a")?,
+        id(&query.b, "b")?,
+    )
+    .await?;
+    render(
+        &state,
+        &req,
+        Some(&current.user),
+        "compare.html",
+        StatusCode::OK,
+        context! { c => Value::from_serialize(&found) },
+    )
 }

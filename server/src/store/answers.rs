@@ -76,16 +76,21 @@ fn check_seconds(seconds: i64) -> Result<i32, ApiError> {
     Ok(seconds as i32)
 }
 
-/// Saves a new attempt at a question and clears its draft.
+/// Saves a new attempt at a question and clears its draft; the draft's
+/// recording, if any, moves onto the attempt.
 pub async fn create_answer(
     db: &DatabaseConnection,
     user_id: i32,
     question_id: i32,
     fields: StarFields,
     seconds_spent: i64,
+    story_id: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<answer::Model, ApiError> {
     let seconds_spent = check_seconds(seconds_spent)?;
+    if let Some(story_id) = story_id {
+        crate::store::stories::get(db, user_id, story_id).await?;
+    }
     fields.check_lengths()?;
     if fields.is_blank() {
         return Err(ApiError::invalid(
@@ -119,6 +124,7 @@ pub async fn create_answer(
         reflection: Set(fields.reflection),
         seconds_spent: Set(seconds_spent),
         created_at: Set(now),
+        story_id: Set(story_id),
         ..Default::default()
     }
     .insert(&txn)
@@ -138,6 +144,7 @@ pub async fn create_answer(
         .filter(draft::Column::QuestionId.eq(question_id))
         .exec(&txn)
         .await?;
+    crate::store::recordings::attach_draft(&txn, user_id, question_id, created.id).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -622,4 +629,18 @@ pub async fn answers_markdown(
         }
     }
     Ok(doc)
+}
+
+/// The user's attempts at one question, newest first.
+pub async fn attempts_at(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    question_id: i32,
+) -> Result<Vec<answer::Model>, sea_orm::DbErr> {
+    answer::Entity::find()
+        .filter(answer::Column::UserId.eq(user_id))
+        .filter(answer::Column::QuestionId.eq(question_id))
+        .order_by_desc(answer::Column::Attempt)
+        .all(db)
+        .await
 }

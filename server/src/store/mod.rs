@@ -6,5 +6,8 @@ pub mod answers;
 pub mod banks;
 pub mod choices;
 pub mod coaching;
+pub mod compare;
 pub mod practice;
 pub mod questions;
+pub mod recordings;
+pub mod stories;

@@ -12,13 +12,14 @@ use crate::{
     startup::AppState,
     store::{
         answers::{self, rating_name, ReviewInput, StarFields},
-        coaching, questions,
+        coaching, compare as comparison, questions, recordings,
     },
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // Registered before `/answers/{id}`, which would take "export" for an id.
     cfg.service(export)
+        .service(compare)
         .service(create)
         .service(show)
         .service(review);
@@ -31,6 +32,8 @@ struct NewAnswer {
     fields: StarFields,
     #[serde(default)]
     seconds_spent: i64,
+    /// The story the answer started from, if any (one of the user's).
+    story_id: Option<i32>,
 }
 
 fn analysis(answer: &answer::Model) -> serde_json::Value {
@@ -52,15 +55,19 @@ async fn create(
         body.question_id,
         body.fields,
         body.seconds_spent,
+        body.story_id,
         Utc::now(),
     )
     .await?;
+    let recording = recordings::answer_info(&state.db, &saved).await?;
     Ok(HttpResponse::Created().json(json!({
         "id": saved.id,
         "attempt": saved.attempt,
         "question_id": saved.question_id,
         "card_id": saved.card_id,
+        "story_id": saved.story_id,
         "analysis": analysis(&saved),
+        "recording": recording,
     })))
 }
 
@@ -77,6 +84,7 @@ async fn show(
     let reviews = answers::reviews_of(&state.db, found.id).await?;
     let checklist = questions::checklist(&state.db, found.question_id).await?;
     let grade = answers::grade_of(&state.db, found.id).await?;
+    let recording = recordings::answer_info(&state.db, &found).await?;
     Ok(HttpResponse::Ok().json(json!({
         "id": found.id,
         "question_id": found.question_id,
@@ -93,6 +101,8 @@ async fn show(
         "reviews": reviews,
         "grade": grade.map(|g| json!({"rating": rating_name(g.rating), "reviewed_at": g.reviewed_at, "due": g.due})),
         "analysis": analysis(&found),
+        "recording": recording,
+        "story_id": if reader == coaching::Reader::Author { found.story_id } else { None },
     })))
 }
 
@@ -129,4 +139,21 @@ async fn export(
             "attachment; filename=\"my-answers.md\"",
         ))
         .body(doc))
+}
+
+#[derive(Deserialize)]
+struct CompareQuery {
+    a: i32,
+    b: i32,
+}
+
+/// `GET /answers/compare?a=…&b=…`: two attempts at one question, older first.
+#[get("/answers/compare")]
+async fn compare(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    query: web::Query<CompareQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let found = comparison::compare(&state.db, current.id(), query.a, query.b).await?;
+    Ok(HttpResponse::Ok().json(found))
 }

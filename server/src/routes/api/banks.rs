@@ -42,10 +42,11 @@ pub async fn read_limited(
     req: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,
+    what: &str,
 ) -> Result<web::Bytes, ApiError> {
     let too_large = || {
         ApiError::TooLarge(format!(
-            "the bank file is larger than the limit of {limit} bytes"
+            "the {what} is larger than the limit of {limit} bytes"
         ))
     };
     let declared = req
@@ -78,7 +79,7 @@ async fn import(
 ) -> Result<HttpResponse, ApiError> {
     verify_api_csrf(&req, &current, &state.secret)?;
     let limits = state.config.bank_limits();
-    let body = read_limited(&req, payload, limits.max_file_bytes).await?;
+    let body = read_limited(&req, payload, limits.max_file_bytes, "bank file").await?;
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)

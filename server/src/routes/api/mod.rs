@@ -3,13 +3,15 @@
 
 mod answers;
 mod auth;
-mod banks;
+pub mod banks;
 mod cards;
 mod coach;
 mod drafts;
 mod me;
 mod practice;
 mod questions;
+mod recordings;
+mod stories;
 
 use actix_web::{web, HttpResponse, ResponseError};
 
@@ -20,11 +22,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(me::configure)
         .configure(questions::configure)
         .configure(practice::configure)
+        .configure(recordings::configure)
         .configure(answers::configure)
         .configure(cards::configure)
         .configure(drafts::configure)
         .configure(banks::configure)
         .configure(coach::configure)
+        .configure(stories::configure)
         .default_service(web::to(unknown_endpoint));
 }
 

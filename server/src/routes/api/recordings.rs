@@ -1,0 +1,156 @@
+//! Spoken rehearsals: `PUT`/`GET`/`DELETE /drafts/{question_id}/recording`
+//! (recorded on the question page, before the attempt is sent) and
+//! `PUT`/`GET`/`DELETE /answers/{id}/recording`. Uploads are the raw audio
+//! with its `Content-Type` and `?duration_ms=`; playback serves it back.
+
+use actix_web::{delete, get, http::header, put, web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::{
+    auth::{verify_api_csrf, CurrentUser},
+    entities::recording,
+    error::ApiError,
+    routes::api::banks::read_limited,
+    startup::AppState,
+    store::recordings::{self, Owner, Upload},
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(put_draft)
+        .service(get_draft)
+        .service(delete_draft)
+        .service(put_answer)
+        .service(get_answer)
+        .service(delete_answer);
+}
+
+#[derive(Deserialize)]
+struct UploadQuery {
+    duration_ms: Option<i64>,
+}
+
+async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    owner: Owner,
+    query: UploadQuery,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    verify_api_csrf(&req, &current, &state.secret)?;
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    // The type is checked before the body is read, so a wrong type is 415
+    // whatever its size.
+    if starling_domain::audio::AudioFormat::from_content_type(&content_type).is_none() {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "a recording must be {}, not `{content_type}`",
+            starling_domain::audio::ACCEPTED
+        )));
+    }
+    let audio = read_limited(&req, payload, state.config.max_recording_bytes, "recording").await?;
+    let saved = recordings::save(
+        &state.db,
+        &state.config,
+        current.id(),
+        owner,
+        Upload {
+            content_type: &content_type,
+            duration_ms: query.duration_ms,
+            audio: audio.to_vec(),
+        },
+        Utc::now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(saved))
+}
+
+/// The audio, for an `<audio>` element: private, never cached by proxies.
+fn audio_response(row: recording::Model) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, row.mime))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header(("x-duration-ms", row.duration_ms.to_string()))
+        .body(row.audio)
+}
+
+#[put("/drafts/{question_id}/recording")]
+async fn put_draft(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    question_id: web::Path<i32>,
+    query: web::Query<UploadQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let owner = Owner::Draft {
+        question_id: *question_id,
+    };
+    upload(req, state, current, owner, query.into_inner(), payload).await
+}
+
+#[get("/drafts/{question_id}/recording")]
+async fn get_draft(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    question_id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let row = recordings::draft_audio(&state.db, current.id(), *question_id).await?;
+    Ok(audio_response(row))
+}
+
+#[delete("/drafts/{question_id}/recording")]
+async fn delete_draft(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    question_id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    verify_api_csrf(&req, &current, &state.secret)?;
+    let owner = Owner::Draft {
+        question_id: *question_id,
+    };
+    recordings::delete(&state.db, current.id(), owner).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[put("/answers/{id}/recording")]
+async fn put_answer(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    id: web::Path<i32>,
+    query: web::Query<UploadQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let owner = Owner::Answer { answer_id: *id };
+    upload(req, state, current, owner, query.into_inner(), payload).await
+}
+
+#[get("/answers/{id}/recording")]
+async fn get_answer(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let row = recordings::answer_audio(&state.db, current.id(), *id).await?;
+    Ok(audio_response(row))
+}
+
+#[delete("/answers/{id}/recording")]
+async fn delete_answer(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    verify_api_csrf(&req, &current, &state.secret)?;
+    let owner = Owner::Answer { answer_id: *id };
+    recordings::delete(&state.db, current.id(), owner).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,191 @@
+//! The story bank pages: the list with the stories × competencies matrix,
+//! and a form to write, edit or delete a story.
+
+use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use minijinja::{context, Value};
+use serde::Deserialize;
+
+use crate::{
+    auth::CurrentUser,
+    error::ApiError,
+    routes::page::{parse_form, redirect, render, PageError, PageUser},
+    startup::AppState,
+    store::{
+        answers::StarFields,
+        stories::{self, StoryInput},
+    },
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list_page)
+        .service(new_page)
+        .service(create)
+        .service(edit_page)
+        .service(update)
+        .service(remove);
+}
+
+#[get("/stories")]
+async fn list_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+) -> Result<HttpResponse, PageError> {
+    let matrix = stories::matrix(&state.db, current.id()).await?;
+    let list = stories::list(&state.db, current.id()).await?;
+    render(
+        &state,
+        &req,
+        Some(&current.user),
+        "stories.html",
+        StatusCode::OK,
+        context! {
+            matrix => Value::from_serialize(&matrix),
+            stories => Value::from_serialize(&list),
+        },
+    )
+}
+
+/// The story form, fresh or shown again with the error that refused it.
+async fn form_page(
+    req: &HttpRequest,
+    state: &AppState,
+    current: &CurrentUser,
+    story_id: Option<i32>,
+    input: &StoryInput,
+    error: Option<ApiError>,
+) -> Result<HttpResponse, PageError> {
+    let competencies = stories::taggable_competencies(&state.db, current.id()).await?;
+    let status = error
+        .as_ref()
+        .map(actix_web::ResponseError::status_code)
+        .unwrap_or(StatusCode::OK);
+    render(
+        state,
+        req,
+        Some(&current.user),
+        "story.html",
+        status,
+        context! {
+            story_id => story_id,
+            title => input.title.clone(),
+            fields => Value::from_serialize(&input.fields),
+            tagged => input.competencies.clone(),
+            competencies => Value::from_serialize(&competencies),
+            error => error.map(|e| e.to_string()),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    competency: Option<String>,
+}
+
+#[get("/stories/new")]
+async fn new_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    query: web::Query<NewQuery>,
+) -> Result<HttpResponse, PageError> {
+    let input = StoryInput {
+        competencies: query.competency.iter().cloned().collect(),
+        ..Default::default()
+    };
+    form_page(&req, &state, &current, None, &input, None).await
+}
+
+#[derive(Deserialize)]
+struct StoryForm {
+    #[serde(default)]
+    title: String,
+    #[serde(flatten)]
+    fields: StarFields,
+    #[serde(default)]
+    competencies: Vec<String>,
+}
+
+impl From<StoryForm> for StoryInput {
+    fn from(form: StoryForm) -> Self {
+        StoryInput {
+            title: form.title,
+            fields: form.fields,
+            competencies: form.competencies,
+        }
+    }
+}
+
+async fn save(
+    req: &HttpRequest,
+    state: &AppState,
+    current: &CurrentUser,
+    story_id: Option<i32>,
+    body: &web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let input: StoryInput = parse_form::<StoryForm>(req, state, body)?.into();
+    match stories::save(&state.db, current.id(), story_id, input.clone(), Utc::now()).await {
+        Ok(_) => Ok(redirect("/stories")),
+        Err(err @ ApiError::Invalid { .. }) => {
+            form_page(req, state, current, story_id, &input, Some(err)).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[post("/stories")]
+async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    save(&req, &state, &current, None, &body).await
+}
+
+#[get("/stories/{id}")]
+async fn edit_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, PageError> {
+    let story = stories::get(&state.db, current.id(), *id).await?;
+    let input = StoryInput {
+        title: story.title,
+        fields: StarFields {
+            situation: story.situation,
+            task: story.task,
+            action: story.action,
+            result: story.result,
+            reflection: story.reflection,
+        },
+        competencies: story.competencies,
+    };
+    form_page(&req, &state, &current, Some(*id), &input, None).await
+}
+
+#[post("/stories/{id}")]
+async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    save(&req, &state, &current, Some(*id), &body).await
+}
+
+#[post("/stories/{id}/delete")]
+async fn remove(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let _: serde::de::IgnoredAny = parse_form(&req, &state, &body)?;
+    stories::delete(&state.db, current.id(), *id).await?;
+    Ok(redirect("/stories"))
+}
