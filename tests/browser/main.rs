@@ -157,6 +157,10 @@ async fn connect(driver: &ChromeDriver) -> Client {
                 "--disable-component-update",
                 "--disable-sync",
                 "--window-size=1280,1000",
+                // A fake microphone that grants itself: the question page records a clip.
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                "--autoplay-policy=no-user-gesture-required",
                 format!("--user-data-dir={}", driver.profile.display()),
             ],
         }),
@@ -644,6 +648,135 @@ async fn coach_reviews_and_learner_sees_feedback_in_a_browser() {
     drop(driver);
     eprintln!(
         "coaching browser test passed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Polls a script's result until `ok` accepts it; panics after 15 s.
+async fn wait_for_script(
+    client: &Client,
+    what: &str,
+    script: &str,
+    ok: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut last = serde_json::Value::Null;
+    while Instant::now() < deadline {
+        last = client.execute(script, vec![]).await.unwrap();
+        if ok(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("{what}: never true within 15 s; last: {last}");
+}
+
+// Spoken rehearsal with Chromium's fake microphone: record a clip on the
+// question page, play it back on the self-review, delete it from the attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn learner_records_plays_back_and_deletes_a_spoken_answer() {
+    let Some(chromedriver) = find_chromedriver() else {
+        return;
+    };
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let started = Instant::now();
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
+    let api = app.api_user("speaker").await;
+
+    let mut driver = ChromeDriver::start(&chromedriver);
+    driver.wait_ready().await;
+    let client = connect(&driver).await;
+    log_in(&client, &app, "speaker").await;
+    client.goto(&app.url("/practice")).await.unwrap();
+    wait_for_path(&client, "the question page", is_question_page).await;
+
+    // The recorder shows itself only where recording works.
+    wait_for_script(
+        &client,
+        "recorder controls shown",
+        "return !document.getElementById('recorder-controls').hidden;",
+        |v| v == &json!(true),
+    )
+    .await;
+    click(&client, "#record-start").await;
+    wait_for_text(&client, "#recorder-status", Duration::from_secs(10), |t| {
+        t.starts_with("Recording")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    click(&client, "#record-stop").await;
+    wait_for_text(&client, "#recorder-status", Duration::from_secs(15), |t| {
+        t == "Recording saved."
+    })
+    .await;
+    let info = text_of(&client, "#recording-info").await;
+    assert!(info.contains("kept with this attempt"), "{info}");
+    screenshot(&client, "recorded").await;
+
+    type_into(
+        &client,
+        "#situation",
+        "Two teams wanted the same release slot.",
+    )
+    .await;
+    type_into(
+        &client,
+        "#action",
+        "I met both leads and split the slot by risk.",
+    )
+    .await;
+    click(&client, "#submit-answer").await;
+    let review = wait_for_path(&client, "the review page", is_review_page).await;
+    let answer_id: i64 = review
+        .trim_start_matches("/answers/")
+        .trim_end_matches("/review")
+        .parse()
+        .unwrap();
+
+    // What MediaRecorder produced reached the server as real audio.
+    let shown: serde_json::Value = api.get_json(&format!("/api/v1/answers/{answer_id}")).await;
+    let recording = &shown["recording"];
+    assert!(
+        recording["mime"] == "audio/webm" || recording["mime"] == "audio/ogg",
+        "{recording}"
+    );
+    assert!(recording["bytes"].as_i64().unwrap() > 1000, "{recording}");
+    let ms = recording["duration_ms"].as_i64().unwrap();
+    assert!((2000..10_000).contains(&ms), "duration {ms} ms");
+
+    // Played back on the self-review: the browser decodes it and it plays.
+    let state = wait_for_script(
+        &client,
+        "the clip plays",
+        "var a = document.getElementById('answer-audio'); \
+         if (a.readyState >= 2 && a.paused && !a.dataset.tried) { a.dataset.tried = '1'; a.play(); } \
+         return {ready: a.readyState, time: a.currentTime, error: a.error ? a.error.code : null};",
+        |v| v["error"].is_null() && v["time"].as_f64().unwrap_or(0.0) > 0.2,
+    )
+    .await;
+    eprintln!("playback: {state}");
+    screenshot(&client, "playback").await;
+
+    // Deleted from the attempt page, without scripts needed.
+    client
+        .goto(&app.url(&format!("/answers/{answer_id}")))
+        .await
+        .unwrap();
+    click(&client, "#delete-recording button").await;
+    let attempt = format!("/answers/{answer_id}");
+    wait_for_path(&client, &attempt, |p| p == attempt).await;
+    assert!(client
+        .find_all(css("#answer-audio"))
+        .await
+        .unwrap()
+        .is_empty());
+    let shown: serde_json::Value = api.get_json(&format!("/api/v1/answers/{answer_id}")).await;
+    assert!(shown["recording"].is_null());
+
+    client.close().await.unwrap();
+    drop(driver);
+    eprintln!(
+        "recording browser test passed in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 }
