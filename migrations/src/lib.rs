@@ -7,6 +7,7 @@ mod m20261125_000001_foundation;
 mod m20261125_000002_practice_choices;
 mod m20261125_000003_coaching;
 mod m20261125_000004_stories_recordings;
+mod m20261125_000005_scheduling;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_practice_choices::Migration),
             Box::new(m20261125_000003_coaching::Migration),
             Box::new(m20261125_000004_stories_recordings::Migration),
+            Box::new(m20261125_000005_scheduling::Migration),
         ]
     }
 }

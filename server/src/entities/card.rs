@@ -18,6 +18,11 @@ pub struct Model {
     pub lapses: i32,
     pub scheduled_days: i32,
     pub created_at: DateTimeUtc,
+    pub suspended: bool,
+    pub buried_until: Option<DateTimeUtc>,
+    pub leech: bool,
+    /// The learning or relearning step the card is at.
+    pub step: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,10 @@ pub struct Model {
     pub difficulty: f64,
     pub due: DateTimeUtc,
     pub reviewed_at: DateTimeUtc,
+    /// The card's scheduling fields before this grade (JSON), for undo.
+    pub card_before: Option<String>,
+    /// Set when the grade was undone; undone grades count for nothing.
+    pub undone_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,19 @@ pub struct Model {
     pub reviews_per_day: i32,
     pub desired_retention: f64,
     pub created_at: DateTimeUtc,
+    pub maximum_interval_days: i32,
+    pub rollover_hour: i32,
+    /// Learning steps, such as "10m 1h" (minutes, hours or days).
+    pub learning_steps: String,
+    pub relearning_steps: String,
+    /// The interview day, YYYY-MM-DD in the user's time zone.
+    pub interview_date: Option<String>,
+    /// Reviews of each practised competency wanted before the interview.
+    pub interview_min_reviews: i32,
+    /// Agains after which a card is a leech.
+    pub leech_threshold: i32,
+    /// The user's own FSRS weights as a JSON array; empty for the defaults.
+    pub fsrs_parameters: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
