@@ -128,9 +128,13 @@ async fn add_column(
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for column in [
-            integer(Users::MaximumIntervalDays).default(36500).to_owned(),
+            integer(Users::MaximumIntervalDays)
+                .default(36500)
+                .to_owned(),
             integer(Users::RolloverHour).default(4).to_owned(),
-            string_len(Users::LearningSteps, 200).default("10m").to_owned(),
+            string_len(Users::LearningSteps, 200)
+                .default("10m")
+                .to_owned(),
             string_len(Users::RelearningSteps, 200)
                 .default("10m")
                 .to_owned(),

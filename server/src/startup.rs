@@ -28,6 +28,8 @@ pub struct AppState {
     pub templates: Templates,
     pub secret: Vec<u8>,
     pub config: Config,
+    /// Wakes this instance's optimization worker when a job is queued here.
+    pub optimizer: std::sync::Arc<tokio::sync::Notify>,
 }
 
 pub struct Application {
@@ -46,11 +48,19 @@ impl Application {
         let port = listener.local_addr()?.port();
         // The import form's text box and file each fit the bank limit, plus room for the other fields.
         let multipart_limit = config.max_bank_bytes * 2 + 64 * 1024;
+        let optimizer = std::sync::Arc::new(tokio::sync::Notify::new());
+        let instance = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
+        tokio::spawn(store::scheduler::run_worker(
+            db.clone(),
+            optimizer.clone(),
+            instance,
+        ));
         let state = web::Data::new(AppState {
             db,
             templates: Templates::new(),
             secret,
             config,
+            optimizer,
         });
         let server = HttpServer::new(move || {
             App::new()

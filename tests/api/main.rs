@@ -10,6 +10,7 @@ mod isolation;
 mod pages;
 mod practice;
 mod rehearsal;
+mod scheduling;
 mod stories;
 
 pub use serde_json::{json, Value};

@@ -7,4 +7,5 @@ pub mod audio;
 pub mod bank;
 pub mod checklist;
 pub mod compare;
+pub mod optimize;
 pub mod schedule;

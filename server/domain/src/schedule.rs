@@ -1,6 +1,7 @@
 //! Spaced-repetition scheduling of practice cards with FSRS, counted in the learner's
 //! study days: turns a card and a rating into the card's next state, due time and label.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -142,6 +143,9 @@ pub struct Card {
     pub lapses: u32,
     /// Study days between the last review and `due`; 0 while (re)learning.
     pub scheduled_days: u32,
+    /// The learning or relearning step the card is at (0 for the first).
+    #[serde(default)]
+    pub step: u32,
 }
 
 impl Card {
@@ -156,6 +160,7 @@ impl Card {
             reps: 0,
             lapses: 0,
             scheduled_days: 0,
+            step: 0,
         }
     }
 
@@ -269,10 +274,15 @@ pub struct SchedulerConfig {
     pub parameters: Vec<f32>,
     /// Spread review intervals a little so cards learnt together don't stay due together.
     pub fuzz: bool,
-    /// How soon a card graded Again comes back, in minutes.
-    pub relearn_minutes: u32,
+    /// Waits in minutes between the first answers of a new card before it graduates to
+    /// review (Anki's learning steps); empty: Good or Easy graduates at once.
+    pub learning_steps: Vec<u32>,
+    /// The same after a lapse (Again on a review card); empty: a lapse is rescheduled in days.
+    pub relearning_steps: Vec<u32>,
     /// The longest review interval in days; 0 is taken as 1.
     pub maximum_interval_days: u32,
+    /// An interview ahead: review intervals end before its day, spread over the days left.
+    pub interview: Option<InterviewPlan>,
 }
 
 impl Default for SchedulerConfig {
@@ -281,9 +291,90 @@ impl Default for SchedulerConfig {
             desired_retention: 0.9,
             parameters: Vec::new(),
             fuzz: true,
-            relearn_minutes: 10,
+            learning_steps: vec![10],
+            relearning_steps: vec![10],
             maximum_interval_days: 36500,
+            interview: None,
         }
+    }
+}
+
+/// Interview-date mode: the study day of the interview and the cards already due on
+/// each day before it, so capped intervals go to the least busy day.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InterviewPlan {
+    pub date: NaiveDate,
+    pub due_per_day: BTreeMap<NaiveDate, u32>,
+}
+
+impl InterviewPlan {
+    /// The longest interval, in days from `today`, that still comes back before the
+    /// interview (the day before it, or the interview day itself when that is tomorrow);
+    /// `None` once the interview day has come, when normal scheduling resumes.
+    pub fn cap_days(&self, today: NaiveDate) -> Option<u32> {
+        let left = (self.date - today).num_days();
+        (left > 0).then(|| u32::try_from(left - 1).unwrap_or(u32::MAX).max(1))
+    }
+}
+
+/// The most learning steps a learner may set, and the longest step (30 days).
+pub const MAX_STEPS: usize = 10;
+pub const MAX_STEP_MINUTES: u32 = 43_200;
+
+/// Parses steps such as "1m 10m 1h 1d" (minutes, hours or days; a bare number is minutes).
+pub fn parse_steps(text: &str) -> Result<Vec<u32>, ScheduleError> {
+    let steps = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (number, unit) = match part.char_indices().find(|(_, c)| c.is_alphabetic()) {
+                Some((at, _)) => part.split_at(at),
+                None => (part, "m"),
+            };
+            let factor = match unit.to_ascii_lowercase().as_str() {
+                "m" | "min" => 1.0,
+                "h" => 60.0,
+                "d" => 1440.0,
+                _ => return Err(ScheduleError::InvalidSteps(text.to_owned())),
+            };
+            let value: f64 = number
+                .parse()
+                .map_err(|_| ScheduleError::InvalidSteps(text.to_owned()))?;
+            let minutes = (value * factor).round();
+            if !(1.0..=f64::from(MAX_STEP_MINUTES)).contains(&minutes) {
+                return Err(ScheduleError::InvalidSteps(text.to_owned()));
+            }
+            Ok(minutes as u32)
+        })
+        .collect::<Result<Vec<u32>, _>>()?;
+    check_steps(&steps).map_err(|_| ScheduleError::InvalidSteps(text.to_owned()))?;
+    Ok(steps)
+}
+
+/// Steps written back the way [`parse_steps`] reads them: "10m 1h 1d".
+pub fn format_steps(steps: &[u32]) -> String {
+    steps
+        .iter()
+        .map(|&m| {
+            if m % 1440 == 0 {
+                format!("{}d", m / 1440)
+            } else if m % 60 == 0 {
+                format!("{}h", m / 60)
+            } else {
+                format!("{m}m")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn check_steps(steps: &[u32]) -> Result<(), ()> {
+    let ordered = steps.windows(2).all(|pair| pair[0] <= pair[1]);
+    let in_range = steps.iter().all(|&m| (1..=MAX_STEP_MINUTES).contains(&m));
+    if steps.len() <= MAX_STEPS && ordered && in_range {
+        Ok(())
+    } else {
+        Err(())
     }
 }
 
@@ -296,6 +387,8 @@ pub enum ScheduleError {
     InvalidParameters { count: usize },
     #[error("FSRS could not compute the next memory state: {0:?}")]
     Fsrs(#[source] FSRSError),
+    #[error("learning steps `{0}`: give up to 10 waits in increasing order, such as `10m 1h 1d` (each 1 minute to 30 days)")]
+    InvalidSteps(String),
 }
 
 /// What one rating would do to a card: what the grade buttons preview and grading stores.
@@ -324,6 +417,9 @@ impl Scheduler {
         let fsrs = FSRS::new(&config.parameters).map_err(|_| ScheduleError::InvalidParameters {
             count: config.parameters.len(),
         })?;
+        for steps in [&config.learning_steps, &config.relearning_steps] {
+            check_steps(steps).map_err(|_| ScheduleError::InvalidSteps(format_steps(steps)))?;
+        }
         Ok(Scheduler { fsrs, config })
     }
 
@@ -362,10 +458,19 @@ impl Scheduler {
             .next_states(memory, self.config.desired_retention, days_elapsed)
             .map_err(ScheduleError::Fsrs)?;
 
-        let days = self.review_days(
-            [next.hard.interval, next.good.interval, next.easy.interval],
+        let [again_days, hard_days, good_days, easy_days] = self.review_days(
+            [
+                next.again.interval,
+                next.hard.interval,
+                next.good.interval,
+                next.easy.interval,
+            ],
             fuzz_seed,
+            today,
         );
+        let lapses = card
+            .lapses
+            .saturating_add(u32::from(card.state == CardState::Review));
         let reviewed = |memory: MemoryState| Card {
             stability: f64::from(memory.stability),
             difficulty: f64::from(memory.difficulty),
@@ -379,34 +484,83 @@ impl Scheduler {
                 state: CardState::Review,
                 due: clock.day_start(next_day(today, days)),
                 scheduled_days: days,
+                step: 0,
                 ..reviewed(state.memory)
             },
             interval_label: days_label(days),
         };
-        let again = Outcome {
-            rating: Rating::Again,
-            card: Card {
-                state: match card.state {
-                    CardState::New | CardState::Learning => CardState::Learning,
-                    CardState::Review | CardState::Relearning => CardState::Relearning,
-                },
-                due: now
-                    .checked_add_signed(Duration::minutes(i64::from(self.config.relearn_minutes)))
-                    .unwrap_or(DateTime::<Utc>::MAX_UTC),
-                lapses: card
-                    .lapses
-                    .saturating_add(u32::from(card.state == CardState::Review)),
-                scheduled_days: 0,
-                ..reviewed(next.again.memory)
-            },
-            interval_label: minutes_label(self.config.relearn_minutes),
+        let (steps, stepping) = match card.state {
+            CardState::New | CardState::Learning => {
+                (&self.config.learning_steps, CardState::Learning)
+            }
+            CardState::Review | CardState::Relearning => {
+                (&self.config.relearning_steps, CardState::Relearning)
+            }
         };
-        Ok([
-            again,
-            review(Rating::Hard, &next.hard, days[0]),
-            review(Rating::Good, &next.good, days[1]),
-            review(Rating::Easy, &next.easy, days[2]),
-        ])
+        let at_step = |rating: Rating, state: &ItemState, step: usize, minutes: u32| Outcome {
+            rating,
+            card: Card {
+                state: stepping,
+                due: now
+                    .checked_add_signed(Duration::minutes(i64::from(minutes)))
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC),
+                scheduled_days: 0,
+                step: u32::try_from(step).unwrap_or(0),
+                ..reviewed(state.memory)
+            },
+            interval_label: minutes_label(minutes),
+        };
+
+        let mut again = match steps.first() {
+            Some(&first) => at_step(Rating::Again, &next.again, 0, first),
+            None => review(Rating::Again, &next.again, again_days),
+        };
+        again.card.lapses = lapses;
+        let mut outcomes = if card.state == CardState::Review || steps.is_empty() {
+            [
+                again,
+                review(Rating::Hard, &next.hard, hard_days),
+                review(Rating::Good, &next.good, good_days),
+                review(Rating::Easy, &next.easy, easy_days),
+            ]
+        } else {
+            // A new card starts at the first step; settings may have removed steps since.
+            let current = if card.state == CardState::New {
+                0
+            } else {
+                (card.step as usize).min(steps.len() - 1)
+            };
+            let hard_minutes = match (current, steps.get(1)) {
+                (0, Some(&second)) => (steps[0] + second) / 2,
+                (0, None) => (steps[0].saturating_mul(3) / 2).min(steps[0] + 1440),
+                _ => steps[current],
+            };
+            let good = match steps.get(current + 1) {
+                Some(&wait) => at_step(Rating::Good, &next.good, current + 1, wait),
+                None => review(Rating::Good, &next.good, good_days),
+            };
+            [
+                again,
+                at_step(Rating::Hard, &next.hard, current, hard_minutes),
+                good,
+                review(Rating::Easy, &next.easy, easy_days),
+            ]
+        };
+        // A better rating never brings the card back sooner, whatever the steps.
+        for i in (0..3).rev() {
+            if outcomes[i].card.due > outcomes[i + 1].card.due {
+                let due = outcomes[i + 1].card.due;
+                let outcome = &mut outcomes[i];
+                outcome.card.due = due;
+                outcome.interval_label = if outcome.card.state == CardState::Review {
+                    outcome.card.scheduled_days = outcomes_days(clock, today, due);
+                    days_label(outcome.card.scheduled_days)
+                } else {
+                    minutes_label(u32::try_from((due - now).num_minutes().max(0)).unwrap_or(0))
+                };
+            }
+        }
+        Ok(outcomes)
     }
 
     /// The outcome of one rating; by construction the same as its [`Scheduler::preview`].
@@ -431,14 +585,17 @@ impl Scheduler {
         self.config.maximum_interval_days.max(1)
     }
 
-    /// Whole-day intervals for Hard, Good and Easy: rounded, capped, fuzzed, and kept in
-    /// order so a better rating never schedules the card sooner.
-    fn review_days(&self, intervals: [f32; 3], fuzz_seed: u64) -> [u32; 3] {
+    /// Whole-day intervals for Again (used when there are no relearning steps), Hard,
+    /// Good and Easy: rounded, capped, fuzzed, and kept in order so a better rating never
+    /// schedules the card sooner; before an interview, capped to end before it and moved
+    /// to the least busy of the last days left.
+    fn review_days(&self, intervals: [f32; 4], fuzz_seed: u64, today: NaiveDate) -> [u32; 4] {
         let maximum = self.maximum_interval();
-        let [hard, good, easy] = [
-            (Rating::Hard, intervals[0]),
-            (Rating::Good, intervals[1]),
-            (Rating::Easy, intervals[2]),
+        let [again, hard, good, easy] = [
+            (Rating::Again, intervals[0]),
+            (Rating::Hard, intervals[1]),
+            (Rating::Good, intervals[2]),
+            (Rating::Easy, intervals[3]),
         ]
         .map(|(rating, interval)| {
             let interval = f64::from(interval).clamp(1.0, f64::from(maximum));
@@ -447,10 +604,79 @@ impl Scheduler {
                 None => round_days(interval),
             }
         });
+        let again = again.min(hard);
         let good = good.max(hard.saturating_add(1)).min(maximum);
         let easy = easy.max(good.saturating_add(1)).min(maximum);
-        [hard, good, easy]
+        let mut days = [again, hard, good, easy];
+        if let Some(plan) = &self.config.interview {
+            if let Some(cap) = plan.cap_days(today) {
+                let mut floor = 1;
+                for day in &mut days {
+                    if *day > cap {
+                        *day = plan.least_busy(today, floor, cap);
+                    }
+                    floor = (*day).max(floor);
+                }
+            }
+        }
+        days
     }
+
+    /// A review card's due date recomputed for the current retention, parameters,
+    /// maximum interval and interview date, counted from its last review; `None` for
+    /// cards that are not in review or are already due. The new date is never earlier
+    /// than tomorrow, so a change of settings does not flood today.
+    pub fn reschedule(&self, card: &Card, now: DateTime<Utc>, clock: &DayClock) -> Option<Card> {
+        if card.state != CardState::Review || card.due <= now || card.stability <= 0.0 {
+            return None;
+        }
+        let last_day = clock.day_of(card.last_review?);
+        let today = clock.day_of(now);
+        let interval = self.fsrs.next_interval(
+            Some(card.stability as f32),
+            self.config.desired_retention,
+            Rating::Good.number(),
+        );
+        let maximum = self.maximum_interval();
+        let mut days = round_days(f64::from(interval).clamp(1.0, f64::from(maximum)));
+        let mut due_day = next_day(last_day, days);
+        if let Some(plan) = &self.config.interview {
+            if let Some(cap) = plan.cap_days(today) {
+                if due_day > next_day(today, cap) {
+                    due_day = next_day(today, plan.least_busy(today, 1, cap));
+                }
+            }
+        }
+        due_day = due_day.max(next_day(today, 1));
+        days = u32::try_from((due_day - last_day).num_days()).unwrap_or(days);
+        Some(Card {
+            due: clock.day_start(due_day),
+            scheduled_days: days,
+            ..card.clone()
+        })
+    }
+}
+
+impl InterviewPlan {
+    /// The day, `floor..=cap` days from today and in the later half of the days left,
+    /// with the fewest cards due; the latest of equals (closest to the interview).
+    fn least_busy(&self, today: NaiveDate, floor: u32, cap: u32) -> u32 {
+        let lower = floor.max(cap.div_ceil(2)).min(cap);
+        (lower..=cap)
+            .rev()
+            .min_by_key(|&d| {
+                self.due_per_day
+                    .get(&next_day(today, d))
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .unwrap_or(cap)
+    }
+}
+
+/// Study days from `today` to the day of `due`.
+fn outcomes_days(clock: &DayClock, today: NaiveDate, due: DateTime<Utc>) -> u32 {
+    u32::try_from((clock.day_of(due) - today).num_days().max(0)).unwrap_or(0)
 }
 
 fn round_days(interval: f64) -> u32 {
@@ -968,6 +1194,7 @@ mod tests {
         ) -> Card {
             let last_review = DateTime::from_timestamp(last_review_secs, 0).unwrap();
             let reps = if state == CardState::New { 0 } else { reps.max(1) };
+            let step = u32::from(reps % 3 == 0);
             Card {
                 state,
                 due: last_review + Duration::days(i64::from(scheduled_days)),
@@ -977,6 +1204,7 @@ mod tests {
                 reps,
                 lapses,
                 scheduled_days,
+                step,
             }
         }
     }
@@ -985,15 +1213,19 @@ mod tests {
         fn any_scheduler()(
             retention in 0.70f32..=0.99,
             fuzz in any::<bool>(),
-            relearn_minutes in 0u32..2000,
+            learning_steps in proptest::collection::vec(1u32..3000, 0..4),
+            relearning_steps in proptest::collection::vec(1u32..3000, 0..3),
             maximum_interval_days in prop_oneof![Just(36500u32), 1u32..400],
         ) -> Scheduler {
+            let sorted = |mut steps: Vec<u32>| { steps.sort_unstable(); steps };
             Scheduler::new(SchedulerConfig {
                 desired_retention: retention,
                 parameters: Vec::new(),
                 fuzz,
-                relearn_minutes,
+                learning_steps: sorted(learning_steps),
+                relearning_steps: sorted(relearning_steps),
                 maximum_interval_days,
+                interview: None,
             })
             .unwrap()
         }
@@ -1012,15 +1244,22 @@ mod tests {
             let clock = DayClock::new(ZONES[zone], rollover);
             let now = card.last_review.unwrap_or(card.due) + Duration::seconds(elapsed_secs);
             let outcomes = scheduler.preview(&card, now, &clock, seed).unwrap();
-            let days = outcomes.each_ref().map(|outcome| outcome.card.scheduled_days);
-            prop_assert_eq!(days[0], 0);
-            prop_assert!(days[1] >= 1);
-            prop_assert!(days.windows(2).all(|pair| pair[0] <= pair[1]), "{:?}", days);
+            let dues = outcomes.each_ref().map(|outcome| outcome.card.due);
+            prop_assert!(dues.windows(2).all(|pair| pair[0] <= pair[1]), "{:?}", dues);
             let maximum = scheduler.config().maximum_interval_days;
-            prop_assert!(days[3] <= maximum);
-            // A better rating gains at least a day unless the maximum stops it.
-            prop_assert!(days[2] > days[1] || days[2] == maximum, "{:?}", days);
-            prop_assert!(days[3] > days[2] || days[3] == maximum, "{:?}", days);
+            prop_assert_eq!(outcomes[3].card.state, CardState::Review, "Easy always graduates");
+            prop_assert!(outcomes[3].card.scheduled_days >= 1);
+            prop_assert!(outcomes[3].card.scheduled_days <= maximum);
+            let reviewing = card.state == CardState::Review
+                || (card.state == CardState::Relearning && scheduler.config().relearning_steps.is_empty())
+                || (matches!(card.state, CardState::New | CardState::Learning) && scheduler.config().learning_steps.is_empty());
+            if reviewing {
+                let days = outcomes.each_ref().map(|outcome| outcome.card.scheduled_days);
+                prop_assert!(days[1] >= 1);
+                // A better rating gains at least a day unless the maximum stops it.
+                prop_assert!(days[2] > days[1] || days[2] == maximum, "{:?}", days);
+                prop_assert!(days[3] > days[2] || days[3] == maximum, "{:?}", days);
+            }
         }
 
         #[test]
@@ -1044,8 +1283,10 @@ mod tests {
             }
             for outcome in &outcomes[1..] {
                 prop_assert!(outcome.card.due > now);
-                prop_assert_eq!(outcome.card.state, CardState::Review);
+            }
+            for outcome in outcomes.iter().filter(|o| o.card.state == CardState::Review) {
                 let today = clock.day_of(now);
+                prop_assert!(outcome.card.scheduled_days >= 1);
                 prop_assert_eq!(
                     outcome.card.due,
                     clock.day_start(today + Days::new(u64::from(outcome.card.scheduled_days)))
@@ -1125,5 +1366,216 @@ mod tests {
             })
             .collect();
         assert!(goods.len() > 3, "{goods:?}");
+    }
+
+    #[test]
+    fn steps_parse_in_minutes_hours_and_days() {
+        assert_eq!(parse_steps("1m 10m").unwrap(), vec![1, 10]);
+        assert_eq!(parse_steps("10, 1h,1d").unwrap(), vec![10, 60, 1440]);
+        assert_eq!(parse_steps("1.5h").unwrap(), vec![90]);
+        assert_eq!(parse_steps("  ").unwrap(), Vec::<u32>::new());
+        for bad in ["10m 1m", "0m", "5x", "31d", "m", "1 2 3 4 5 6 7 8 9 10 11"] {
+            assert!(parse_steps(bad).is_err(), "{bad}");
+        }
+        assert_eq!(format_steps(&[1, 10, 60, 1440, 90]), "1m 10m 1h 1d 90m");
+        assert!(Scheduler::new(SchedulerConfig {
+            learning_steps: vec![10, 5],
+            ..SchedulerConfig::default()
+        })
+        .is_err());
+    }
+
+    #[test]
+    fn learning_steps_walk_a_new_card_to_review_as_anki_does() {
+        let now = utc("2025-05-01T12:00:00Z");
+        let clock = utc_clock();
+        let scheduler = Scheduler::new(SchedulerConfig {
+            learning_steps: vec![1, 10],
+            relearning_steps: vec![10],
+            fuzz: false,
+            ..SchedulerConfig::default()
+        })
+        .unwrap();
+        let [again, hard, good, easy] = scheduler.preview(&Card::new(now), now, &clock, 1).unwrap();
+        assert_eq!(
+            (again.card.state, again.card.step),
+            (CardState::Learning, 0)
+        );
+        assert_eq!(again.card.due, now + Duration::minutes(1));
+        // Hard on the first step waits the average of the first two.
+        assert_eq!(hard.card.due, now + Duration::minutes(5));
+        assert_eq!(hard.interval_label, "5m");
+        assert_eq!((good.card.state, good.card.step), (CardState::Learning, 1));
+        assert_eq!(good.card.due, now + Duration::minutes(10));
+        assert_eq!(easy.card.state, CardState::Review);
+
+        let later = now + Duration::minutes(10);
+        let graduated = scheduler
+            .grade(&good.card, Rating::Good, later, &clock, 1)
+            .unwrap();
+        assert_eq!(graduated.card.state, CardState::Review);
+        assert!(graduated.card.scheduled_days >= 1);
+        // On the last step Hard repeats it.
+        let [_, hard, _, _] = scheduler.preview(&good.card, later, &clock, 1).unwrap();
+        assert_eq!(hard.card.due, later + Duration::minutes(10));
+
+        // No learning steps: Good graduates at once, Again comes back in days.
+        let straight = Scheduler::new(SchedulerConfig {
+            learning_steps: Vec::new(),
+            relearning_steps: Vec::new(),
+            ..SchedulerConfig::default()
+        })
+        .unwrap();
+        let outcomes = straight.preview(&Card::new(now), now, &clock, 1).unwrap();
+        assert!(outcomes.iter().all(|o| o.card.state == CardState::Review));
+        assert!(outcomes[0].card.scheduled_days >= 1);
+    }
+
+    #[test]
+    fn an_interview_caps_intervals_and_spreads_them() {
+        let clock = utc_clock();
+        let now = utc("2025-05-01T12:00:00Z");
+        let today = clock.day_of(now);
+        let mut due_per_day = BTreeMap::new();
+        due_per_day.insert(today + Days::new(9), 50);
+        let plan = InterviewPlan {
+            date: today + Days::new(10),
+            due_per_day,
+        };
+        assert_eq!(plan.cap_days(today), Some(9));
+        assert_eq!(plan.cap_days(today + Days::new(9)), Some(1));
+        assert_eq!(
+            plan.cap_days(today + Days::new(10)),
+            None,
+            "normal after the day"
+        );
+        let scheduler = Scheduler::new(SchedulerConfig {
+            interview: Some(plan),
+            ..SchedulerConfig::default()
+        })
+        .unwrap();
+        // A mature card whose natural interval is months.
+        let card = Card {
+            state: CardState::Review,
+            due: now,
+            stability: 200.0,
+            difficulty: 5.0,
+            last_review: Some(now - Duration::days(200)),
+            reps: 8,
+            lapses: 0,
+            scheduled_days: 200,
+            step: 0,
+        };
+        let outcomes = scheduler.preview(&card, now, &clock, 3).unwrap();
+        for outcome in &outcomes[1..] {
+            assert!(outcome.card.scheduled_days <= 9, "{outcome:?}");
+            // Day 9 is busy: the least busy later day is chosen instead.
+            assert_eq!(outcome.card.scheduled_days, 8);
+        }
+    }
+
+    #[test]
+    fn starling_intervals_equal_the_fsrs_crates_for_a_history() {
+        // Custom weights, as an optimizer would fit them.
+        let mut parameters = fsrs::DEFAULT_PARAMETERS.to_vec();
+        parameters[0] = 0.5;
+        parameters[2] = 3.1;
+        parameters[8] = 1.7;
+        let fsrs = FSRS::new(&parameters).unwrap();
+        let scheduler = Scheduler::new(SchedulerConfig {
+            parameters: parameters.clone(),
+            fuzz: false,
+            learning_steps: Vec::new(),
+            relearning_steps: Vec::new(),
+            desired_retention: 0.85,
+            ..SchedulerConfig::default()
+        })
+        .unwrap();
+        let clock = utc_clock();
+        let mut now = utc("2025-01-01T12:00:00Z");
+        let mut card = Card::new(now);
+        let mut memory: Option<MemoryState> = None;
+        let mut elapsed = 0u32;
+        for rating in [
+            Rating::Good,
+            Rating::Good,
+            Rating::Hard,
+            Rating::Again,
+            Rating::Good,
+            Rating::Easy,
+        ] {
+            let expected = fsrs.next_states(memory, 0.85, elapsed).unwrap();
+            let state = match rating {
+                Rating::Again => expected.again,
+                Rating::Hard => expected.hard,
+                Rating::Good => expected.good,
+                Rating::Easy => expected.easy,
+            };
+            let outcome = scheduler.grade(&card, rating, now, &clock, 0).unwrap();
+            assert_eq!(outcome.card.stability, f64::from(state.memory.stability));
+            assert_eq!(outcome.card.difficulty, f64::from(state.memory.difficulty));
+            let days = f64::from(state.interval).clamp(1.0, 36500.0).round() as u32;
+            if rating != Rating::Again {
+                assert_eq!(outcome.card.scheduled_days, days, "{rating}");
+            }
+            memory = Some(state.memory);
+            elapsed = outcome.card.scheduled_days;
+            now = outcome.card.due + Duration::hours(1);
+            card = outcome.card;
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn no_review_is_due_after_the_interview(
+            scheduler in any_scheduler(),
+            card in any_card(),
+            elapsed_secs in 0i64..(60 * 86_400),
+            days_left in 1u64..60,
+            seed in any::<u64>(),
+        ) {
+            let clock = utc_clock();
+            let now = card.last_review.unwrap_or(card.due) + Duration::seconds(elapsed_secs);
+            let today = clock.day_of(now);
+            let date = today + Days::new(days_left);
+            let config = SchedulerConfig {
+                interview: Some(InterviewPlan { date, due_per_day: BTreeMap::new() }),
+                ..scheduler.config().clone()
+            };
+            let scheduler = Scheduler::new(config).unwrap();
+            for outcome in scheduler.preview(&card, now, &clock, seed).unwrap() {
+                if outcome.card.state == CardState::Review {
+                    prop_assert!(clock.day_of(outcome.card.due) <= date);
+                    if days_left > 1 {
+                        prop_assert!(clock.day_of(outcome.card.due) < date);
+                    }
+                }
+            }
+            if let Some(moved) = scheduler.reschedule(&card, now, &clock) {
+                prop_assert!(clock.day_of(moved.due) <= date);
+            }
+        }
+
+        #[test]
+        fn reschedule_keeps_due_dates_in_the_future(
+            scheduler in any_scheduler(),
+            card in any_card(),
+            before_due_secs in 1i64..(400 * 86_400),
+            zone in 0usize..ZONES.len(),
+        ) {
+            let clock = DayClock::new(ZONES[zone], 4);
+            let now = card.due - Duration::seconds(before_due_secs);
+            prop_assume!(card.last_review.is_some_and(|last| last <= now));
+            match scheduler.reschedule(&card, now, &clock) {
+                Some(moved) => {
+                    prop_assert_eq!(card.state, CardState::Review);
+                    prop_assert!(moved.due > now);
+                    prop_assert!(moved.due >= clock.tomorrow_start(now));
+                    prop_assert_eq!(moved.stability, card.stability);
+                    prop_assert_eq!(moved.reps, card.reps);
+                }
+                None => prop_assert!(card.state != CardState::Review),
+            }
+        }
     }
 }

@@ -57,7 +57,7 @@ async fn answer_page(
     let buttons = match (&grade, answer.card_id) {
         (None, Some(card_id)) => {
             let card = practice::own_card(&state.db, current.id(), card_id).await?;
-            practice::preview(&current.user, &card, now)?
+            practice::preview(&state.db, &current.user, &card, now).await?
                 .iter()
                 .map(|o| context! { rating => o.rating.as_str(), label => o.rating.label(), interval => o.interval_label.clone() })
                 .collect::<Vec<_>>()

@@ -165,10 +165,10 @@ impl PracticeSettings {
                 "reviews per day must be between 0 and 10000",
             ));
         }
-        if !(0.7..=0.99).contains(&desired_retention) {
+        if !(0.7..=0.97).contains(&desired_retention) {
             return Err(ApiError::invalid(
                 "desired_retention",
-                "desired retention must be between 0.70 and 0.99",
+                "desired retention must be between 0.70 and 0.97",
             ));
         }
         Ok(Self {

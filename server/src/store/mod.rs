@@ -10,4 +10,5 @@ pub mod compare;
 pub mod practice;
 pub mod questions;
 pub mod recordings;
+pub mod scheduler;
 pub mod stories;

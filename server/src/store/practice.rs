@@ -5,10 +5,11 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     sea_query::{Expr, Query},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use starling_domain::schedule::{
-    Card, CardState, DayClock, Outcome, Rating, Scheduler, SchedulerConfig,
+    parse_steps, Card, CardState, DayClock, InterviewPlan, Outcome, Rating, Scheduler,
+    SchedulerConfig,
 };
 
 use crate::{
@@ -23,15 +24,61 @@ const LEARN_AHEAD_MINUTES: i64 = 20;
 
 pub fn clock_for(user: &user::Model) -> DayClock {
     let tz = user.time_zone.parse().unwrap_or(chrono_tz::UTC);
-    DayClock::new(tz, 4)
+    DayClock::new(tz, user.rollover_hour.clamp(0, 23) as u32)
 }
 
-pub fn scheduler_for(user: &user::Model) -> Result<Scheduler, ApiError> {
-    Scheduler::new(SchedulerConfig {
+/// The user's FSRS weights; empty (FSRS's defaults) when none are stored.
+pub fn parameters_of(user: &user::Model) -> Vec<f32> {
+    serde_json::from_str(&user.fsrs_parameters).unwrap_or_default()
+}
+
+/// The user's interview day, when one is set.
+pub fn interview_date_of(user: &user::Model) -> Option<chrono::NaiveDate> {
+    user.interview_date
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+}
+
+/// The scheduler settings stored for a user, without the interview plan.
+pub fn config_for(user: &user::Model) -> SchedulerConfig {
+    let steps = |text: &str, fallback: Vec<u32>| parse_steps(text).unwrap_or(fallback);
+    SchedulerConfig {
         desired_retention: user.desired_retention as f32,
+        parameters: parameters_of(user),
+        learning_steps: steps(&user.learning_steps, vec![10]),
+        relearning_steps: steps(&user.relearning_steps, vec![10]),
+        maximum_interval_days: user.maximum_interval_days.max(1) as u32,
         ..SchedulerConfig::default()
-    })
-    .map_err(|err| ApiError::Internal(err.into()))
+    }
+}
+
+/// The user's scheduler: their settings and parameters and, with an interview
+/// ahead, the cards due on each day before it (to spread capped intervals).
+pub async fn scheduler_for(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<Scheduler, ApiError> {
+    let mut config = config_for(user);
+    let clock = clock_for(user);
+    if let Some(date) = interview_date_of(user).filter(|d| *d > clock.day_of(now)) {
+        let dues: Vec<DateTime<Utc>> = card::Entity::find()
+            .select_only()
+            .column(card::Column::Due)
+            .filter(card::Column::UserId.eq(user.id))
+            .filter(card::Column::Suspended.eq(false))
+            .filter(card::Column::Due.gt(now))
+            .filter(card::Column::Due.lt(clock.day_start(date)))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut due_per_day = std::collections::BTreeMap::new();
+        for due in dues {
+            *due_per_day.entry(clock.day_of(due)).or_insert(0) += 1;
+        }
+        config.interview = Some(InterviewPlan { date, due_per_day });
+    }
+    Scheduler::new(config).map_err(|err| ApiError::Internal(err.into()))
 }
 
 pub fn to_domain(card: &card::Model) -> Result<Card, ApiError> {
@@ -47,6 +94,7 @@ pub fn to_domain(card: &card::Model) -> Result<Card, ApiError> {
         reps: card.reps.max(0) as u32,
         lapses: card.lapses.max(0) as u32,
         scheduled_days: card.scheduled_days.max(0) as u32,
+        step: card.step.max(0) as u32,
     })
 }
 
@@ -55,12 +103,14 @@ fn fuzz_seed(card: &card::Model) -> u64 {
     ((card.id as u64) << 20) ^ (card.reps as u64)
 }
 
-pub fn preview(
+pub async fn preview(
+    db: &impl ConnectionTrait,
     user: &user::Model,
     card: &card::Model,
     now: DateTime<Utc>,
 ) -> Result<[Outcome; 4], ApiError> {
-    scheduler_for(user)?
+    scheduler_for(db, user, now)
+        .await?
         .preview(&to_domain(card)?, now, &clock_for(user), fuzz_seed(card))
         .map_err(|err| ApiError::Internal(err.into()))
 }
@@ -91,7 +141,8 @@ async fn graded_today(
 ) -> Result<u64, sea_orm::DbErr> {
     let mut query = review_log::Entity::find()
         .filter(review_log::Column::UserId.eq(user_id))
-        .filter(review_log::Column::ReviewedAt.gte(since));
+        .filter(review_log::Column::ReviewedAt.gte(since))
+        .filter(review_log::Column::UndoneAt.is_null());
     if let Some(state) = state_before {
         query = query.filter(review_log::Column::StateBefore.eq(state));
     }
@@ -102,10 +153,21 @@ fn remaining(limit: i32, used: u64) -> u64 {
     (limit.max(0) as u64).saturating_sub(used)
 }
 
-/// Cards of active questions in banks the user can see.
-fn own_active_cards(user_id: i32, bank_ids: Vec<i32>) -> sea_orm::Select<card::Entity> {
+/// Cards of active questions in banks the user can see, neither suspended
+/// nor buried.
+fn own_active_cards(
+    user_id: i32,
+    bank_ids: Vec<i32>,
+    now: DateTime<Utc>,
+) -> sea_orm::Select<card::Entity> {
     card::Entity::find()
         .filter(card::Column::UserId.eq(user_id))
+        .filter(card::Column::Suspended.eq(false))
+        .filter(
+            sea_orm::Condition::any()
+                .add(card::Column::BuriedUntil.is_null())
+                .add(card::Column::BuriedUntil.lte(now)),
+        )
         .filter(
             card::Column::QuestionId.in_subquery(
                 Query::select()
@@ -153,10 +215,9 @@ impl NewCardSource {
             .to_owned()
     }
 
-    /// Cards shown but never graded.
-    fn started_cards(&self, user_id: i32) -> sea_orm::Select<card::Entity> {
-        card::Entity::find()
-            .filter(card::Column::UserId.eq(user_id))
+    /// Cards shown but never graded (and not suspended or buried).
+    fn started_cards(&self, user_id: i32, now: DateTime<Utc>) -> sea_orm::Select<card::Entity> {
+        own_active_cards(user_id, self.bank_ids.clone(), now)
             .filter(card::Column::State.eq("new"))
             .filter(card::Column::QuestionId.in_subquery(self.questions()))
     }
@@ -184,12 +245,12 @@ pub async fn today(
 ) -> Result<Today, sea_orm::DbErr> {
     let since = clock_for(user).today_start(now);
     let bank_ids = visible_bank_ids(db, user.id).await?;
-    let learning = own_active_cards(user.id, bank_ids.clone())
+    let learning = own_active_cards(user.id, bank_ids.clone(), now)
         .filter(card::Column::State.is_in(["learning", "relearning"]))
         .filter(card::Column::Due.lte(now + Duration::minutes(LEARN_AHEAD_MINUTES)))
         .count(db)
         .await?;
-    let review_due = own_active_cards(user.id, bank_ids.clone())
+    let review_due = own_active_cards(user.id, bank_ids.clone(), now)
         .filter(card::Column::State.eq("review"))
         .filter(card::Column::Due.lte(now))
         .count(db)
@@ -197,7 +258,7 @@ pub async fn today(
     let reviews_done = graded_today(db, user.id, since, Some("review")).await?;
     let new_done = graded_today(db, user.id, since, Some("new")).await?;
     let source = NewCardSource::for_user(db, user.id, &bank_ids).await?;
-    let new_cards = source.started_cards(user.id).count(db).await?;
+    let new_cards = source.started_cards(user.id, now).count(db).await?;
     let uncarded = source.uncarded(user.id).count(db).await?;
     Ok(Today {
         learning,
@@ -217,7 +278,7 @@ pub async fn next_card(
     let since = clock_for(user).today_start(now);
     let bank_ids = visible_bank_ids(db, user.id).await?;
 
-    let due_learning = own_active_cards(user.id, bank_ids.clone())
+    let due_learning = own_active_cards(user.id, bank_ids.clone(), now)
         .filter(card::Column::State.is_in(["learning", "relearning"]))
         .filter(card::Column::Due.lte(now))
         .order_by_asc(card::Column::Due)
@@ -232,7 +293,7 @@ pub async fn next_card(
         graded_today(db, user.id, since, Some("review")).await?,
     ) > 0
     {
-        let review = own_active_cards(user.id, bank_ids.clone())
+        let review = own_active_cards(user.id, bank_ids.clone(), now)
             .filter(card::Column::State.eq("review"))
             .filter(card::Column::Due.lte(now))
             .order_by_asc(card::Column::Due)
@@ -259,30 +320,107 @@ pub async fn next_card(
         }
         let source = NewCardSource::for_user(db, user.id, &bank_ids).await?;
         let started = source
-            .started_cards(user.id)
+            .started_cards(user.id, now)
             .order_by_asc(card::Column::Id)
             .one(db)
             .await?;
         if started.is_some() {
             return Ok(started);
         }
-        if let Some(fresh) = source
-            .uncarded(user.id)
-            .order_by_asc(question::Column::BankId)
-            .order_by_asc(question::Column::Position)
-            .one(db)
-            .await?
-        {
-            return Ok(Some(card_for_question(db, user.id, fresh.id, now).await?));
+        let fresh = match interview_window(user, now) {
+            // Before an interview, new questions come from the competency
+            // reviewed least so far, so every one is covered in time.
+            Some(since) => {
+                let candidates: Vec<(i32, i32)> = source
+                    .uncarded(user.id)
+                    .select_only()
+                    .column(question::Column::Id)
+                    .column(question::Column::CompetencyId)
+                    .order_by_asc(question::Column::BankId)
+                    .order_by_asc(question::Column::Position)
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                let reviewed = competency_reviews(db, user.id, since).await?;
+                candidates
+                    .into_iter()
+                    .enumerate()
+                    .min_by_key(|(order, (_, competency))| {
+                        (reviewed.get(competency).copied().unwrap_or(0), *order)
+                    })
+                    .map(|(_, (id, _))| id)
+            }
+            None => source
+                .uncarded(user.id)
+                .order_by_asc(question::Column::BankId)
+                .order_by_asc(question::Column::Position)
+                .one(db)
+                .await?
+                .map(|q| q.id),
+        };
+        if let Some(question_id) = fresh {
+            return Ok(Some(
+                card_for_question(db, user.id, question_id, now).await?,
+            ));
         }
     }
 
-    Ok(own_active_cards(user.id, bank_ids)
+    Ok(own_active_cards(user.id, bank_ids, now)
         .filter(card::Column::State.is_in(["learning", "relearning"]))
         .filter(card::Column::Due.lte(now + Duration::minutes(LEARN_AHEAD_MINUTES)))
         .order_by_asc(card::Column::Due)
         .one(db)
         .await?)
+}
+
+/// How far back reviews count towards covering a competency for an interview.
+pub const INTERVIEW_WINDOW_DAYS: u64 = 30;
+
+/// When an interview is ahead: the start of the window whose reviews count
+/// towards it (30 study days before the interview day).
+pub fn interview_window(user: &user::Model, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let clock = clock_for(user);
+    let date = interview_date_of(user).filter(|d| *d > clock.day_of(now))?;
+    let start = date
+        .checked_sub_days(chrono::Days::new(INTERVIEW_WINDOW_DAYS))
+        .unwrap_or(date);
+    Some(clock.day_start(start))
+}
+
+/// Reviews (grades not undone) since `since`, per competency id.
+pub async fn competency_reviews(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    since: DateTime<Utc>,
+) -> Result<std::collections::HashMap<i32, u64>, sea_orm::DbErr> {
+    let rows: Vec<(i32,)> = review_log::Entity::find()
+        .select_only()
+        .column(question::Column::CompetencyId)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            review_log::Entity::belongs_to(card::Entity)
+                .from(review_log::Column::CardId)
+                .to(card::Column::Id)
+                .into(),
+        )
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            card::Entity::belongs_to(question::Entity)
+                .from(card::Column::QuestionId)
+                .to(question::Column::Id)
+                .into(),
+        )
+        .filter(review_log::Column::UserId.eq(user_id))
+        .filter(review_log::Column::ReviewedAt.gte(since))
+        .filter(review_log::Column::UndoneAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut counts = std::collections::HashMap::new();
+    for (competency,) in rows {
+        *counts.entry(competency).or_insert(0) += 1;
+    }
+    Ok(counts)
 }
 
 /// The user's card for a question, created (as new, due now) if missing.
@@ -373,8 +511,23 @@ pub async fn grade_card(
     }
     let before = to_domain(&current)?;
     let clock = clock_for(user);
-    let outcome = scheduler_for(user)?
+    let outcome = scheduler_for(&txn, user, now)
+        .await?
         .grade(&before, rating, now, &clock, fuzz_seed(&current))
+        .map_err(|err| ApiError::Internal(err.into()))?;
+    // A question failed again and again is a leech: flag it once it reaches
+    // the user's threshold (Again ratings not undone, this one included).
+    let leech = current.leech
+        || (rating == Rating::Again && {
+            let agains = review_log::Entity::find()
+                .filter(review_log::Column::CardId.eq(current.id))
+                .filter(review_log::Column::Rating.eq(1))
+                .filter(review_log::Column::UndoneAt.is_null())
+                .count(&txn)
+                .await?;
+            agains + 1 >= user.leech_threshold.max(1) as u64
+        });
+    let card_before = serde_json::to_string(&Snapshot::of(&current))
         .map_err(|err| ApiError::Internal(err.into()))?;
     let after = &outcome.card;
     let elapsed_days = before
@@ -396,6 +549,8 @@ pub async fn grade_card(
             card::Column::ScheduledDays,
             Expr::value(after.scheduled_days as i32),
         )
+        .col_expr(card::Column::Step, Expr::value(after.step as i32))
+        .col_expr(card::Column::Leech, Expr::value(leech))
         .filter(card::Column::Id.eq(current.id))
         .filter(card::Column::Reps.eq(current.reps))
         .exec(&txn)
@@ -417,6 +572,7 @@ pub async fn grade_card(
         difficulty: Set(after.difficulty),
         due: Set(after.due),
         reviewed_at: Set(now),
+        card_before: Set(Some(card_before)),
         ..Default::default()
     }
     .insert(&txn)
@@ -432,4 +588,246 @@ pub async fn grade_card(
         Err(err) => return Err(err.into()),
     }
     own_card(db, user.id, card_id).await
+}
+
+/// A card's scheduling fields as they were before a grade, kept with the
+/// review log so the grade can be undone.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct Snapshot {
+    state: String,
+    due: DateTime<Utc>,
+    stability: f64,
+    difficulty: f64,
+    last_review: Option<DateTime<Utc>>,
+    reps: i32,
+    lapses: i32,
+    scheduled_days: i32,
+    step: i32,
+    leech: bool,
+}
+
+impl Snapshot {
+    fn of(card: &card::Model) -> Snapshot {
+        Snapshot {
+            state: card.state.clone(),
+            due: card.due,
+            stability: card.stability,
+            difficulty: card.difficulty,
+            last_review: card.last_review,
+            reps: card.reps,
+            lapses: card.lapses,
+            scheduled_days: card.scheduled_days,
+            step: card.step,
+            leech: card.leech,
+        }
+    }
+}
+
+/// What undoing a grade did.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Undone {
+    pub card_id: i32,
+    pub rating: &'static str,
+    pub reviewed_at: DateTime<Utc>,
+    /// The attempt that was graded; it stays, and may be graded again.
+    pub answer_id: Option<i32>,
+}
+
+/// Undoes the user's most recent grade that is not undone yet: the card goes
+/// back to how it was, the log is marked undone and no longer counts. Calling
+/// it again undoes the grade before.
+pub async fn undo_last_grade(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<Undone, ApiError> {
+    let txn = db.begin().await?;
+    let last = review_log::Entity::find()
+        .filter(review_log::Column::UserId.eq(user.id))
+        .filter(review_log::Column::UndoneAt.is_null())
+        .order_by_desc(review_log::Column::ReviewedAt)
+        .order_by_desc(review_log::Column::Id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("grade to undo"))?;
+    let snapshot: Snapshot = last
+        .card_before
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok())
+        .ok_or_else(|| {
+            ApiError::Conflict(
+                "this grade was given before undo existed and cannot be undone".to_owned(),
+            )
+        })?;
+    let card = own_card(&txn, user.id, last.card_id).await?;
+    // The card must still be as this grade left it; a later grade (undone
+    // first) or a reschedule would make the snapshot wrong.
+    if card.reps != snapshot.reps + 1 {
+        return Err(ApiError::Conflict(
+            "the card has changed since this grade; it cannot be undone".to_owned(),
+        ));
+    }
+    let mut active: card::ActiveModel = card.into();
+    active.state = Set(snapshot.state);
+    active.due = Set(snapshot.due);
+    active.stability = Set(snapshot.stability);
+    active.difficulty = Set(snapshot.difficulty);
+    active.last_review = Set(snapshot.last_review);
+    active.reps = Set(snapshot.reps);
+    active.lapses = Set(snapshot.lapses);
+    active.scheduled_days = Set(snapshot.scheduled_days);
+    active.step = Set(snapshot.step);
+    active.leech = Set(snapshot.leech);
+    active.update(&txn).await?;
+    let answer_id = last.answer_id;
+    let mut log: review_log::ActiveModel = last.clone().into();
+    log.undone_at = Set(Some(now));
+    // Frees the attempt to be graded again.
+    log.answer_id = Set(None);
+    log.update(&txn).await?;
+    txn.commit().await?;
+    Ok(Undone {
+        card_id: last.card_id,
+        rating: crate::store::answers::rating_name(last.rating),
+        reviewed_at: last.reviewed_at,
+        answer_id,
+    })
+}
+
+/// Suspends a card (it is never shown until unsuspended) or unsuspends it.
+pub async fn set_suspended(
+    db: &DatabaseConnection,
+    user_id: i32,
+    card_id: i32,
+    suspended: bool,
+) -> Result<card::Model, ApiError> {
+    let card = own_card(db, user_id, card_id).await?;
+    let mut active: card::ActiveModel = card.into();
+    active.suspended = Set(suspended);
+    Ok(active.update(db).await?)
+}
+
+/// Buries a card until the next study day starts (or unburies it).
+pub async fn set_buried(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    card_id: i32,
+    buried: bool,
+    now: DateTime<Utc>,
+) -> Result<card::Model, ApiError> {
+    let card = own_card(db, user.id, card_id).await?;
+    let mut active: card::ActiveModel = card.into();
+    active.buried_until = Set(buried.then(|| clock_for(user).tomorrow_start(now)));
+    Ok(active.update(db).await?)
+}
+
+/// A card flagged as a leech, with its question.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Leech {
+    pub card_id: i32,
+    pub question_id: i32,
+    pub prompt: String,
+    pub lapses: i32,
+    pub agains: u64,
+    pub suspended: bool,
+    pub due: DateTime<Utc>,
+}
+
+/// The user's leeches, most failed first.
+pub async fn leeches(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<Leech>, ApiError> {
+    let cards = card::Entity::find()
+        .filter(card::Column::UserId.eq(user_id))
+        .filter(card::Column::Leech.eq(true))
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = cards.iter().map(|c| c.id).collect();
+    let mut agains: std::collections::HashMap<i32, u64> = std::collections::HashMap::new();
+    let rows: Vec<(i32,)> = review_log::Entity::find()
+        .select_only()
+        .column(review_log::Column::CardId)
+        .filter(review_log::Column::CardId.is_in(ids))
+        .filter(review_log::Column::Rating.eq(1))
+        .filter(review_log::Column::UndoneAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (card_id,) in rows {
+        *agains.entry(card_id).or_insert(0) += 1;
+    }
+    let prompts: std::collections::HashMap<i32, String> = question::Entity::find()
+        .filter(question::Column::Id.is_in(cards.iter().map(|c| c.question_id).collect::<Vec<_>>()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|q| (q.id, q.prompt))
+        .collect();
+    let mut out: Vec<Leech> = cards
+        .into_iter()
+        .map(|c| Leech {
+            card_id: c.id,
+            question_id: c.question_id,
+            prompt: prompts.get(&c.question_id).cloned().unwrap_or_default(),
+            lapses: c.lapses,
+            agains: agains.get(&c.id).copied().unwrap_or(0),
+            suspended: c.suspended,
+            due: c.due,
+        })
+        .collect();
+    out.sort_by(|a, b| b.agains.cmp(&a.agains).then(a.card_id.cmp(&b.card_id)));
+    Ok(out)
+}
+
+/// Clears a card's leech flag (after the learner reworked the story); its
+/// past Agains no longer count towards the threshold only if it fails again
+/// that many times more.
+pub async fn clear_leech(
+    db: &DatabaseConnection,
+    user_id: i32,
+    card_id: i32,
+) -> Result<card::Model, ApiError> {
+    let card = own_card(db, user_id, card_id).await?;
+    let mut active: card::ActiveModel = card.into();
+    active.leech = Set(false);
+    Ok(active.update(db).await?)
+}
+
+/// Recomputes the due dates of the user's review cards after a change of
+/// retention, parameters, maximum interval or interview date; returns how
+/// many moved. Cards already due stay due.
+pub async fn reschedule_all(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<u64, ApiError> {
+    let scheduler = scheduler_for(db, user, now).await?;
+    let clock = clock_for(user);
+    let cards = card::Entity::find()
+        .filter(card::Column::UserId.eq(user.id))
+        .filter(card::Column::State.eq("review"))
+        .filter(card::Column::Due.gt(now))
+        .all(db)
+        .await?;
+    let txn = db.begin().await?;
+    let mut moved = 0;
+    for card in cards {
+        let Some(next) = scheduler.reschedule(&to_domain(&card)?, now, &clock) else {
+            continue;
+        };
+        if next.due == card.due {
+            continue;
+        }
+        card::Entity::update_many()
+            .col_expr(card::Column::Due, Expr::value(next.due))
+            .col_expr(
+                card::Column::ScheduledDays,
+                Expr::value(next.scheduled_days as i32),
+            )
+            .filter(card::Column::Id.eq(card.id))
+            .filter(card::Column::Reps.eq(card.reps))
+            .exec(&txn)
+            .await?;
+        moved += 1;
+    }
+    txn.commit().await?;
+    Ok(moved)
 }

@@ -30,6 +30,10 @@ pub fn card_json(card: &card::Model) -> serde_json::Value {
         "reps": card.reps,
         "lapses": card.lapses,
         "last_review": card.last_review,
+        "step": card.step,
+        "suspended": card.suspended,
+        "buried_until": card.buried_until,
+        "leech": card.leech,
     })
 }
 
@@ -41,7 +45,8 @@ async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let found = practice::own_card(&state.db, current.id(), *id).await?;
     let intervals: serde_json::Map<String, serde_json::Value> =
-        practice::preview(&current.user, &found, Utc::now())?
+        practice::preview(&state.db, &current.user, &found, Utc::now())
+            .await?
             .iter()
             .map(|o| (o.rating.as_str().to_owned(), json!(o.interval_label)))
             .collect();

@@ -4,13 +4,14 @@
 mod answers;
 mod auth;
 pub mod banks;
-mod cards;
+pub mod cards;
 mod coach;
 mod drafts;
 mod me;
 mod practice;
 mod questions;
 mod recordings;
+mod scheduler;
 mod stories;
 
 use actix_web::{web, HttpResponse, ResponseError};
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(recordings::configure)
         .configure(answers::configure)
         .configure(cards::configure)
+        .configure(scheduler::configure)
         .configure(drafts::configure)
         .configure(banks::configure)
         .configure(coach::configure)

@@ -25,7 +25,8 @@ async fn next(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpRe
     let question = questions::visible_question(&state.db, current.id(), card.question_id).await?;
     let rubric = questions::checklist(&state.db, card.question_id).await?;
     let intervals: serde_json::Map<String, serde_json::Value> =
-        practice::preview(&current.user, &card, now)?
+        practice::preview(&state.db, &current.user, &card, now)
+            .await?
             .iter()
             .map(|o| (o.rating.as_str().to_owned(), json!(o.interval_label)))
             .collect();

@@ -1,0 +1,697 @@
+//! Scheduler settings, the interview plan, the review log export, and fitting
+//! a learner's own FSRS parameters in the background: a job row is queued,
+//! one instance claims it (an atomic update, so several instances never run
+//! the same job), fits off the async workers, reports progress in the row,
+//! and keeps the new parameters only when they predict the learner's history
+//! better than the old.
+
+use std::{collections::HashMap, sync::Arc, time::Duration as StdDuration};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use starling_domain::{
+    optimize::{evaluate, optimize, Fit, Grade, TrainingSet, MIN_TRAINING_ITEMS},
+    schedule::{format_steps, parse_steps},
+};
+use tokio::sync::Notify;
+
+use crate::{
+    entities::{card, competency, optimize_job, question, review_log, user},
+    error::ApiError,
+    store::practice::{
+        self, clock_for, competency_reviews, interview_date_of, parameters_of,
+        INTERVIEW_WINDOW_DAYS,
+    },
+};
+
+/// Every scheduler setting a learner can change (`GET`/`PUT /settings`).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Settings {
+    pub time_zone: String,
+    pub rollover_hour: i32,
+    pub new_per_day: i32,
+    pub reviews_per_day: i32,
+    pub desired_retention: f64,
+    pub maximum_interval_days: i32,
+    pub learning_steps: String,
+    pub relearning_steps: String,
+    pub interview_date: Option<String>,
+    pub interview_min_reviews: i32,
+    pub leech_threshold: i32,
+}
+
+impl Settings {
+    pub fn of(user: &user::Model) -> Settings {
+        Settings {
+            time_zone: user.time_zone.clone(),
+            rollover_hour: user.rollover_hour,
+            new_per_day: user.new_per_day,
+            reviews_per_day: user.reviews_per_day,
+            desired_retention: user.desired_retention,
+            maximum_interval_days: user.maximum_interval_days,
+            learning_steps: user.learning_steps.clone(),
+            relearning_steps: user.relearning_steps.clone(),
+            interview_date: user.interview_date.clone(),
+            interview_min_reviews: user.interview_min_reviews,
+            leech_threshold: user.leech_threshold,
+        }
+    }
+}
+
+/// A change of settings: absent fields stay as they are; `interview_date`
+/// may be `null` (or "") to clear it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsChange {
+    pub time_zone: Option<String>,
+    pub rollover_hour: Option<i64>,
+    pub new_per_day: Option<i64>,
+    pub reviews_per_day: Option<i64>,
+    pub desired_retention: Option<f64>,
+    pub maximum_interval_days: Option<i64>,
+    pub learning_steps: Option<String>,
+    pub relearning_steps: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub interview_date: Option<Option<String>>,
+    pub interview_min_reviews: Option<i64>,
+    pub leech_threshold: Option<i64>,
+}
+
+fn double_option<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Ok(Some(Option::deserialize(d)?))
+}
+
+fn in_range(field: &'static str, value: i64, low: i64, high: i64) -> Result<i32, ApiError> {
+    if (low..=high).contains(&value) {
+        Ok(value as i32)
+    } else {
+        Err(ApiError::invalid(
+            field,
+            format!("{field} must be between {low} and {high}, got {value}"),
+        ))
+    }
+}
+
+impl SettingsChange {
+    /// The settings after this change, all checked.
+    pub fn apply(&self, current: &Settings) -> Result<Settings, ApiError> {
+        let mut next = current.clone();
+        if let Some(tz) = &self.time_zone {
+            let parsed = tz.trim().parse::<chrono_tz::Tz>().map_err(|_| {
+                ApiError::invalid(
+                    "time_zone",
+                    format!("unknown time zone {tz:?}: use a name such as Europe/Berlin or America/New_York"),
+                )
+            })?;
+            next.time_zone = parsed.name().to_owned();
+        }
+        if let Some(v) = self.rollover_hour {
+            next.rollover_hour = in_range("rollover_hour", v, 0, 23)?;
+        }
+        if let Some(v) = self.new_per_day {
+            next.new_per_day = in_range("new_per_day", v, 0, 1000)?;
+        }
+        if let Some(v) = self.reviews_per_day {
+            next.reviews_per_day = in_range("reviews_per_day", v, 0, 10_000)?;
+        }
+        if let Some(v) = self.desired_retention {
+            if !(0.70..=0.97).contains(&v) {
+                return Err(ApiError::invalid(
+                    "desired_retention",
+                    format!("desired_retention must be between 0.70 and 0.97, got {v}"),
+                ));
+            }
+            next.desired_retention = (v * 1000.0).round() / 1000.0;
+        }
+        if let Some(v) = self.maximum_interval_days {
+            next.maximum_interval_days = in_range("maximum_interval_days", v, 1, 36_500)?;
+        }
+        for (field, value, target) in [
+            (
+                "learning_steps",
+                &self.learning_steps,
+                &mut next.learning_steps,
+            ),
+            (
+                "relearning_steps",
+                &self.relearning_steps,
+                &mut next.relearning_steps,
+            ),
+        ] {
+            if let Some(text) = value {
+                let steps =
+                    parse_steps(text).map_err(|err| ApiError::invalid(field, err.to_string()))?;
+                *target = format_steps(&steps);
+            }
+        }
+        if let Some(date) = &self.interview_date {
+            next.interview_date = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+                None => None,
+                Some(text) => {
+                    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                        ApiError::invalid(
+                            "interview_date",
+                            format!("interview_date {text:?} is not a date such as 2026-12-01"),
+                        )
+                    })?;
+                    Some(day.format("%Y-%m-%d").to_string())
+                }
+            };
+        }
+        if let Some(v) = self.interview_min_reviews {
+            next.interview_min_reviews = in_range("interview_min_reviews", v, 1, 10)?;
+        }
+        if let Some(v) = self.leech_threshold {
+            next.leech_threshold = in_range("leech_threshold", v, 1, 99)?;
+        }
+        Ok(next)
+    }
+}
+
+/// Saves the settings; when what decides intervals changed (retention, the
+/// maximum interval, the interview date, the day's rollover or time zone),
+/// open review cards are rescheduled. Returns the user and how many moved.
+pub async fn save_settings(
+    db: &DatabaseConnection,
+    current: user::Model,
+    next: &Settings,
+    now: DateTime<Utc>,
+) -> Result<(user::Model, u64), ApiError> {
+    let before = Settings::of(&current);
+    let mut active: user::ActiveModel = current.into();
+    active.time_zone = Set(next.time_zone.clone());
+    active.rollover_hour = Set(next.rollover_hour);
+    active.new_per_day = Set(next.new_per_day);
+    active.reviews_per_day = Set(next.reviews_per_day);
+    active.desired_retention = Set(next.desired_retention);
+    active.maximum_interval_days = Set(next.maximum_interval_days);
+    active.learning_steps = Set(next.learning_steps.clone());
+    active.relearning_steps = Set(next.relearning_steps.clone());
+    active.interview_date = Set(next.interview_date.clone());
+    active.interview_min_reviews = Set(next.interview_min_reviews);
+    active.leech_threshold = Set(next.leech_threshold);
+    let user = active.update(db).await?;
+    let reschedule = before.desired_retention != next.desired_retention
+        || before.maximum_interval_days != next.maximum_interval_days
+        || before.interview_date != next.interview_date
+        || before.rollover_hour != next.rollover_hour
+        || before.time_zone != next.time_zone;
+    let moved = if reschedule {
+        practice::reschedule_all(db, &user, now).await?
+    } else {
+        0
+    };
+    Ok((user, moved))
+}
+
+/// The interview plan: days left, and per practised competency the reviews
+/// done in the window before the interview and those already scheduled
+/// before it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan {
+    pub interview_date: String,
+    pub days_left: i64,
+    pub min_reviews: i32,
+    pub window_days: u64,
+    pub competencies: Vec<PlanCompetency>,
+    /// Cards due on each study day until the interview.
+    pub days: Vec<PlanDay>,
+    /// Whether every competency reaches `min_reviews` with what is done and scheduled.
+    pub covered: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanCompetency {
+    pub key: String,
+    pub name: String,
+    pub reviewed: u64,
+    pub scheduled: u64,
+    pub covered: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanDay {
+    pub date: String,
+    pub due: u64,
+}
+
+/// The plan towards the user's interview, or `None` without one ahead.
+pub async fn plan(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<Plan>, ApiError> {
+    let clock = clock_for(user);
+    let today = clock.day_of(now);
+    let Some(date) = interview_date_of(user).filter(|d| *d > today) else {
+        return Ok(None);
+    };
+    let Some(since) = practice::interview_window(user, now) else {
+        return Ok(None);
+    };
+    let reviewed = competency_reviews(db, user.id, since).await?;
+    // Cards due before the interview, with their question's competency.
+    let due: Vec<(DateTime<Utc>, i32)> = card::Entity::find()
+        .select_only()
+        .column(card::Column::Due)
+        .column(question::Column::CompetencyId)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            card::Entity::belongs_to(question::Entity)
+                .from(card::Column::QuestionId)
+                .to(question::Column::Id)
+                .into(),
+        )
+        .filter(card::Column::UserId.eq(user.id))
+        .filter(card::Column::Suspended.eq(false))
+        .filter(card::Column::State.ne("new"))
+        .filter(card::Column::Due.lt(clock.day_start(date)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut scheduled: HashMap<i32, u64> = HashMap::new();
+    let mut per_day: HashMap<NaiveDate, u64> = HashMap::new();
+    for (at, competency_id) in &due {
+        *scheduled.entry(*competency_id).or_insert(0) += 1;
+        *per_day.entry(clock.day_of(*at).max(today)).or_insert(0) += 1;
+    }
+    let practised = crate::store::stories::taggable_competencies(db, user.id).await?;
+    let rows = competency::Entity::find().all(db).await?;
+    let mut by_key: Vec<PlanCompetency> = Vec::new();
+    for c in practised.iter().filter(|c| c.practised) {
+        let ids: Vec<i32> = rows
+            .iter()
+            .filter(|r| r.key == c.key)
+            .map(|r| r.id)
+            .collect();
+        let done: u64 = ids
+            .iter()
+            .map(|id| reviewed.get(id).copied().unwrap_or(0))
+            .sum();
+        let ahead: u64 = ids
+            .iter()
+            .map(|id| scheduled.get(id).copied().unwrap_or(0))
+            .sum();
+        by_key.push(PlanCompetency {
+            key: c.key.clone(),
+            name: c.name.clone(),
+            reviewed: done,
+            scheduled: ahead,
+            covered: done + ahead >= user.interview_min_reviews.max(1) as u64,
+        });
+    }
+    let days_left = (date - today).num_days();
+    let days = (0..days_left)
+        .filter_map(|offset| today.checked_add_days(chrono::Days::new(offset as u64)))
+        .map(|day| PlanDay {
+            date: day.format("%Y-%m-%d").to_string(),
+            due: per_day.get(&day).copied().unwrap_or(0),
+        })
+        .collect();
+    Ok(Some(Plan {
+        interview_date: date.format("%Y-%m-%d").to_string(),
+        days_left,
+        min_reviews: user.interview_min_reviews,
+        window_days: INTERVIEW_WINDOW_DAYS,
+        covered: by_key.iter().all(|c| c.covered),
+        competencies: by_key,
+        days,
+    }))
+}
+
+/// The user's grades (not undone) as the optimizer reads them.
+async fn grades_of(db: &impl ConnectionTrait, user: &user::Model) -> Result<Vec<Grade>, ApiError> {
+    let clock = clock_for(user);
+    let rows: Vec<(i32, DateTime<Utc>, i16)> = review_log::Entity::find()
+        .select_only()
+        .column(review_log::Column::CardId)
+        .column(review_log::Column::ReviewedAt)
+        .column(review_log::Column::Rating)
+        .filter(review_log::Column::UserId.eq(user.id))
+        .filter(review_log::Column::UndoneAt.is_null())
+        .order_by_asc(review_log::Column::ReviewedAt)
+        .order_by_asc(review_log::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(card_id, at, rating)| Grade {
+            card_id: i64::from(card_id),
+            day: clock.day_of(at),
+            rating: rating.clamp(1, 4) as u32,
+        })
+        .collect())
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JobView {
+    pub id: i32,
+    pub status: String,
+    pub progress: Progress,
+    pub reviews_used: i32,
+    pub before: Option<Fit>,
+    pub after: Option<Fit>,
+    /// Whether the fitted parameters replaced the old ones (they must fit better).
+    pub adopted: bool,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Progress {
+    pub current: i32,
+    pub total: i32,
+}
+
+impl From<optimize_job::Model> for JobView {
+    fn from(job: optimize_job::Model) -> Self {
+        let fit = |log_loss: Option<f64>, rmse: Option<f64>| {
+            Some(Fit {
+                log_loss: log_loss?,
+                rmse: rmse?,
+            })
+        };
+        let before = fit(job.log_loss_before, job.rmse_before);
+        let after = fit(job.log_loss_after, job.rmse_after);
+        JobView {
+            id: job.id,
+            adopted: job.status == "done"
+                && matches!((&before, &after), (Some(b), Some(a)) if a.log_loss < b.log_loss),
+            status: job.status,
+            progress: Progress {
+                current: job.progress_current,
+                total: job.progress_total,
+            },
+            reviews_used: job.reviews_used,
+            before,
+            after,
+            error: job.error,
+            created_at: job.created_at,
+            finished_at: job.finished_at,
+        }
+    }
+}
+
+/// What `GET /scheduler` shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct SchedulerView {
+    pub parameters: Vec<f32>,
+    pub using_defaults: bool,
+    pub desired_retention: f64,
+    /// Usable training items in the user's history, and the minimum.
+    pub reviews: usize,
+    pub min_reviews: usize,
+    pub can_optimize: bool,
+    pub job: Option<JobView>,
+}
+
+pub async fn view(db: &DatabaseConnection, user: &user::Model) -> Result<SchedulerView, ApiError> {
+    let stored = parameters_of(user);
+    let set = TrainingSet::from_grades(&grades_of(db, user).await?);
+    let job = optimize_job::Entity::find()
+        .filter(optimize_job::Column::UserId.eq(user.id))
+        .order_by_desc(optimize_job::Column::Id)
+        .one(db)
+        .await?;
+    Ok(SchedulerView {
+        using_defaults: stored.is_empty(),
+        parameters: if stored.is_empty() {
+            fsrs::DEFAULT_PARAMETERS.to_vec()
+        } else {
+            stored
+        },
+        desired_retention: user.desired_retention,
+        reviews: set.len(),
+        min_reviews: MIN_TRAINING_ITEMS,
+        can_optimize: set.enough(),
+        job: job.map(JobView::from),
+    })
+}
+
+/// Queues an optimization of the user's parameters; the same job when one
+/// is already queued or running.
+pub async fn request_optimization(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<(JobView, bool), ApiError> {
+    if let Some(open) = optimize_job::Entity::find()
+        .filter(optimize_job::Column::UserId.eq(user.id))
+        .filter(optimize_job::Column::Status.is_in(["queued", "running"]))
+        .one(db)
+        .await?
+    {
+        return Ok((open.into(), false));
+    }
+    let set = TrainingSet::from_grades(&grades_of(db, user).await?);
+    if !set.enough() {
+        return Err(ApiError::invalid(
+            "reviews",
+            format!(
+                "not enough reviews to optimize yet: {} usable (reviews of a card on a later day than the one before), {} needed",
+                set.len(),
+                MIN_TRAINING_ITEMS
+            ),
+        ));
+    }
+    let job = optimize_job::ActiveModel {
+        user_id: Set(user.id),
+        status: Set("queued".to_owned()),
+        created_at: Set(now),
+        reviews_used: Set(set.len() as i32),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok((job.into(), true))
+}
+
+/// A running job whose instance stopped reporting for this long is queued again.
+const STALE_AFTER: i64 = 120;
+
+/// Runs queued jobs until the process ends: woken by `notify` (a job queued
+/// here) or every couple of seconds (a job queued on another instance).
+pub async fn run_worker(db: DatabaseConnection, notify: Arc<Notify>, instance: String) {
+    loop {
+        match claim(&db, &instance).await {
+            Ok(Some(job)) => {
+                let id = job.id;
+                if let Err(err) = run_job(&db, job, &instance).await {
+                    tracing::error!(job = id, error = %err, "optimization failed");
+                    let _ = finish_failed(&db, id, &err.to_string()).await;
+                }
+                continue;
+            }
+            Ok(None) => {}
+            Err(err) => tracing::warn!(error = %err, "could not look for optimization jobs"),
+        }
+        tokio::select! {
+            _ = notify.notified() => {}
+            _ = tokio::time::sleep(StdDuration::from_secs(2)) => {}
+        }
+    }
+}
+
+/// Claims the oldest queued job (or one whose instance went silent).
+async fn claim(
+    db: &DatabaseConnection,
+    instance: &str,
+) -> Result<Option<optimize_job::Model>, sea_orm::DbErr> {
+    let now = Utc::now();
+    optimize_job::Entity::update_many()
+        .col_expr(optimize_job::Column::Status, Expr::value("queued"))
+        .filter(optimize_job::Column::Status.eq("running"))
+        .filter(optimize_job::Column::HeartbeatAt.lt(now - Duration::seconds(STALE_AFTER)))
+        .exec(db)
+        .await?;
+    let Some(next) = optimize_job::Entity::find()
+        .filter(optimize_job::Column::Status.eq("queued"))
+        .order_by_asc(optimize_job::Column::Id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let claimed = optimize_job::Entity::update_many()
+        .col_expr(optimize_job::Column::Status, Expr::value("running"))
+        .col_expr(optimize_job::Column::ClaimedBy, Expr::value(instance))
+        .col_expr(optimize_job::Column::HeartbeatAt, Expr::value(now))
+        .filter(optimize_job::Column::Id.eq(next.id))
+        .filter(optimize_job::Column::Status.eq("queued"))
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(None);
+    }
+    optimize_job::Entity::find_by_id(next.id).one(db).await
+}
+
+async fn finish_failed(
+    db: &DatabaseConnection,
+    id: i32,
+    error: &str,
+) -> Result<(), sea_orm::DbErr> {
+    optimize_job::Entity::update_many()
+        .col_expr(optimize_job::Column::Status, Expr::value("failed"))
+        .col_expr(optimize_job::Column::Error, Expr::value(error))
+        .col_expr(optimize_job::Column::FinishedAt, Expr::value(Utc::now()))
+        .filter(optimize_job::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn run_job(
+    db: &DatabaseConnection,
+    job: optimize_job::Model,
+    instance: &str,
+) -> anyhow::Result<()> {
+    let user = user::Entity::find_by_id(job.user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("user {} is gone", job.user_id))?;
+    let set = Arc::new(TrainingSet::from_grades(&grades_of(db, &user).await?));
+    let old = parameters_of(&user);
+    let progress = fsrs::CombinedProgressState::new_shared();
+    let task = {
+        let set = set.clone();
+        let progress = progress.clone();
+        let old = old.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<(Fit, Vec<f32>, Fit)> {
+            let before = evaluate(&old, &set)?;
+            let fitted = optimize(&set, progress)?;
+            let after = evaluate(&fitted, &set)?;
+            Ok((before, fitted, after))
+        })
+    };
+    tokio::pin!(task);
+    let result = loop {
+        tokio::select! {
+            done = &mut task => break done??,
+            _ = tokio::time::sleep(StdDuration::from_millis(500)) => {
+                let (current, total) = progress
+                    .lock()
+                    .map(|p| (p.current(), p.total()))
+                    .unwrap_or((0, 0));
+                optimize_job::Entity::update_many()
+                    .col_expr(optimize_job::Column::ProgressCurrent, Expr::value(current as i32))
+                    .col_expr(optimize_job::Column::ProgressTotal, Expr::value(total as i32))
+                    .col_expr(optimize_job::Column::HeartbeatAt, Expr::value(Utc::now()))
+                    .filter(optimize_job::Column::Id.eq(job.id))
+                    .filter(optimize_job::Column::ClaimedBy.eq(instance))
+                    .exec(db)
+                    .await?;
+            }
+        }
+    };
+    let (before, fitted, after) = result;
+    let adopted = after.log_loss < before.log_loss;
+    let to_json = |p: &[f32]| serde_json::to_string(p).unwrap_or_default();
+    let total = progress.lock().map(|p| p.total()).unwrap_or(0) as i32;
+    // The parameters first, then the job's result: whoever sees the job done
+    // also sees the parameters in use.
+    let txn = db.begin().await?;
+    let user = if adopted {
+        let mut active: user::ActiveModel = user.into();
+        active.fsrs_parameters = Set(to_json(&fitted));
+        active.update(&txn).await?
+    } else {
+        user
+    };
+    let mut row: optimize_job::ActiveModel = job.into();
+    row.status = Set("done".to_owned());
+    row.progress_current = Set(total);
+    row.progress_total = Set(total);
+    row.reviews_used = Set(set.len() as i32);
+    row.log_loss_before = Set(Some(before.log_loss));
+    row.rmse_before = Set(Some(before.rmse));
+    row.log_loss_after = Set(Some(after.log_loss));
+    row.rmse_after = Set(Some(after.rmse));
+    row.parameters_before = Set(Some(to_json(if old.is_empty() {
+        &fsrs::DEFAULT_PARAMETERS
+    } else {
+        &old
+    })));
+    row.parameters_after = Set(Some(to_json(&fitted)));
+    row.finished_at = Set(Some(Utc::now()));
+    row.update(&txn).await?;
+    txn.commit().await?;
+    if adopted {
+        let moved = practice::reschedule_all(db, &user, Utc::now())
+            .await
+            .map_err(|err| anyhow::anyhow!("{err}"))?;
+        tracing::info!(user = user.id, moved, "new FSRS parameters adopted");
+    }
+    Ok(())
+}
+
+/// The user's review log as CSV with the columns FSRS tools read:
+/// `card_id,review_time,review_rating,review_state,review_duration,elapsed_days`
+/// (time in milliseconds since the epoch; state 0 new, 1 learning, 2 review,
+/// 3 relearning; duration in milliseconds from the graded attempt, 0 without one).
+pub async fn review_log_csv(db: &DatabaseConnection, user_id: i32) -> Result<String, ApiError> {
+    let logs = review_log::Entity::find()
+        .filter(review_log::Column::UserId.eq(user_id))
+        .filter(review_log::Column::UndoneAt.is_null())
+        .order_by_asc(review_log::Column::CardId)
+        .order_by_asc(review_log::Column::ReviewedAt)
+        .all(db)
+        .await?;
+    let answer_ids: Vec<i32> = logs.iter().filter_map(|l| l.answer_id).collect();
+    let durations: HashMap<i32, i32> = crate::entities::answer::Entity::find()
+        .select_only()
+        .column(crate::entities::answer::Column::Id)
+        .column(crate::entities::answer::Column::SecondsSpent)
+        .filter(crate::entities::answer::Column::Id.is_in(answer_ids))
+        .into_tuple::<(i32, i32)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let fail = |err: csv::Error| ApiError::Internal(err.into());
+    writer
+        .write_record([
+            "card_id",
+            "review_time",
+            "review_rating",
+            "review_state",
+            "review_duration",
+            "elapsed_days",
+        ])
+        .map_err(fail)?;
+    for log in logs {
+        let state = match log.state_before.as_str() {
+            "new" => 0,
+            "learning" => 1,
+            "review" => 2,
+            _ => 3,
+        };
+        let duration = log
+            .answer_id
+            .and_then(|id| durations.get(&id))
+            .map_or(0, |s| i64::from(*s) * 1000);
+        writer
+            .write_record([
+                log.card_id.to_string(),
+                log.reviewed_at.timestamp_millis().to_string(),
+                log.rating.to_string(),
+                state.to_string(),
+                duration.to_string(),
+                log.elapsed_days.to_string(),
+            ])
+            .map_err(fail)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|err| ApiError::Internal(anyhow::anyhow!("{err}")))?;
+    String::from_utf8(bytes).map_err(|err| ApiError::Internal(err.into()))
+}
