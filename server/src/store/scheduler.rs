@@ -414,13 +414,20 @@ pub struct SchedulerView {
 }
 
 pub async fn view(db: &DatabaseConnection, user: &user::Model) -> Result<SchedulerView, ApiError> {
-    let stored = parameters_of(user);
-    let set = TrainingSet::from_grades(&grades_of(db, user).await?);
+    // The job first, then the user as it is now: a job seen done comes with
+    // the parameters it left (they are saved before the job is marked done).
     let job = optimize_job::Entity::find()
         .filter(optimize_job::Column::UserId.eq(user.id))
         .order_by_desc(optimize_job::Column::Id)
         .one(db)
         .await?;
+    let user = user::Entity::find_by_id(user.id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("user"))?;
+    let user = &user;
+    let stored = parameters_of(user);
+    let set = TrainingSet::from_grades(&grades_of(db, user).await?);
     Ok(SchedulerView {
         using_defaults: stored.is_empty(),
         parameters: if stored.is_empty() {
