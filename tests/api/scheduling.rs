@@ -412,3 +412,141 @@ on_both_databases!(
         assert!(after < before, "the fit improved: {before} → {after}");
     }
 );
+
+on_both_databases!(
+    scheduling_pages_work_without_scripts,
+    |app: TestApp| async move {
+        let browser = app.registered_browser("paige").await;
+        let get = |path: String| {
+            let browser = &browser;
+            let url = app.url(&path);
+            async move { browser.get(url).send().await.unwrap().text().await.unwrap() }
+        };
+        let html = get("/settings".to_owned()).await;
+        let csrf = csrf_from(&html);
+        assert!(
+            html.contains("id=\"optimize\" disabled"),
+            "not enough reviews yet"
+        );
+        let interview = (chrono::Utc::now().date_naive() + chrono::Days::new(12))
+            .format("%Y-%m-%d")
+            .to_string();
+        let mut form = vec![
+            ("csrf_token", csrf.clone()),
+            ("time_zone", "Europe/Berlin".to_owned()),
+            ("rollover_hour", "5".to_owned()),
+            ("new_per_day", "7".to_owned()),
+            ("reviews_per_day", "80".to_owned()),
+            ("desired_retention", "0.88".to_owned()),
+            ("maximum_interval_days", "180".to_owned()),
+            ("learning_steps", "1m 10m".to_owned()),
+            ("relearning_steps", "".to_owned()),
+            ("interview_date", interview.clone()),
+            ("interview_min_reviews", "3".to_owned()),
+            ("leech_threshold", "5".to_owned()),
+        ];
+        let res = browser
+            .post(app.url("/settings"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Settings saved"), "{html}");
+        assert!(html.contains("value=\"1m 10m\""));
+        // A bad value is refused with what was typed kept.
+        form[5].1 = "0.99".to_owned();
+        form[7].1 = "10m <b>".to_owned();
+        let res = browser
+            .post(app.url("/settings"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("desired_retention must be between 0.70 and 0.97"));
+        assert!(html.contains("value=\"0.99\""));
+        // Optimizing without the history: the page says why.
+        let res = browser
+            .post(app.url("/settings/optimize"))
+            .form(&[("csrf_token", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        assert!(res.text().await.unwrap().contains("64 needed"));
+
+        // Today shows the interview plan.
+        let today = get("/today".to_owned()).await;
+        assert!(today.contains("id=\"interview-plan\""));
+        assert!(
+            today.contains("<span id=\"days-left\">12</span>")
+                || today.contains("<span id=\"days-left\">11</span>")
+        );
+        assert!(today.contains("needs 3 more"));
+
+        // Answer and grade from the pages, then undo the grade.
+        let location = |res: reqwest::Response| {
+            assert_eq!(res.status(), 303, "expected a redirect");
+            res.headers()["location"].to_str().unwrap().to_owned()
+        };
+        let card_path = location(browser.get(app.url("/practice")).send().await.unwrap());
+        let card_id: i64 = card_path.trim_start_matches("/practice/").parse().unwrap();
+        let html = get(card_path.clone()).await;
+        assert!(html.contains("id=\"bury-card\""));
+        let res = browser
+            .post(app.url(&card_path))
+            .form(&[("csrf_token", csrf.as_str()), ("action", "I did it.")])
+            .send()
+            .await
+            .unwrap();
+        let review_path = location(res);
+        let res = browser
+            .post(app.url(&review_path))
+            .form(&[("csrf_token", csrf.as_str()), ("rating", "again")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(res), "/practice");
+        let today = get("/today".to_owned()).await;
+        assert!(today.contains("id=\"undo\""));
+        let res = browser
+            .post(app.url("/undo"))
+            .form(&[("csrf_token", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(res), review_path, "back to the attempt's review");
+        let html = get(review_path.clone()).await;
+        assert!(
+            html.contains("name=\"rating\""),
+            "the attempt can be graded again"
+        );
+
+        // Suspend from the question page; it is then listed nowhere in practice.
+        let res = browser
+            .post(app.url(&format!("/cards/{card_id}/action")))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("action", "suspend"),
+                ("next", "https://evil.example/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(res), "/leeches", "no redirect off the site");
+        let next = location(browser.get(app.url("/practice")).send().await.unwrap());
+        assert_ne!(next, card_path);
+        let res = browser
+            .post(app.url(&format!("/cards/{card_id}/action")))
+            .form(&[("csrf_token", "forged"), ("action", "unsuspend")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+        let leeches = get("/leeches".to_owned()).await;
+        assert!(leeches.contains("id=\"no-leeches\""));
+    }
+);

@@ -44,6 +44,8 @@ async fn today(
             done_today => counts.done_today,
             empty => counts.is_empty(),
             unread_feedback => crate::store::coaching::unread_feedback(&state.db, current.id()).await?,
+            plan => crate::store::scheduler::plan(&state.db, &current.user, Utc::now()).await?.map(|p| Value::from_serialize(&p)),
+            leeches => practice::leeches(&state.db, current.id()).await?.len(),
         },
     )
 }
@@ -103,7 +105,7 @@ async fn question_view(
         "question.html",
         status,
         context! {
-            card => context! { id => card.id, state => card.state.clone() },
+            card => context! { id => card.id, state => card.state.clone(), leech => card.leech },
             question => Value::from_serialize(&question),
             fields => Value::from_serialize(&fields),
             seconds_spent => seconds_spent,

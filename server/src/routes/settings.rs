@@ -1,49 +1,61 @@
-//! Settings: time zone (the day rolls over at 04:00 there), daily limits and
-//! desired retention.
+//! Settings: time zone and day rollover, daily limits, desired retention,
+//! maximum interval, learning steps, the interview date, leeches; and the
+//! learner's own FSRS parameters (optimize, with the fit before and after).
 
 use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
-use minijinja::context;
+use chrono::Utc;
+use minijinja::{context, Value};
 use serde::Deserialize;
 
 use crate::{
     entities::user,
     error::ApiError,
-    routes::page::{parse_form, render, PageError, PageUser},
+    routes::page::{parse_form, redirect, render, PageError, PageUser},
     startup::AppState,
-    store::accounts::{self, PracticeSettings},
+    store::scheduler::{self, Settings, SettingsChange},
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(settings_page).service(save);
+    cfg.service(settings_page)
+        .service(save)
+        .service(optimize)
+        .service(leeches_page)
+        .service(card_action)
+        .service(undo);
 }
 
-fn page(
+async fn page(
     req: &HttpRequest,
     state: &AppState,
     user: &user::Model,
-    form: minijinja::Value,
+    form: Value,
     message: Option<String>,
-    error: Option<String>,
-    status: StatusCode,
+    error: Option<ApiError>,
 ) -> Result<HttpResponse, PageError> {
     let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+    let status = error
+        .as_ref()
+        .map(actix_web::ResponseError::status_code)
+        .unwrap_or(StatusCode::OK);
+    let view = scheduler::view(&state.db, user).await?;
     render(
         state,
         req,
         Some(user),
         "settings.html",
         status,
-        context! { form => form, zones => zones, message => message, error => error },
+        context! {
+            form => form, zones => zones, message => message,
+            error => error.map(|e| e.to_string()),
+            scheduler => Value::from_serialize(&view),
+        },
     )
 }
 
-fn form_of(user: &user::Model) -> minijinja::Value {
-    context! {
-        time_zone => user.time_zone.clone(),
-        new_per_day => user.new_per_day.to_string(),
-        reviews_per_day => user.reviews_per_day.to_string(),
-        desired_retention => format!("{:.2}", user.desired_retention),
-    }
+fn form_of(user: &user::Model) -> Value {
+    let mut settings = Settings::of(user);
+    settings.desired_retention = (settings.desired_retention * 100.0).round() / 100.0;
+    Value::from_serialize(&settings)
 }
 
 #[get("/settings")]
@@ -52,29 +64,71 @@ async fn settings_page(
     state: web::Data<AppState>,
     current: PageUser,
 ) -> Result<HttpResponse, PageError> {
+    let message = match req.query_string() {
+        q if q.contains("optimizing=1") => Some(
+            "Optimizing your parameters; this page shows the result when it is done.".to_owned(),
+        ),
+        q if q.contains("saved=1") => Some("Settings saved.".to_owned()),
+        _ => None,
+    };
     page(
         &req,
         &state,
         &current.user,
         form_of(&current.user),
+        message,
         None,
-        None,
-        StatusCode::OK,
     )
+    .await
 }
 
-#[derive(Deserialize)]
+/// Every field as typed; numbers are checked by [`SettingsChange`].
+#[derive(Deserialize, serde::Serialize)]
 struct SettingsForm {
     time_zone: String,
+    rollover_hour: String,
     new_per_day: String,
     reviews_per_day: String,
     desired_retention: String,
+    maximum_interval_days: String,
+    #[serde(default)]
+    learning_steps: String,
+    #[serde(default)]
+    relearning_steps: String,
+    #[serde(default)]
+    interview_date: String,
+    interview_min_reviews: String,
+    leech_threshold: String,
 }
 
 fn number<T: std::str::FromStr>(field: &'static str, raw: &str) -> Result<T, ApiError> {
     raw.trim()
         .parse()
         .map_err(|_| ApiError::invalid(field, format!("{field}: {raw:?} is not a number")))
+}
+
+impl SettingsForm {
+    fn change(&self) -> Result<SettingsChange, ApiError> {
+        Ok(SettingsChange {
+            time_zone: Some(self.time_zone.clone()),
+            rollover_hour: Some(number("rollover_hour", &self.rollover_hour)?),
+            new_per_day: Some(number("new_per_day", &self.new_per_day)?),
+            reviews_per_day: Some(number("reviews_per_day", &self.reviews_per_day)?),
+            desired_retention: Some(number("desired_retention", &self.desired_retention)?),
+            maximum_interval_days: Some(number(
+                "maximum_interval_days",
+                &self.maximum_interval_days,
+            )?),
+            learning_steps: Some(self.learning_steps.clone()),
+            relearning_steps: Some(self.relearning_steps.clone()),
+            interview_date: Some(Some(self.interview_date.clone())),
+            interview_min_reviews: Some(number(
+                "interview_min_reviews",
+                &self.interview_min_reviews,
+            )?),
+            leech_threshold: Some(number("leech_threshold", &self.leech_threshold)?),
+        })
+    }
 }
 
 #[post("/settings")]
@@ -85,42 +139,143 @@ async fn save(
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let form: SettingsForm = parse_form(&req, &state, &body)?;
-    let parsed = (|| {
-        PracticeSettings::parse(
-            &form.time_zone,
-            number("new_per_day", &form.new_per_day)?,
-            number("reviews_per_day", &form.reviews_per_day)?,
-            number("desired_retention", &form.desired_retention)?,
-        )
-    })();
-    match parsed {
+    let next = form
+        .change()
+        .and_then(|change| change.apply(&Settings::of(&current.user)));
+    match next {
         Ok(settings) => {
-            let updated =
-                accounts::update_settings(&state.db, current.0.user.clone(), &settings).await?;
+            let (updated, moved) =
+                scheduler::save_settings(&state.db, current.0.user.clone(), &settings, Utc::now())
+                    .await?;
+            let message = if moved > 0 {
+                format!(
+                    "Settings saved; {moved} review{} rescheduled.",
+                    if moved == 1 { "" } else { "s" }
+                )
+            } else {
+                "Settings saved.".to_owned()
+            };
             page(
                 &req,
                 &state,
                 &updated,
                 form_of(&updated),
-                Some("Settings saved.".to_owned()),
+                Some(message),
                 None,
-                StatusCode::OK,
             )
+            .await
         }
         Err(err) => {
-            let echoed = context! {
-                time_zone => form.time_zone, new_per_day => form.new_per_day,
-                reviews_per_day => form.reviews_per_day, desired_retention => form.desired_retention,
-            };
             page(
                 &req,
                 &state,
                 &current.user,
-                echoed,
+                Value::from_serialize(&form),
                 None,
-                Some(err.to_string()),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(err),
             )
+            .await
         }
     }
+}
+
+#[post("/settings/optimize")]
+async fn optimize(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let _: serde::de::IgnoredAny = parse_form(&req, &state, &body)?;
+    match scheduler::request_optimization(&state.db, &current.user, Utc::now()).await {
+        Ok((_, created)) => {
+            if created {
+                state.optimizer.notify_one();
+            }
+            Ok(redirect("/settings?optimizing=1#scheduler"))
+        }
+        Err(err @ ApiError::Invalid { .. }) => {
+            page(
+                &req,
+                &state,
+                &current.user,
+                form_of(&current.user),
+                None,
+                Some(err),
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[get("/leeches")]
+async fn leeches_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+) -> Result<HttpResponse, PageError> {
+    let leeches = crate::store::practice::leeches(&state.db, current.id()).await?;
+    render(
+        &state,
+        &req,
+        Some(&current.user),
+        "leeches.html",
+        StatusCode::OK,
+        context! {
+            leeches => Value::from_serialize(&leeches),
+            threshold => current.user.leech_threshold,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct CardAction {
+    /// suspend, unsuspend, bury, clear-leech
+    action: String,
+    /// Where to go afterwards (a path on this site).
+    next: Option<String>,
+}
+
+/// Suspend, unsuspend, bury or clear a leech from a page, without scripts.
+#[post("/cards/{id}/action")]
+async fn card_action(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    use crate::store::practice;
+    let form: CardAction = parse_form(&req, &state, &body)?;
+    match form.action.as_str() {
+        "suspend" => practice::set_suspended(&state.db, current.id(), *id, true).await?,
+        "unsuspend" => practice::set_suspended(&state.db, current.id(), *id, false).await?,
+        "bury" => practice::set_buried(&state.db, &current.user, *id, true, Utc::now()).await?,
+        "clear-leech" => practice::clear_leech(&state.db, current.id(), *id).await?,
+        other => {
+            return Err(ApiError::invalid("action", format!("unknown action {other:?}")).into())
+        }
+    };
+    let next = form
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or_else(|| "/leeches".to_owned());
+    Ok(redirect(&next))
+}
+
+#[post("/undo")]
+async fn undo(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let _: serde::de::IgnoredAny = parse_form(&req, &state, &body)?;
+    let undone =
+        crate::store::practice::undo_last_grade(&state.db, &current.user, Utc::now()).await?;
+    Ok(redirect(&match undone.answer_id {
+        Some(answer) => format!("/answers/{answer}/review"),
+        None => "/today".to_owned(),
+    }))
 }
