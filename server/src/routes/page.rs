@@ -86,6 +86,7 @@ pub fn render(
             username => u.username.clone(),
             role => u.role.clone(),
             time_zone => u.time_zone.clone(),
+            rollover_hour => u.rollover_hour,
         }),
         csrf_token => csrf_token(req, &state.secret),
         path => req.path(),
