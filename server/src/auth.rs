@@ -143,10 +143,11 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-pub fn session_cookie(token: String, days: i64) -> Cookie<'static> {
+pub fn session_cookie(token: String, days: i64, secure: bool) -> Cookie<'static> {
     Cookie::build(SESSION_COOKIE, token)
         .path("/")
         .http_only(true)
+        .secure(secure)
         .same_site(SameSite::Lax)
         .max_age(actix_web::cookie::time::Duration::days(days))
         .finish()
@@ -311,12 +312,31 @@ pub fn verify_api_csrf(
 #[derive(Clone, Debug)]
 pub struct VisitorId(pub String);
 
-pub fn visitor_cookie(id: String) -> Cookie<'static> {
+pub fn visitor_cookie(id: String, secure: bool) -> Cookie<'static> {
     Cookie::build(VISITOR_COOKIE, id)
         .path("/")
         .http_only(true)
+        .secure(secure)
         .same_site(SameSite::Lax)
         .finish()
+}
+
+/// The client's address, for throttling: the connection's peer, or the first
+/// `X-Forwarded-For` entry when the server is told it sits behind a proxy.
+pub fn client_address(req: &actix_web::HttpRequest, trust_forwarded_for: bool) -> Option<String> {
+    if trust_forwarded_for {
+        if let Some(first) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            return Some(first.to_owned());
+        }
+    }
+    req.peer_addr().map(|addr| addr.ip().to_string())
 }
 
 #[cfg(test)]

@@ -25,6 +25,10 @@ pub struct Config {
     /// Limits on spoken rehearsals recorded in the browser.
     pub max_recording_bytes: usize,
     pub max_recording_seconds: usize,
+    /// Take the client's address from `X-Forwarded-For` (behind a reverse proxy).
+    pub trust_forwarded_for: bool,
+    /// Mark cookies `Secure` (serve over HTTPS, or behind a proxy that does).
+    pub secure_cookies: bool,
 }
 
 impl Default for Config {
@@ -43,6 +47,8 @@ impl Default for Config {
             max_rubric_item_chars: 500,
             max_recording_bytes: 10 * 1024 * 1024,
             max_recording_seconds: 300,
+            trust_forwarded_for: false,
+            secure_cookies: false,
         }
     }
 }
@@ -81,6 +87,8 @@ struct FileConfig {
     max_rubric_item_chars: Option<usize>,
     max_recording_bytes: Option<usize>,
     max_recording_seconds: Option<usize>,
+    trust_forwarded_for: Option<bool>,
+    secure_cookies: Option<bool>,
 }
 
 impl Config {
@@ -135,6 +143,12 @@ impl Config {
         if let Some(v) = file.session_days {
             self.session_days = v;
         }
+        if let Some(v) = file.trust_forwarded_for {
+            self.trust_forwarded_for = v;
+        }
+        if let Some(v) = file.secure_cookies {
+            self.secure_cookies = v;
+        }
         for (target, value) in [
             (&mut self.max_bank_bytes, file.max_bank_bytes),
             (&mut self.max_bank_questions, file.max_bank_questions),
@@ -164,6 +178,12 @@ impl Config {
         }
         if let Some(v) = var("STARLING_OPEN_REGISTRATION") {
             self.open_registration = parse_bool("STARLING_OPEN_REGISTRATION", &v)?;
+        }
+        if let Some(v) = var("STARLING_TRUST_FORWARDED_FOR") {
+            self.trust_forwarded_for = parse_bool("STARLING_TRUST_FORWARDED_FOR", &v)?;
+        }
+        if let Some(v) = var("STARLING_SECURE_COOKIES") {
+            self.secure_cookies = parse_bool("STARLING_SECURE_COOKIES", &v)?;
         }
         if let Some(v) = var("STARLING_SESSION_DAYS") {
             self.session_days = parse_number("STARLING_SESSION_DAYS", &v)?;

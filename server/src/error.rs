@@ -32,6 +32,8 @@ pub enum ApiError {
     TooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
     #[error("the database is unavailable; try again shortly")]
     Unavailable(#[source] DbErr),
     #[error("internal error")]
@@ -69,6 +71,7 @@ impl ApiError {
             Self::InvalidBank(_) => "invalid_bank",
             Self::TooLarge(_) => "too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::TooManyRequests { .. } => "too_many_requests",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -104,6 +107,7 @@ impl ResponseError for ApiError {
             Self::Invalid { .. } | Self::InvalidBank(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -126,7 +130,12 @@ impl ResponseError for ApiError {
             }
             body["errors"] = json!(errors);
         }
-        HttpResponse::build(self.status_code()).json(json!({ "error": body }))
+        let mut response = HttpResponse::build(self.status_code());
+        if let Self::TooManyRequests { retry_after, .. } = self {
+            body["retry_after"] = json!(retry_after);
+            response.insert_header(("retry-after", retry_after.to_string()));
+        }
+        response.json(json!({ "error": body }))
     }
 }
 

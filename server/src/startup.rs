@@ -159,6 +159,9 @@ async fn visitor_id(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let secure = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.config.secure_cookies);
     let issued = if req.cookie(VISITOR_COOKIE).is_none() {
         let id = new_token();
         req.extensions_mut().insert(VisitorId(id.clone()));
@@ -168,7 +171,7 @@ async fn visitor_id(
     };
     let mut res = next.call(req).await?;
     if let Some(id) = issued {
-        res.response_mut().add_cookie(&visitor_cookie(id))?;
+        res.response_mut().add_cookie(&visitor_cookie(id, secure))?;
     }
     Ok(res)
 }

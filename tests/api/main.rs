@@ -11,6 +11,7 @@ mod pages;
 mod practice;
 mod rehearsal;
 mod scheduling;
+mod security;
 mod stories;
 
 pub use serde_json::{json, Value};

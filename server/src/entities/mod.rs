@@ -11,6 +11,7 @@ pub mod coach_invite;
 pub mod coach_link;
 pub mod competency;
 pub mod draft;
+pub mod login_failure;
 pub mod mock_interview;
 pub mod mock_question;
 pub mod optimize_job;

@@ -1,13 +1,13 @@
 //! Register, log in and log out pages.
 
-use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse, ResponseError};
 use minijinja::context;
 use serde::Deserialize;
 
 use crate::{
     auth::{
-        expired_session_cookie, session_cookie, token_hash, verify_password, MaybeUser,
-        NewPassword, Role, Username, SESSION_COOKIE,
+        expired_session_cookie, session_cookie, token_hash, MaybeUser, NewPassword, Role, Username,
+        SESSION_COOKIE,
     },
     error::ApiError,
     routes::page::{parse_form, redirect, render, PageError},
@@ -84,7 +84,11 @@ async fn start_session(
     let token = accounts::create_session(&state.db, user_id, state.config.session_days).await?;
     let mut response = redirect(location);
     response
-        .add_cookie(&session_cookie(token, state.config.session_days))
+        .add_cookie(&session_cookie(
+            token,
+            state.config.session_days,
+            state.config.secure_cookies,
+        ))
         .map_err(|err| ApiError::Internal(err.into()))?;
     Ok(response)
 }
@@ -96,19 +100,27 @@ async fn login(
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let form: LoginForm = parse_form(&req, &state, &body)?;
-    let found = accounts::find_by_username(&state.db, &form.username)
-        .await?
-        .filter(|user| verify_password(&form.password, &user.password_hash));
-    match found {
-        Some(user) => start_session(&req, &state, user.id, safe_next(form.next.as_deref())).await,
-        None => render(
+    let refused = |err: ApiError| {
+        let mut page = render(
             &state,
             &req,
             None,
             "login.html",
-            StatusCode::UNAUTHORIZED,
-            context! { error => Some(ApiError::BadCredentials.to_string()), username => form.username, next => form.next, open_registration => state.config.open_registration },
-        ),
+            err.status_code(),
+            context! { error => Some(err.to_string()), username => form.username.clone(), next => form.next.clone(), open_registration => state.config.open_registration },
+        )?;
+        if let ApiError::TooManyRequests { retry_after, .. } = err {
+            page.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(retry_after),
+            );
+        }
+        Ok::<_, PageError>(page)
+    };
+    match accounts::log_in(&state, &req, &form.username, &form.password).await {
+        Ok(user) => start_session(&req, &state, user.id, safe_next(form.next.as_deref())).await,
+        Err(err @ (ApiError::BadCredentials | ApiError::TooManyRequests { .. })) => refused(err),
+        Err(other) => Err(other.into()),
     }
 }
 

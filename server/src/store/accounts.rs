@@ -234,3 +234,39 @@ pub async fn usernames(
         .map(|u| (u.id, u.username))
         .collect())
 }
+
+/// Checks a username and password, throttled per account and per address:
+/// the user, `BadCredentials`, or `TooManyRequests` with the wait. The
+/// password hash is verified off the async workers.
+pub async fn log_in(
+    state: &crate::startup::AppState,
+    req: &actix_web::HttpRequest,
+    username: &str,
+    password: &str,
+) -> Result<user::Model, ApiError> {
+    use crate::store::throttle;
+    let now = chrono::Utc::now();
+    let address = crate::auth::client_address(req, state.config.trust_forwarded_for);
+    let attempt = throttle::Attempt::new(username, address.as_deref());
+    throttle::check(&state.db, &attempt, now).await?;
+    let found = find_by_username(&state.db, username).await?;
+    let ok = match &found {
+        Some(user) => {
+            let (password, hash) = (password.to_owned(), user.password_hash.clone());
+            actix_web::web::block(move || crate::auth::verify_password(&password, &hash))
+                .await
+                .map_err(|err| ApiError::Internal(err.into()))?
+        }
+        None => false,
+    };
+    match found.filter(|_| ok) {
+        Some(user) => {
+            throttle::succeeded(&state.db, &attempt).await?;
+            Ok(user)
+        }
+        None => {
+            throttle::failed(&state.db, &attempt, now).await?;
+            Err(ApiError::BadCredentials)
+        }
+    }
+}

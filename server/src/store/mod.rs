@@ -12,3 +12,4 @@ pub mod questions;
 pub mod recordings;
 pub mod scheduler;
 pub mod stories;
+pub mod throttle;

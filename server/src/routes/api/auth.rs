@@ -1,11 +1,11 @@
 //! `POST /auth/register` and `POST /auth/token`.
 
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    auth::{verify_password, NewPassword, Role, Username},
+    auth::{NewPassword, Role, Username},
     error::ApiError,
     startup::AppState,
     store::accounts,
@@ -43,13 +43,11 @@ async fn register(
 
 #[post("/auth/token")]
 async fn token(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = accounts::find_by_username(&state.db, &body.username)
-        .await?
-        .filter(|user| verify_password(&body.password, &user.password_hash))
-        .ok_or(ApiError::BadCredentials)?;
+    let user = accounts::log_in(&state, &req, &body.username, &body.password).await?;
     let token = accounts::create_api_token(&state.db, user.id).await?;
     Ok(HttpResponse::Ok().json(json!({ "token": token })))
 }

@@ -1,0 +1,152 @@
+//! Login throttling (per account and per address, shared through the
+//! database), and the security headers every response carries.
+
+use super::*;
+
+async fn token_attempt(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
+    app.client()
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+on_both_databases!(logins_are_throttled, |app: TestApp| async move {
+    app.api_user("tara").await;
+    for _ in 0..5 {
+        assert_eq!(
+            token_attempt(&app, "tara", "wrong password!")
+                .await
+                .status(),
+            401
+        );
+    }
+    // The sixth attempt is refused even with the right password.
+    let res = token_attempt(&app, "TARA", "correct horse battery").await;
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=15 * 60).contains(&wait), "{wait}");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_requests");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("for this account"));
+    // The login page says the same, with the same header.
+    let browser = app.client();
+    let html = browser
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_from(&html);
+    let res = browser
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("username", "tara"),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    assert!(res.text().await.unwrap().contains("too many failed logins"));
+
+    // Another account is not locked by tara's failures.
+    app.api_user("uli").await;
+    assert_eq!(
+        token_attempt(&app, "uli", "correct horse battery")
+            .await
+            .status(),
+        200
+    );
+    // A success clears the account's failures.
+    for _ in 0..4 {
+        assert_eq!(
+            token_attempt(&app, "uli", "nope nope nope").await.status(),
+            401
+        );
+    }
+    assert_eq!(
+        token_attempt(&app, "uli", "correct horse battery")
+            .await
+            .status(),
+        200
+    );
+    for _ in 0..4 {
+        assert_eq!(
+            token_attempt(&app, "uli", "nope nope nope").await.status(),
+            401
+        );
+    }
+    assert_eq!(
+        token_attempt(&app, "uli", "correct horse battery")
+            .await
+            .status(),
+        200
+    );
+
+    // One address failing across many accounts (guessing names) is stopped too:
+    // 20 failures in the window, here 5 + 8 so far plus 7 unknown names.
+    for n in 0..7 {
+        assert_eq!(
+            token_attempt(&app, &format!("ghost{n}"), "whatever it is")
+                .await
+                .status(),
+            401
+        );
+    }
+    let res = token_attempt(&app, "uli", "correct horse battery").await;
+    assert_eq!(res.status(), 429);
+    assert!(res.text().await.unwrap().contains("from your address"));
+});
+
+on_both_databases!(
+    responses_carry_security_headers,
+    |app: TestApp| async move {
+        for path in ["/login", "/api/v1/me", "/static/app.css", "/no-such-page"] {
+            let res = app.client().get(app.url(path)).send().await.unwrap();
+            let headers = res.headers();
+            let csp = headers["content-security-policy"].to_str().unwrap();
+            assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+            assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+            assert!(!csp.contains("unsafe-inline"), "{path}: no inline script");
+            assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+            assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+            assert!(headers.contains_key("referrer-policy"), "{path}");
+        }
+        // No page has an inline script or a style attribute the CSP would block.
+        let browser = app.registered_browser("hedy").await;
+        for path in [
+            "/today",
+            "/history",
+            "/stories",
+            "/settings",
+            "/banks",
+            "/coaching",
+            "/leeches",
+        ] {
+            let html = browser
+                .get(app.url(path))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(!html.contains("<script>"), "{path} has an inline script");
+            assert!(!html.contains(" style=\""), "{path} has a style attribute");
+            assert!(!html.contains(" onclick="), "{path} has an inline handler");
+        }
+    }
+);
