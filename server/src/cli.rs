@@ -1,5 +1,5 @@
-//! The `starling` command line: `serve` (the default), `user add`, and
-//! `bank check|import|export` (the same import engine as the API).
+//! The `starling` command line: `serve` (the default), `user add`,
+//! `bank check|import|export` (the same import engine as the API), `backup`.
 
 use std::process::ExitCode;
 
@@ -37,6 +37,13 @@ pub enum Command {
     Bank {
         #[command(subcommand)]
         command: BankCommand,
+    },
+    /// Copy the whole database to PATH while the server keeps running: a
+    /// consistent SQLite file (VACUUM INTO), or a pg_dump archive for
+    /// PostgreSQL (restore with pg_restore).
+    Backup {
+        /// Where to write the backup; must not exist yet.
+        path: std::path::PathBuf,
     },
 }
 
@@ -120,6 +127,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 command: UserCommand::Add { username, role },
             } => add_user(config, &username, &role).await,
             Command::Bank { command } => bank(config, command).await,
+            Command::Backup { path } => backup(config, &path).await,
         }
     });
     match outcome {
@@ -362,4 +370,46 @@ async fn bank(config: Config, command: BankCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `starling backup PATH`.
+async fn backup(config: Config, path: &std::path::Path) -> anyhow::Result<()> {
+    use sea_orm::ConnectionTrait;
+    if path.exists() {
+        anyhow::bail!("{} already exists; choose a new file", path.display());
+    }
+    let started = std::time::Instant::now();
+    if config.database_url.starts_with("postgres") {
+        let status = tokio::process::Command::new("pg_dump")
+            .arg("--format=custom")
+            .arg("--no-owner")
+            .arg("--file")
+            .arg(path)
+            .arg(&config.database_url)
+            .status()
+            .await
+            .map_err(|err| {
+                anyhow::anyhow!("cannot run pg_dump (install the PostgreSQL client tools): {err}")
+            })?;
+        if !status.success() {
+            anyhow::bail!("pg_dump failed ({status})");
+        }
+    } else {
+        let db = db::connect_and_migrate(&config.database_url).await?;
+        let target = path
+            .to_str()
+            .ok_or_else(|| anyhow::anyhow!("the backup path must be valid UTF-8"))?;
+        // One statement, one read transaction: a consistent copy while
+        // others keep writing (WAL mode).
+        db.execute_unprepared(&format!("VACUUM INTO '{}'", target.replace('\'', "''")))
+            .await?;
+    }
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "starling: backed up to {} ({} bytes in {:.1} s)",
+        path.display(),
+        bytes,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod metrics;
 pub mod routes;
 pub mod startup;
 pub mod store;

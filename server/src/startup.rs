@@ -181,19 +181,41 @@ async fn trace_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // A request id for the logs and the response: the proxy's, when it sent
+    // a sane one, else a new one.
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        .map_or_else(|| format!("{:016x}", rand::random::<u64>()), str::to_owned);
     let span = tracing::info_span!(
         "request",
+        id = %request_id,
         method = %req.method(),
         path = %req.path(),
     );
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     let started = std::time::Instant::now();
-    let res = next.call(req).instrument(span.clone()).await?;
-    span.in_scope(|| {
-        tracing::info!(
-            status = res.status().as_u16(),
-            ms = started.elapsed().as_millis() as u64,
-            "served"
-        )
-    });
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    let elapsed = started.elapsed();
+    let status = res.status().as_u16();
+    if let Some(metrics) = crate::metrics::global() {
+        metrics.observe(&method, &route, status, elapsed.as_secs_f64());
+    }
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-request-id"),
+            value,
+        );
+    }
+    span.in_scope(|| tracing::info!(status, ms = elapsed.as_millis() as u64, "served"));
     Ok(res)
 }

@@ -370,7 +370,7 @@ on_both_databases!(csv_and_content_type_imports, |app: TestApp| async move {
 
 /// The `starling` binary beside this test binary; built first when only the
 /// tests package was asked for (`cargo test -p starling-tests`).
-fn starling_binary() -> std::path::PathBuf {
+pub fn starling_binary() -> std::path::PathBuf {
     static BUILT: std::sync::Once = std::sync::Once::new();
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap();
