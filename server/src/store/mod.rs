@@ -8,3 +8,4 @@ pub mod choices;
 pub mod coaching;
 pub mod practice;
 pub mod questions;
+pub mod stats;

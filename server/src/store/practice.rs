@@ -103,7 +103,7 @@ fn remaining(limit: i32, used: u64) -> u64 {
 }
 
 /// Cards of active questions in banks the user can see.
-fn own_active_cards(user_id: i32, bank_ids: Vec<i32>) -> sea_orm::Select<card::Entity> {
+pub(crate) fn own_active_cards(user_id: i32, bank_ids: Vec<i32>) -> sea_orm::Select<card::Entity> {
     card::Entity::find()
         .filter(card::Column::UserId.eq(user_id))
         .filter(
