@@ -10,6 +10,7 @@ mod drafts;
 mod me;
 mod practice;
 mod questions;
+mod stats;
 
 use actix_web::{web, HttpResponse, ResponseError};
 
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(drafts::configure)
         .configure(banks::configure)
         .configure(coach::configure)
+        .configure(stats::configure)
         .default_service(web::to(unknown_endpoint));
 }
 
