@@ -9,6 +9,7 @@ mod coaching;
 mod isolation;
 mod pages;
 mod practice;
+mod stats;
 
 pub use serde_json::{json, Value};
 pub use starling_tests::{csrf_from, on_both_databases, ApiUser, Backend, TestApp};
