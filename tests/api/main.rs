@@ -13,6 +13,7 @@ mod practice;
 mod rehearsal;
 mod scheduling;
 mod security;
+mod stats;
 mod stories;
 
 pub use serde_json::{json, Value};

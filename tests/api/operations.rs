@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::banks::starling_binary;
-use sea_orm::{ConnectionTrait, FromQueryResult, JsonValue, Statement};
+use sea_orm::{FromQueryResult, JsonValue, Statement};
 
 on_both_databases!(
     readiness_metrics_and_request_ids,
@@ -65,7 +65,7 @@ on_both_databases!(
     |app: TestApp| async move {
         let user = app.api_user("bert").await;
         let card = user.next().await.unwrap();
-        let answer = user.answer(card["question"]["id"].as_i64().unwrap()).await;
+        user.answer(card["question"]["id"].as_i64().unwrap()).await;
         let dir =
             std::env::temp_dir().join(format!("starling-backup-{:08x}", rand::random::<u32>()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -1,10 +1,11 @@
 //! Starling's pure domain logic: FSRS scheduling in study days, answer analysis, the built-in STAR
-//! checklist, and question banks in TOML, JSON, YAML, CSV/TSV, Markdown and Anki text.
-//! No I/O, no database, no web.
+//! checklist, question banks in TOML, JSON, YAML, CSV/TSV, Markdown and Anki text, and the
+//! Progress page's SVG charts. No I/O, no database, no web.
 
 pub mod analysis;
 pub mod audio;
 pub mod bank;
+pub mod charts;
 pub mod checklist;
 pub mod compare;
 pub mod optimize;

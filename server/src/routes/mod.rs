@@ -10,6 +10,7 @@ pub mod health;
 pub mod history;
 pub mod page;
 pub mod practice;
+pub mod progress;
 pub mod review;
 pub mod settings;
 pub mod stories;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(practice::configure)
         .configure(review::configure)
         .configure(history::configure)
+        .configure(progress::configure)
         .configure(settings::configure)
         .configure(banks::configure)
         .configure(coaching::configure)

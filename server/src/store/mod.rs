@@ -11,5 +11,6 @@ pub mod practice;
 pub mod questions;
 pub mod recordings;
 pub mod scheduler;
+pub mod stats;
 pub mod stories;
 pub mod throttle;

@@ -155,7 +155,7 @@ fn remaining(limit: i32, used: u64) -> u64 {
 
 /// Cards of active questions in banks the user can see, neither suspended
 /// nor buried.
-fn own_active_cards(
+pub(crate) fn own_active_cards(
     user_id: i32,
     bank_ids: Vec<i32>,
     now: DateTime<Utc>,

@@ -12,6 +12,7 @@ mod practice;
 mod questions;
 mod recordings;
 mod scheduler;
+mod stats;
 mod stories;
 
 use actix_web::{web, HttpResponse, ResponseError};
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(banks::configure)
         .configure(coach::configure)
         .configure(stories::configure)
+        .configure(stats::configure)
         .default_service(web::to(unknown_endpoint));
 }
 

@@ -1,0 +1,18 @@
+//! `GET /stats`: the learner's progress figures, the same the Progress page draws.
+
+use actix_web::{get, web, HttpResponse};
+use chrono::Utc;
+
+use crate::{auth::CurrentUser, error::ApiError, startup::AppState, store::stats};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(my_stats);
+}
+
+#[get("/stats")]
+async fn my_stats(
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(stats::stats(&state.db, &current.user, Utc::now()).await?))
+}

@@ -1,0 +1,595 @@
+//! A learner's progress figures for the Progress page and `GET /api/v1/stats`: reviews per
+//! study day, cards coming due, true retention, checklist coverage, streak and minutes.
+//! A handful of queries; the counting happens here so SQLite and PostgreSQL agree.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use sea_orm::{
+    sea_query::{Condition, Query},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
+use serde::Serialize;
+use starling_domain::schedule::DayClock;
+
+use crate::{
+    entities::{
+        answer, bank, card, competency, question, review, review_item, review_log, rubric_item,
+        user,
+    },
+    error::ApiError,
+    store::{choices, practice, questions::visible_bank_ids},
+};
+
+/// Study days the review calendar covers, today included.
+pub const CALENDAR_DAYS: u64 = 365;
+/// Study days of the due forecast, today (with everything overdue) first.
+pub const FORECAST_DAYS: u64 = 30;
+/// Study days true retention looks back over, today included.
+pub const RETENTION_DAYS: u64 = 30;
+/// A card reviewed at least this many days after its previous review is mature (Anki's 21).
+pub const MATURE_DAYS: i32 = 21;
+/// How many of the least often met rubric items are listed.
+pub const LEAST_MET_ITEMS: usize = 10;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Stats {
+    /// The current study day in the learner's time zone.
+    pub today: NaiveDate,
+    pub heatmap: Heatmap,
+    pub forecast: Vec<DueDay>,
+    pub retention: Retention,
+    pub competencies: Vec<CompetencyStats>,
+    pub least_met: Vec<ItemStats>,
+    pub streak: Streak,
+    pub minutes: Minutes,
+}
+
+/// Reviews per study day over the past year; only days with reviews are listed.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Heatmap {
+    pub days: Vec<DayReviews>,
+    pub total_reviews: u32,
+    pub days_studied: u32,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct DayReviews {
+    pub date: NaiveDate,
+    pub reviews: u32,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct DueDay {
+    pub date: NaiveDate,
+    pub due: u32,
+}
+
+/// Anki's "true retention": the share of graded reviews of cards in review (not learning,
+/// relearning or new) that were not forgotten.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Retention {
+    pub young: Passed,
+    pub mature: Passed,
+    pub total: Passed,
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Passed {
+    pub reviews: u32,
+    /// Graded Hard, Good or Easy.
+    pub passed: u32,
+    /// `passed / reviews`, to four decimals; `None` without reviews.
+    pub rate: Option<f64>,
+}
+
+impl Passed {
+    fn add(&mut self, passed: bool) {
+        self.reviews += 1;
+        self.passed += u32::from(passed);
+        self.rate = ratio(self.passed, self.reviews);
+    }
+
+    pub fn percent(&self) -> Option<u32> {
+        percent(self.passed, self.reviews)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CompetencyStats {
+    pub key: String,
+    pub name: String,
+    /// The key of the bank the competency belongs to.
+    pub bank: String,
+    /// Attempts written, every attempt counted.
+    pub answers: u32,
+    /// Distinct questions with at least one attempt.
+    pub questions_answered: u32,
+    /// Active questions of the competency.
+    pub questions_total: u32,
+    /// Answers with a self-review.
+    pub reviewed_answers: u32,
+    /// Checklist items ticked in those self-reviews…
+    pub items_ticked: u32,
+    /// …out of the items on their checklists.
+    pub items_checked: u32,
+    /// `items_ticked / items_checked`, to four decimals; `None` before any self-review.
+    pub coverage: Option<f64>,
+}
+
+impl CompetencyStats {
+    pub fn percent(&self) -> Option<u32> {
+        percent(self.items_ticked, self.items_checked)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ItemStats {
+    pub id: i32,
+    pub text: String,
+    /// `star` for the built-in checklist, `question` for a question's own item.
+    pub source: &'static str,
+    /// Self-reviews that ticked the item…
+    pub met: u32,
+    /// …out of the self-reviews whose checklist held it.
+    pub reviewed: u32,
+    pub rate: f64,
+}
+
+impl ItemStats {
+    pub fn percent(&self) -> u32 {
+        percent(self.met, self.reviewed).unwrap_or(0)
+    }
+}
+
+/// Consecutive study days with at least one answer or review.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Streak {
+    /// Ending today, or yesterday while today has nothing yet.
+    pub current: u32,
+    pub longest: u32,
+}
+
+/// Time spent writing answers, rounded to whole minutes.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Minutes {
+    pub today: u32,
+    pub last_7_days: u32,
+    pub last_30_days: u32,
+    pub total: u32,
+}
+
+fn ratio(part: u32, whole: u32) -> Option<f64> {
+    (whole > 0).then(|| (f64::from(part) / f64::from(whole) * 10_000.0).round() / 10_000.0)
+}
+
+/// A whole percentage, rounded half up.
+fn percent(part: u32, whole: u32) -> Option<u32> {
+    (whole > 0)
+        .then(|| ((u64::from(part) * 200 + u64::from(whole)) / (u64::from(whole) * 2)) as u32)
+}
+
+fn days_before(day: NaiveDate, days: u64) -> NaiveDate {
+    day.checked_sub_days(Days::new(days))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+fn days_after(day: NaiveDate, days: u64) -> NaiveDate {
+    day.checked_add_days(Days::new(days))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+pub async fn stats(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<Stats, ApiError> {
+    let clock = practice::clock_for(user);
+    let today = clock.day_of(now);
+
+    let logs: Vec<(DateTime<Utc>, i16, String, i32)> = review_log::Entity::find()
+        .select_only()
+        .columns([
+            review_log::Column::ReviewedAt,
+            review_log::Column::Rating,
+            review_log::Column::StateBefore,
+            review_log::Column::ElapsedDays,
+        ])
+        .filter(review_log::Column::UserId.eq(user.id))
+        // An undone grade never happened.
+        .filter(review_log::Column::UndoneAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let answers = answer::Entity::find()
+        .filter(answer::Column::UserId.eq(user.id))
+        .all(db)
+        .await?;
+
+    let review_days: Vec<NaiveDate> = logs.iter().map(|log| clock.day_of(log.0)).collect();
+    let answer_days: Vec<NaiveDate> = answers.iter().map(|a| clock.day_of(a.created_at)).collect();
+    let (competencies, least_met) = checklist_figures(db, user.id, &answers).await?;
+    Ok(Stats {
+        today,
+        heatmap: heatmap(&review_days, today),
+        forecast: forecast(db, user.id, &clock, now).await?,
+        retention: retention(&logs, &clock, today),
+        competencies,
+        least_met,
+        streak: streak(review_days.iter().chain(&answer_days).copied(), today),
+        minutes: minutes(&answers, &answer_days, today),
+    })
+}
+
+fn heatmap(review_days: &[NaiveDate], today: NaiveDate) -> Heatmap {
+    let first = days_before(today, CALENDAR_DAYS - 1);
+    let mut per_day: BTreeMap<NaiveDate, u32> = BTreeMap::new();
+    for day in review_days
+        .iter()
+        .filter(|day| (first..=today).contains(day))
+    {
+        *per_day.entry(*day).or_default() += 1;
+    }
+    Heatmap {
+        total_reviews: per_day.values().sum(),
+        days_studied: per_day.len() as u32,
+        days: per_day
+            .into_iter()
+            .map(|(date, reviews)| DayReviews { date, reviews })
+            .collect(),
+    }
+}
+
+/// Cards coming due on each of the next study days, counted as the practice queue counts
+/// them: started cards (not new ones) of active questions in banks the learner can see.
+async fn forecast(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    clock: &DayClock,
+    now: DateTime<Utc>,
+) -> Result<Vec<DueDay>, sea_orm::DbErr> {
+    let today = clock.day_of(now);
+    let end = clock.day_start(days_after(today, FORECAST_DAYS));
+    let bank_ids = visible_bank_ids(db, user_id).await?;
+    let dues: Vec<DateTime<Utc>> = practice::own_active_cards(user_id, bank_ids, now)
+        .select_only()
+        .column(card::Column::Due)
+        .filter(card::Column::State.ne("new"))
+        .filter(card::Column::Due.lt(end))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut counts = vec![0u32; FORECAST_DAYS as usize];
+    for due in dues {
+        // Overdue cards are due today.
+        let offset = (clock.day_of(due) - today).num_days().max(0) as usize;
+        if let Some(count) = counts.get_mut(offset) {
+            *count += 1;
+        }
+    }
+    Ok(today
+        .iter_days()
+        .zip(counts)
+        .map(|(date, due)| DueDay { date, due })
+        .collect())
+}
+
+/// True retention over the last days. Young and mature are told apart by the days since
+/// the card's previous review (the log's `elapsed_days`): that is the interval the learner
+/// actually had to remember across, which for an on-time review is the scheduled one.
+fn retention(
+    logs: &[(DateTime<Utc>, i16, String, i32)],
+    clock: &DayClock,
+    today: NaiveDate,
+) -> Retention {
+    let first = days_before(today, RETENTION_DAYS - 1);
+    let mut figures = Retention::default();
+    for (reviewed_at, rating, state_before, elapsed_days) in logs {
+        if state_before != "review" || !(first..=today).contains(&clock.day_of(*reviewed_at)) {
+            continue;
+        }
+        let passed = *rating >= 2;
+        if *elapsed_days >= MATURE_DAYS {
+            figures.mature.add(passed);
+        } else {
+            figures.young.add(passed);
+        }
+        figures.total.add(passed);
+    }
+    figures
+}
+
+fn streak(active: impl Iterator<Item = NaiveDate>, today: NaiveDate) -> Streak {
+    let days: BTreeSet<NaiveDate> = active.filter(|day| *day <= today).collect();
+    let mut longest = 0;
+    let mut run = 0;
+    let mut previous: Option<NaiveDate> = None;
+    for day in &days {
+        run = match previous {
+            Some(before) if days_after(before, 1) == *day => run + 1,
+            _ => 1,
+        };
+        longest = longest.max(run);
+        previous = Some(*day);
+    }
+    let yesterday = days_before(today, 1);
+    let mut current = 0;
+    let mut day = if days.contains(&today) {
+        today
+    } else {
+        yesterday
+    };
+    while days.contains(&day) {
+        current += 1;
+        day = days_before(day, 1);
+    }
+    Streak { current, longest }
+}
+
+fn minutes(answers: &[answer::Model], answer_days: &[NaiveDate], today: NaiveDate) -> Minutes {
+    let seconds_since = |days: u64| -> i64 {
+        let first = days_before(today, days - 1);
+        answers
+            .iter()
+            .zip(answer_days)
+            .filter(|(_, day)| (first..=today).contains(*day))
+            .map(|(a, _)| i64::from(a.seconds_spent.max(0)))
+            .sum()
+    };
+    let total: i64 = answers
+        .iter()
+        .map(|a| i64::from(a.seconds_spent.max(0)))
+        .sum();
+    let rounded = |seconds: i64| ((seconds + 30) / 60).min(i64::from(u32::MAX)) as u32;
+    Minutes {
+        today: rounded(seconds_since(1)),
+        last_7_days: rounded(seconds_since(7)),
+        last_30_days: rounded(seconds_since(30)),
+        total: rounded(total),
+    }
+}
+
+/// Per competency the learner practises (those of the banks they practise, less the ones
+/// they switched off, plus any they have answered in) and per rubric item: how much of the
+/// checklist their self-reviews ticked. An answer's checklist is the active STAR items and
+/// its question's active items, as the review form shows it.
+async fn checklist_figures(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    answers: &[answer::Model],
+) -> Result<(Vec<CompetencyStats>, Vec<ItemStats>), sea_orm::DbErr> {
+    let own_answers = || {
+        Query::select()
+            .column(answer::Column::Id)
+            .from(answer::Entity)
+            .and_where(answer::Column::UserId.eq(user_id))
+            .to_owned()
+    };
+    let self_reviews = || {
+        review::Entity::find()
+            .filter(review::Column::ReviewerId.eq(user_id))
+            .filter(review::Column::Kind.eq("self"))
+            .filter(review::Column::AnswerId.in_subquery(own_answers()))
+    };
+    // One self-review per answer and reviewer: the latest is the one stored.
+    let review_of_answer: HashMap<i32, i32> = self_reviews()
+        .select_only()
+        .columns([review::Column::Id, review::Column::AnswerId])
+        .into_tuple::<(i32, i32)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(review_id, answer_id)| (answer_id, review_id))
+        .collect();
+    let ticks: HashSet<(i32, i32)> = review_item::Entity::find()
+        .select_only()
+        .columns([
+            review_item::Column::ReviewId,
+            review_item::Column::RubricItemId,
+        ])
+        .filter(
+            review_item::Column::ReviewId.in_subquery(
+                self_reviews()
+                    .select_only()
+                    .column(review::Column::Id)
+                    .into_query(),
+            ),
+        )
+        .into_tuple::<(i32, i32)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+
+    let answered: BTreeSet<i32> = answers.iter().map(|a| a.question_id).collect();
+    let items = rubric_item::Entity::find()
+        .filter(rubric_item::Column::Retired.eq(false))
+        .filter(
+            Condition::any()
+                .add(rubric_item::Column::QuestionId.is_null())
+                .add(rubric_item::Column::QuestionId.is_in(answered.iter().copied())),
+        )
+        .order_by_asc(rubric_item::Column::Position)
+        .order_by_asc(rubric_item::Column::Id)
+        .all(db)
+        .await?;
+    let star: Vec<&rubric_item::Model> = items
+        .iter()
+        .filter(|item| item.question_id.is_none())
+        .collect();
+    let mut own: HashMap<i32, Vec<&rubric_item::Model>> = HashMap::new();
+    for item in &items {
+        if let Some(question_id) = item.question_id {
+            own.entry(question_id).or_default().push(item);
+        }
+    }
+
+    let competencies = practised_competencies(db, user_id, &answered).await?;
+    let competency_ids: Vec<i32> = competencies.iter().map(|(c, _)| c.id).collect();
+    let position: HashMap<i32, usize> = competency_ids
+        .iter()
+        .enumerate()
+        .map(|(index, id)| (*id, index))
+        .collect();
+    let questions: Vec<(i32, i32, bool)> = question::Entity::find()
+        .select_only()
+        .columns([
+            question::Column::Id,
+            question::Column::CompetencyId,
+            question::Column::Retired,
+        ])
+        .filter(
+            Condition::any()
+                .add(question::Column::CompetencyId.is_in(competency_ids.iter().copied()))
+                .add(question::Column::Id.is_in(answered.iter().copied())),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    // Question id → index of its competency in `per_competency`.
+    let competency_of: HashMap<i32, usize> = questions
+        .iter()
+        .filter_map(|(q, c, _)| Some((*q, *position.get(c)?)))
+        .collect();
+
+    let mut per_competency: Vec<CompetencyStats> = competencies
+        .into_iter()
+        .map(|(c, bank)| CompetencyStats {
+            key: c.key,
+            name: c.name,
+            bank,
+            answers: 0,
+            questions_answered: 0,
+            questions_total: 0,
+            reviewed_answers: 0,
+            items_ticked: 0,
+            items_checked: 0,
+            coverage: None,
+        })
+        .collect();
+    for (_, competency_id, retired) in &questions {
+        let index = position.get(competency_id);
+        if let (false, Some(figures)) = (*retired, index.and_then(|i| per_competency.get_mut(*i))) {
+            figures.questions_total += 1;
+        }
+    }
+    for question_id in &answered {
+        if let Some(figures) = competency_of
+            .get(question_id)
+            .and_then(|i| per_competency.get_mut(*i))
+        {
+            figures.questions_answered += 1;
+        }
+    }
+
+    // Per rubric item: (met, reviewed).
+    let mut per_item: HashMap<i32, (u32, u32)> = HashMap::new();
+    for a in answers {
+        let figures = competency_of
+            .get(&a.question_id)
+            .and_then(|i| per_competency.get_mut(*i));
+        let Some(figures) = figures else { continue };
+        figures.answers += 1;
+        let Some(review_id) = review_of_answer.get(&a.id) else {
+            continue;
+        };
+        figures.reviewed_answers += 1;
+        let checklist = star
+            .iter()
+            .chain(own.get(&a.question_id).into_iter().flatten());
+        for item in checklist {
+            let met = ticks.contains(&(*review_id, item.id));
+            figures.items_checked += 1;
+            figures.items_ticked += u32::from(met);
+            let counts = per_item.entry(item.id).or_default();
+            counts.0 += u32::from(met);
+            counts.1 += 1;
+        }
+    }
+    for figures in &mut per_competency {
+        figures.coverage = ratio(figures.items_ticked, figures.items_checked);
+    }
+
+    let mut least_met: Vec<ItemStats> = items
+        .into_iter()
+        .filter_map(|item| {
+            let (met, reviewed) = per_item.get(&item.id).copied()?;
+            Some(ItemStats {
+                id: item.id,
+                source: if item.question_id.is_some() {
+                    "question"
+                } else {
+                    "star"
+                },
+                text: item.text,
+                met,
+                reviewed,
+                rate: ratio(met, reviewed).unwrap_or(0.0),
+            })
+        })
+        .collect();
+    // Items seen at least twice first (one miss says little), then the lowest rate (compared
+    // exactly, as fractions), then the most often reviewed; ties keep checklist order.
+    least_met.sort_by(|a, b| {
+        (b.reviewed >= 2)
+            .cmp(&(a.reviewed >= 2))
+            .then_with(|| {
+                (u64::from(a.met) * u64::from(b.reviewed))
+                    .cmp(&(u64::from(b.met) * u64::from(a.reviewed)))
+            })
+            .then_with(|| b.reviewed.cmp(&a.reviewed))
+    });
+    least_met.truncate(LEAST_MET_ITEMS);
+    Ok((per_competency, least_met))
+}
+
+/// The competencies the learner practises with their bank's key, by bank then position.
+async fn practised_competencies(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    answered: &BTreeSet<i32>,
+) -> Result<Vec<(competency::Model, String)>, sea_orm::DbErr> {
+    let choices = choices::for_user(db, user_id).await?;
+    let practised_banks: Vec<i32> = visible_bank_ids(db, user_id)
+        .await?
+        .into_iter()
+        .filter(|id| choices.practises_bank(*id))
+        .collect();
+    let answered_in = Query::select()
+        .column(question::Column::CompetencyId)
+        .from(question::Entity)
+        .and_where(question::Column::Id.is_in(answered.iter().copied()))
+        .to_owned();
+    let found = competency::Entity::find()
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(competency::Column::BankId.is_in(practised_banks))
+                        .add(
+                            competency::Column::Id
+                                .is_not_in(choices.skipped_competencies.iter().copied()),
+                        ),
+                )
+                .add(competency::Column::Id.in_subquery(answered_in)),
+        )
+        .order_by_asc(competency::Column::BankId)
+        .order_by_asc(competency::Column::Position)
+        .order_by_asc(competency::Column::Id)
+        .all(db)
+        .await?;
+    let bank_keys: HashMap<i32, String> = bank::Entity::find()
+        .filter(bank::Column::Id.is_in(found.iter().map(|c| c.bank_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.key))
+        .collect();
+    Ok(found
+        .into_iter()
+        .map(|c| {
+            let key = bank_keys.get(&c.bank_id).cloned().unwrap_or_default();
+            (c, key)
+        })
+        .collect())
+}
