@@ -92,7 +92,7 @@
   }
 
   fields.forEach(function (field) {
-    field.addEventListener("input", function () { recount(); schedule(); });
+    field.addEventListener("input", function () { recount(); if (url) schedule(); });
   });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden" && pending) save(true);

@@ -7,6 +7,7 @@ mod accounts;
 mod banks;
 mod coaching;
 mod isolation;
+mod mock;
 mod operations;
 mod pages;
 mod practice;

@@ -780,3 +780,112 @@ async fn learner_records_plays_back_and_deletes_a_spoken_answer() {
         started.elapsed().as_secs_f64()
     );
 }
+
+// A 15-minute mock interview round in the browser (one question at a time,
+// the follow-ups after each answer, grades in the summary), then the
+// Progress page draws its charts from that history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_interview_round_then_progress_charts_in_a_browser() {
+    let Some(chromedriver) = find_chromedriver() else {
+        return;
+    };
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let started = Instant::now();
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
+    let api = app.api_user("rounder").await;
+
+    let mut driver = ChromeDriver::start(&chromedriver);
+    driver.wait_ready().await;
+    let client = connect(&driver).await;
+    log_in(&client, &app, "rounder").await;
+    client.goto(&app.url("/mock")).await.unwrap();
+    // 15 minutes: three questions.
+    client
+        .find(css("#minutes option[value='15']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(&client, "#start-mock").await;
+    for position in 1..=3 {
+        wait_for_text(&client, "#position", Duration::from_secs(10), |t| {
+            t == position.to_string()
+        })
+        .await;
+        // The per-question timer runs.
+        let t0 = text_of(&client, "#timer-value").await;
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        assert_ne!(
+            t0,
+            text_of(&client, "#timer-value").await,
+            "the timer is stuck"
+        );
+        type_into(&client, "#situation", "Two teams wanted one release slot.").await;
+        type_into(
+            &client,
+            "#action",
+            "I compared the risk of each change and split the slot.",
+        )
+        .await;
+        type_into(&client, "#result", "Both shipped within 3 days.").await;
+        click(&client, "#submit-answer").await;
+        wait_for_text(&client, "#follow-ups-card", Duration::from_secs(10), |t| {
+            t.contains("The interviewer follows up")
+        })
+        .await;
+        if position < 3 {
+            click(&client, "#next-question").await;
+        } else {
+            screenshot(&client, "mock-follow-ups").await;
+            click(&client, "#see-summary").await;
+        }
+    }
+    wait_for_text(&client, "#round-meta", Duration::from_secs(10), |t| {
+        t.contains("3 of 3 answered")
+    })
+    .await;
+    for position in 1..=3 {
+        click(&client, &format!("#grade-{position} button[value='good']")).await;
+        wait_for_text(
+            &client,
+            &format!("#graded-{position}"),
+            Duration::from_secs(10),
+            |t| t.contains("Graded Good"),
+        )
+        .await;
+    }
+    screenshot(&client, "mock-summary").await;
+    let rounds: serde_json::Value = api.get_json("/api/v1/mock-interviews").await;
+    let id = rounds[0]["id"].as_i64().unwrap();
+    let summary: serde_json::Value = api.get_json(&format!("/api/v1/mock-interviews/{id}")).await;
+    assert_eq!(summary["graded"], 3, "{summary}");
+    let today: serde_json::Value = api.get_json("/api/v1/practice/today").await;
+    assert_eq!(today["done_today"], 3, "the round fed the scheduler");
+
+    // The Progress page draws its charts from this history.
+    client.goto(&app.url("/progress")).await.unwrap();
+    let charts = wait_for_script(
+        &client,
+        "the progress charts are drawn",
+        "return Array.from(document.querySelectorAll('main svg')).map(function (s) { \
+           var r = s.getBoundingClientRect(); return {w: r.width, h: r.height, marks: s.querySelectorAll('rect').length}; });",
+        |v| v.as_array().is_some_and(|a| a.len() >= 3),
+    )
+    .await;
+    for chart in charts.as_array().unwrap() {
+        assert!(chart["w"].as_f64().unwrap() > 100.0, "{charts}");
+        assert!(chart["h"].as_f64().unwrap() > 20.0, "{charts}");
+        assert!(chart["marks"].as_u64().unwrap() > 0, "{charts}");
+    }
+    let calendar = text_of(&client, "#calendar-summary").await;
+    assert!(calendar.starts_with("3 reviews on 1 day"), "{calendar}");
+    screenshot(&client, "progress").await;
+
+    client.close().await.unwrap();
+    drop(driver);
+    eprintln!(
+        "mock interview and progress browser test passed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}

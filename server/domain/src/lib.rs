@@ -8,5 +8,6 @@ pub mod bank;
 pub mod charts;
 pub mod checklist;
 pub mod compare;
+pub mod mock;
 pub mod optimize;
 pub mod schedule;

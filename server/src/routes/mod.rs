@@ -8,6 +8,7 @@ pub mod banks;
 pub mod coaching;
 pub mod health;
 pub mod history;
+pub mod mock;
 pub mod page;
 pub mod practice;
 pub mod progress;
@@ -30,5 +31,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(banks::configure)
         .configure(coaching::configure)
         .configure(stories::configure)
+        .configure(mock::configure)
         .default_service(web::to(page::not_found));
 }

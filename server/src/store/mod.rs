@@ -7,6 +7,7 @@ pub mod banks;
 pub mod choices;
 pub mod coaching;
 pub mod compare;
+pub mod mock;
 pub mod practice;
 pub mod questions;
 pub mod recordings;

@@ -8,6 +8,7 @@ pub mod cards;
 mod coach;
 mod drafts;
 mod me;
+mod mock;
 mod practice;
 mod questions;
 mod recordings;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(banks::configure)
         .configure(coach::configure)
         .configure(stories::configure)
+        .configure(mock::configure)
         .configure(stats::configure)
         .default_service(web::to(unknown_endpoint));
 }

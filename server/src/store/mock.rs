@@ -1,0 +1,540 @@
+//! Mock interview rounds: a timed round of questions picked for what the
+//! learner needs (due, weak, never practised), asked one at a time; every
+//! answer is a real attempt, and grading it in the summary is a review of
+//! its card like any other.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde::Serialize;
+use starling_domain::{
+    mock::{pick, questions_for, weight, Candidate, MAX_MINUTES, MIN_MINUTES},
+    schedule::Rating,
+};
+
+use crate::{
+    entities::{
+        answer, card, competency, mock_interview, mock_question, question, review, review_item,
+        review_log, user,
+    },
+    error::ApiError,
+    store::{
+        answers::{self, StarFields},
+        choices, practice,
+        questions::{checklist, decode_list, visible_bank_ids},
+        stories::taggable_competencies,
+    },
+};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RoundQuestion {
+    /// The question's id.
+    pub id: i32,
+    pub position: i32,
+    pub prompt: String,
+    pub competency: String,
+    pub competency_name: String,
+    pub follow_ups: Vec<String>,
+    pub answer_id: Option<i32>,
+    pub card_id: Option<i32>,
+    pub seconds_spent: i32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Round {
+    pub id: i32,
+    pub minutes: i32,
+    pub competencies: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub questions: Vec<RoundQuestion>,
+}
+
+impl Round {
+    /// The first question not answered yet.
+    pub fn current(&self) -> Option<&RoundQuestion> {
+        self.questions.iter().find(|q| q.answer_id.is_none())
+    }
+}
+
+/// Starts a round of `minutes` over `keys` (empty: every competency the learner practises).
+pub async fn create(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    minutes: i64,
+    keys: &[String],
+    now: DateTime<Utc>,
+) -> Result<Round, ApiError> {
+    if !(i64::from(MIN_MINUTES)..=i64::from(MAX_MINUTES)).contains(&minutes) {
+        return Err(ApiError::invalid(
+            "minutes",
+            format!("a round lasts {MIN_MINUTES} to {MAX_MINUTES} minutes, not {minutes}"),
+        ));
+    }
+    let known = taggable_competencies(db, user.id).await?;
+    let mut wanted: Vec<String> = Vec::new();
+    for key in keys.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
+        if !known.iter().any(|c| c.key == key) {
+            return Err(ApiError::invalid(
+                "competencies",
+                format!("unknown competency `{key}`"),
+            ));
+        }
+        if !wanted.iter().any(|w| w == key) {
+            wanted.push(key.to_owned());
+        }
+    }
+    let keys: HashSet<String> = if wanted.is_empty() {
+        known
+            .iter()
+            .filter(|c| c.practised)
+            .map(|c| c.key.clone())
+            .collect()
+    } else {
+        wanted.iter().cloned().collect()
+    };
+    // Questions of those competencies in banks the learner practises.
+    let choices = choices::for_user(db, user.id).await?;
+    let banks: Vec<i32> = visible_bank_ids(db, user.id)
+        .await?
+        .into_iter()
+        .filter(|b| choices.practises_bank(*b))
+        .collect();
+    let competencies: HashMap<i32, String> = competency::Entity::find()
+        .filter(competency::Column::BankId.is_in(banks.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|c| {
+            keys.contains(&c.key)
+                && (!wanted.is_empty() || !choices.skipped_competencies.contains(&c.id))
+        })
+        .map(|c| (c.id, c.key))
+        .collect();
+    let questions = question::Entity::find()
+        .filter(question::Column::BankId.is_in(banks))
+        .filter(question::Column::Retired.eq(false))
+        .filter(
+            question::Column::CompetencyId.is_in(competencies.keys().copied().collect::<Vec<_>>()),
+        )
+        .order_by_asc(question::Column::Id)
+        .all(db)
+        .await?;
+    if questions.is_empty() {
+        return Err(ApiError::invalid(
+            "competencies",
+            "no questions to ask for these competencies",
+        ));
+    }
+    // What the learner needs: due cards, recent trouble, competencies never answered.
+    let cards: HashMap<i32, card::Model> = card::Entity::find()
+        .filter(card::Column::UserId.eq(user.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.question_id, c))
+        .collect();
+    let mut trouble: HashMap<i32, Vec<i16>> = HashMap::new();
+    for log in review_log::Entity::find()
+        .filter(review_log::Column::UserId.eq(user.id))
+        .filter(review_log::Column::UndoneAt.is_null())
+        .order_by_desc(review_log::Column::ReviewedAt)
+        .all(db)
+        .await?
+    {
+        let recent = trouble.entry(log.card_id).or_default();
+        if recent.len() < 3 {
+            recent.push(log.rating);
+        }
+    }
+    let answered: HashSet<i32> = answer::Entity::find()
+        .filter(answer::Column::UserId.eq(user.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.question_id)
+        .collect();
+    let practised_competencies: HashSet<&str> = questions
+        .iter()
+        .filter(|q| answered.contains(&q.id))
+        .filter_map(|q| competencies.get(&q.competency_id).map(String::as_str))
+        .collect();
+    let candidates: Vec<Candidate> = questions
+        .iter()
+        .map(|q| {
+            let key = competencies
+                .get(&q.competency_id)
+                .cloned()
+                .unwrap_or_default();
+            let card = cards.get(&q.id);
+            let due = card.is_some_and(|c| c.state != "new" && c.due <= now);
+            let weakness = card
+                .and_then(|c| trouble.get(&c.id))
+                .map(|ratings| {
+                    ratings.iter().filter(|r| **r <= 2).count() as f64 / ratings.len().max(1) as f64
+                })
+                .unwrap_or(0.0);
+            Candidate {
+                question_id: q.id,
+                weight: weight(
+                    due,
+                    weakness,
+                    !practised_competencies.contains(key.as_str()),
+                ),
+                competency: key,
+            }
+        })
+        .collect();
+    let seed = (now.timestamp_nanos_opt().unwrap_or(0) as u64) ^ ((user.id as u64) << 32);
+    let order = pick(&candidates, questions_for(minutes as u32), seed);
+
+    let txn = db.begin().await?;
+    let round = mock_interview::ActiveModel {
+        user_id: Set(user.id),
+        minutes: Set(minutes as i32),
+        competencies: Set(serde_json::to_string(&wanted).unwrap_or_else(|_| "[]".to_owned())),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    mock_question::Entity::insert_many(order.iter().enumerate().map(|(n, &i)| {
+        mock_question::ActiveModel {
+            mock_id: Set(round.id),
+            position: Set(n as i32 + 1),
+            question_id: Set(candidates[i].question_id),
+            ..Default::default()
+        }
+    }))
+    .exec(&txn)
+    .await?;
+    txn.commit().await?;
+    get(db, user.id, round.id).await
+}
+
+/// One of the user's rounds; anyone else's is "not found".
+pub async fn get(db: &impl ConnectionTrait, user_id: i32, mock_id: i32) -> Result<Round, ApiError> {
+    let round = mock_interview::Entity::find_by_id(mock_id)
+        .filter(mock_interview::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("mock interview"))?;
+    let rows = mock_question::Entity::find()
+        .filter(mock_question::Column::MockId.eq(round.id))
+        .order_by_asc(mock_question::Column::Position)
+        .all(db)
+        .await?;
+    let questions: HashMap<i32, question::Model> = question::Entity::find()
+        .filter(question::Column::Id.is_in(rows.iter().map(|r| r.question_id).collect::<Vec<_>>()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|q| (q.id, q))
+        .collect();
+    let competencies: HashMap<i32, competency::Model> = competency::Entity::find()
+        .filter(
+            competency::Column::Id.is_in(
+                questions
+                    .values()
+                    .map(|q| q.competency_id)
+                    .collect::<Vec<_>>(),
+            ),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    Ok(Round {
+        id: round.id,
+        minutes: round.minutes,
+        competencies: serde_json::from_str(&round.competencies).unwrap_or_default(),
+        created_at: round.created_at,
+        finished_at: round.finished_at,
+        questions: rows
+            .into_iter()
+            .filter_map(|row| {
+                let q = questions.get(&row.question_id)?;
+                let c = competencies.get(&q.competency_id);
+                Some(RoundQuestion {
+                    id: q.id,
+                    position: row.position,
+                    prompt: q.prompt.clone(),
+                    competency: c.map(|c| c.key.clone()).unwrap_or_default(),
+                    competency_name: c.map(|c| c.name.clone()).unwrap_or_default(),
+                    follow_ups: decode_list(&q.follow_ups),
+                    answer_id: row.answer_id,
+                    card_id: row.card_id,
+                    seconds_spent: row.seconds_spent,
+                })
+            })
+            .collect(),
+    })
+}
+
+/// The user's rounds, newest first.
+pub async fn list(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<Round>, ApiError> {
+    let ids: Vec<i32> = mock_interview::Entity::find()
+        .filter(mock_interview::Column::UserId.eq(user_id))
+        .order_by_desc(mock_interview::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let mut out = Vec::new();
+    for id in ids.into_iter().take(50) {
+        out.push(get(db, user_id, id).await?);
+    }
+    Ok(out)
+}
+
+/// What answering a question of the round gives back: the follow-ups the
+/// interviewer would ask now, and the automatic analysis.
+#[derive(Clone, Debug, Serialize)]
+pub struct Answered {
+    pub position: i32,
+    pub answer_id: i32,
+    pub card_id: i32,
+    pub follow_ups: Vec<String>,
+    pub analysis: starling_domain::analysis::Analysis,
+    /// The next question's position, or `None` when the round is over.
+    pub next_position: Option<i32>,
+}
+
+/// Answers the round's current question (questions are answered in order).
+pub async fn answer(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    mock_id: i32,
+    position: i32,
+    fields: StarFields,
+    seconds_spent: i64,
+    now: DateTime<Utc>,
+) -> Result<Answered, ApiError> {
+    let round = get(db, user.id, mock_id).await?;
+    let asked = round
+        .questions
+        .iter()
+        .find(|q| q.position == position)
+        .ok_or(ApiError::NotFound("question of this round"))?;
+    if asked.answer_id.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "question {position} is already answered"
+        )));
+    }
+    if let Some(current) = round.current().filter(|c| c.position != position) {
+        return Err(ApiError::Conflict(format!(
+            "answer question {} first: a round goes in order",
+            current.position
+        )));
+    }
+    let saved =
+        answers::create_answer(db, user.id, asked.id, fields, seconds_spent, None, now).await?;
+    let card = practice::card_for_question(db, user.id, asked.id, now).await?;
+    let txn = db.begin().await?;
+    let updated = mock_question::Entity::update_many()
+        .col_expr(
+            mock_question::Column::AnswerId,
+            sea_orm::sea_query::Expr::value(saved.id),
+        )
+        .col_expr(
+            mock_question::Column::CardId,
+            sea_orm::sea_query::Expr::value(card.id),
+        )
+        .col_expr(
+            mock_question::Column::AnsweredAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .col_expr(
+            mock_question::Column::SecondsSpent,
+            sea_orm::sea_query::Expr::value(saved.seconds_spent),
+        )
+        .filter(mock_question::Column::MockId.eq(mock_id))
+        .filter(mock_question::Column::Position.eq(position))
+        .filter(mock_question::Column::AnswerId.is_null())
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(ApiError::Conflict(format!(
+            "question {position} is already answered"
+        )));
+    }
+    let next_position = round
+        .questions
+        .iter()
+        .find(|q| q.answer_id.is_none() && q.position != position)
+        .map(|q| q.position);
+    if next_position.is_none() {
+        mock_interview::Entity::update_many()
+            .col_expr(
+                mock_interview::Column::FinishedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(mock_interview::Column::Id.eq(mock_id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(Answered {
+        position,
+        answer_id: saved.id,
+        card_id: card.id,
+        follow_ups: asked.follow_ups.clone(),
+        analysis: answers::analyse(&saved),
+        next_position,
+    })
+}
+
+/// Ends a round early; unanswered questions are simply not asked.
+pub async fn finish(
+    db: &DatabaseConnection,
+    user_id: i32,
+    mock_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Round, ApiError> {
+    let round = get(db, user_id, mock_id).await?;
+    if round.finished_at.is_none() {
+        mock_interview::Entity::update_many()
+            .col_expr(
+                mock_interview::Column::FinishedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(mock_interview::Column::Id.eq(mock_id))
+            .exec(db)
+            .await?;
+    }
+    get(db, user_id, mock_id).await
+}
+
+/// Grades an answered question of the round: a review of its card.
+pub async fn grade(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    mock_id: i32,
+    position: i32,
+    rating: Rating,
+    now: DateTime<Utc>,
+) -> Result<card::Model, ApiError> {
+    let round = get(db, user.id, mock_id).await?;
+    let asked = round
+        .questions
+        .iter()
+        .find(|q| q.position == position)
+        .ok_or(ApiError::NotFound("question of this round"))?;
+    let (Some(answer_id), Some(card_id)) = (asked.answer_id, asked.card_id) else {
+        return Err(ApiError::invalid(
+            "position",
+            format!("question {position} has not been answered"),
+        ));
+    };
+    practice::grade_card(db, user, card_id, rating, Some(answer_id), now).await
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SummaryItem {
+    pub position: i32,
+    pub question_id: i32,
+    pub prompt: String,
+    pub competency_name: String,
+    pub answer_id: Option<i32>,
+    pub card_id: Option<i32>,
+    pub seconds_spent: i32,
+    pub words: usize,
+    pub hints: Vec<starling_domain::analysis::Hint>,
+    /// Checklist items ticked in the self-review, and the checklist's size.
+    pub met: Option<usize>,
+    pub total_items: usize,
+    pub rating: Option<&'static str>,
+    pub due: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub round: Round,
+    pub items: Vec<SummaryItem>,
+    pub seconds_total: i32,
+    pub answered: usize,
+    pub graded: usize,
+}
+
+/// The round's summary: time per answer, hints, coverage and grades.
+pub async fn summary(
+    db: &DatabaseConnection,
+    user_id: i32,
+    mock_id: i32,
+) -> Result<Summary, ApiError> {
+    let round = get(db, user_id, mock_id).await?;
+    let answer_ids: Vec<i32> = round.questions.iter().filter_map(|q| q.answer_id).collect();
+    let answers: HashMap<i32, answer::Model> = answer::Entity::find()
+        .filter(answer::Column::Id.is_in(answer_ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let reviews: HashMap<i32, i32> = review::Entity::find()
+        .filter(review::Column::AnswerId.is_in(answer_ids.clone()))
+        .filter(review::Column::ReviewerId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.answer_id, r.id))
+        .collect();
+    let mut ticks: HashMap<i32, HashSet<i32>> = HashMap::new();
+    for item in review_item::Entity::find()
+        .filter(review_item::Column::ReviewId.is_in(reviews.values().copied().collect::<Vec<_>>()))
+        .all(db)
+        .await?
+    {
+        ticks
+            .entry(item.review_id)
+            .or_default()
+            .insert(item.rubric_item_id);
+    }
+    let grades: HashMap<i32, review_log::Model> = review_log::Entity::find()
+        .filter(review_log::Column::AnswerId.is_in(answer_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|l| Some((l.answer_id?, l)))
+        .collect();
+    let mut items = Vec::new();
+    for q in &round.questions {
+        let found = q.answer_id.and_then(|id| answers.get(&id));
+        let list = checklist(db, q.id).await?;
+        let analysis = found.map(answers::analyse);
+        let met = q.answer_id.and_then(|id| reviews.get(&id)).map(|review| {
+            list.iter()
+                .filter(|i| ticks.get(review).is_some_and(|t| t.contains(&i.id)))
+                .count()
+        });
+        let grade = q.answer_id.and_then(|id| grades.get(&id));
+        items.push(SummaryItem {
+            position: q.position,
+            question_id: q.id,
+            prompt: q.prompt.clone(),
+            competency_name: q.competency_name.clone(),
+            answer_id: q.answer_id,
+            card_id: q.card_id,
+            seconds_spent: q.seconds_spent,
+            words: analysis.as_ref().map_or(0, |a| a.words.total),
+            hints: analysis.map(|a| a.hints).unwrap_or_default(),
+            met,
+            total_items: list.len(),
+            rating: grade.map(|g| answers::rating_name(g.rating)),
+            due: grade.map(|g| g.due),
+        });
+    }
+    Ok(Summary {
+        seconds_total: items.iter().map(|i| i.seconds_spent).sum(),
+        answered: items.iter().filter(|i| i.answer_id.is_some()).count(),
+        graded: items.iter().filter(|i| i.rating.is_some()).count(),
+        items,
+        round,
+    })
+}
