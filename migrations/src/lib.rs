@@ -8,6 +8,7 @@ mod m20261125_000002_practice_choices;
 mod m20261125_000003_coaching;
 mod m20261125_000004_stories_recordings;
 mod m20261125_000005_scheduling;
+mod m20261125_000006_indexes;
 mod m20261125_000007_login_failures;
 
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_coaching::Migration),
             Box::new(m20261125_000004_stories_recordings::Migration),
             Box::new(m20261125_000005_scheduling::Migration),
+            Box::new(m20261125_000006_indexes::Migration),
             Box::new(m20261125_000007_login_failures::Migration),
         ]
     }
