@@ -413,3 +413,9 @@ pub fn csrf_from(html: &str) -> String {
     let end = html[start..].find('"').expect("end of token") + start;
     html[start..end].to_owned()
 }
+
+/// Where a redirect (303 See Other) sends the browser.
+pub fn location(res: reqwest::Response) -> String {
+    assert_eq!(res.status(), 303, "expected a redirect from {}", res.url());
+    res.headers()["location"].to_str().unwrap().to_owned()
+}

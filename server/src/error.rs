@@ -78,6 +78,12 @@ impl ApiError {
     }
 }
 
+impl From<starling_domain::schedule::UnknownRating> for ApiError {
+    fn from(err: starling_domain::schedule::UnknownRating) -> Self {
+        Self::invalid("rating", err.to_string())
+    }
+}
+
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
         match err {

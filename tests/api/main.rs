@@ -18,4 +18,4 @@ mod stats;
 mod stories;
 
 pub use serde_json::{json, Value};
-pub use starling_tests::{csrf_from, on_both_databases, ApiUser, Backend, TestApp};
+pub use starling_tests::{csrf_from, location, on_both_databases, ApiUser, Backend, TestApp};

@@ -204,10 +204,6 @@ on_both_databases!(mock_pages_work_without_scripts, |app: TestApp| async move {
         .await
         .unwrap();
     let csrf = csrf_from(&html);
-    let location = |res: reqwest::Response| {
-        assert_eq!(res.status(), 303);
-        res.headers()["location"].to_str().unwrap().to_owned()
-    };
     let res = browser
         .post(app.url("/mock"))
         .form(&[("csrf_token", csrf.as_str()), ("minutes", "15")])

@@ -488,10 +488,6 @@ on_both_databases!(
         assert!(today.contains("needs 3 more"));
 
         // Answer and grade from the pages, then undo the grade.
-        let location = |res: reqwest::Response| {
-            assert_eq!(res.status(), 303, "expected a redirect");
-            res.headers()["location"].to_str().unwrap().to_owned()
-        };
         let card_path = location(browser.get(app.url("/practice")).send().await.unwrap());
         let card_id: i64 = card_path.trim_start_matches("/practice/").parse().unwrap();
         let html = get(card_path.clone()).await;

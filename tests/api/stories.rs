@@ -243,10 +243,6 @@ on_both_databases!(
         assert_eq!(res.status(), 403);
 
         // Start an answer from the story on the question page.
-        let location = |res: reqwest::Response| {
-            assert_eq!(res.status(), 303);
-            res.headers()["location"].to_str().unwrap().to_owned()
-        };
         let card_path = location(browser.get(app.url("/practice")).send().await.unwrap());
         let html = browser
             .get(app.url(&card_path))

@@ -34,10 +34,7 @@ async fn start_view(
 ) -> Result<HttpResponse, PageError> {
     let competencies = taggable_competencies(&state.db, current.id()).await?;
     let rounds = mock::list(&state.db, current.id()).await?;
-    let status = error
-        .as_ref()
-        .map(actix_web::ResponseError::status_code)
-        .unwrap_or(StatusCode::OK);
+    let status = crate::routes::page::status_for(error.as_ref());
     render(
         state,
         req,
@@ -204,12 +201,7 @@ async fn grade(
 ) -> Result<HttpResponse, PageError> {
     let (id, position) = path.into_inner();
     let form: GradeForm = parse_form(&req, &state, &body)?;
-    let rating: Rating =
-        form.rating
-            .parse()
-            .map_err(|err: starling_domain::schedule::UnknownRating| {
-                ApiError::invalid("rating", err.to_string())
-            })?;
+    let rating: Rating = form.rating.parse().map_err(ApiError::from)?;
     mock::grade(&state.db, &current.user, id, position, rating, Utc::now()).await?;
     Ok(redirect(&format!("/mock/{id}/summary#q{position}")))
 }

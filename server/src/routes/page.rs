@@ -120,6 +120,11 @@ pub fn parse_form<T: DeserializeOwned>(
         .map_err(|err| ApiError::BadRequest(format!("unreadable form: {err}")))?)
 }
 
+/// The status of a page shown again with the error that refused its form.
+pub fn status_for(error: Option<&ApiError>) -> StatusCode {
+    error.map_or(StatusCode::OK, ResponseError::status_code)
+}
+
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     if req.path().starts_with("/api/") {
         ApiError::NotFound("endpoint").error_response()

@@ -94,10 +94,7 @@ async fn question_view(
         },
     )
     .await?;
-    let status = error
-        .as_ref()
-        .map(actix_web::ResponseError::status_code)
-        .unwrap_or(StatusCode::OK);
+    let status = crate::routes::page::status_for(error.as_ref());
     render(
         state,
         req,

@@ -179,12 +179,7 @@ async fn submit(
     let Some(rating) = form.rating.filter(|r| !r.is_empty()) else {
         return Ok(redirect(&format!("/answers/{}", *id)));
     };
-    let rating: Rating =
-        rating
-            .parse()
-            .map_err(|err: starling_domain::schedule::UnknownRating| {
-                ApiError::invalid("rating", err.to_string())
-            })?;
+    let rating: Rating = rating.parse().map_err(ApiError::from)?;
     let answer = answers::own_answer(&state.db, current.id(), *id).await?;
     let card_id = answer.card_id.ok_or_else(|| {
         ApiError::invalid(

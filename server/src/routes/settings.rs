@@ -33,10 +33,7 @@ async fn page(
     error: Option<ApiError>,
 ) -> Result<HttpResponse, PageError> {
     let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
-    let status = error
-        .as_ref()
-        .map(actix_web::ResponseError::status_code)
-        .unwrap_or(StatusCode::OK);
+    let status = crate::routes::page::status_for(error.as_ref());
     let view = scheduler::view(&state.db, user).await?;
     render(
         state,

@@ -57,10 +57,7 @@ async fn form_page(
     error: Option<ApiError>,
 ) -> Result<HttpResponse, PageError> {
     let competencies = stories::taggable_competencies(&state.db, current.id()).await?;
-    let status = error
-        .as_ref()
-        .map(actix_web::ResponseError::status_code)
-        .unwrap_or(StatusCode::OK);
+    let status = crate::routes::page::status_for(error.as_ref());
     render(
         state,
         req,

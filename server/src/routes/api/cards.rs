@@ -70,12 +70,7 @@ async fn grade(
     body: web::Json<GradeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     verify_api_csrf(&req, &current, &state.secret)?;
-    let rating: Rating =
-        body.rating
-            .parse()
-            .map_err(|err: starling_domain::schedule::UnknownRating| {
-                ApiError::invalid("rating", err.to_string())
-            })?;
+    let rating: Rating = body.rating.parse().map_err(ApiError::from)?;
     let graded = practice::grade_card(
         &state.db,
         &current.user,

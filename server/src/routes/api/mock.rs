@@ -115,12 +115,7 @@ async fn grade(
 ) -> Result<HttpResponse, ApiError> {
     verify_api_csrf(&req, &current, &state.secret)?;
     let (id, position) = path.into_inner();
-    let rating: Rating =
-        body.rating
-            .parse()
-            .map_err(|err: starling_domain::schedule::UnknownRating| {
-                ApiError::invalid("rating", err.to_string())
-            })?;
+    let rating: Rating = body.rating.parse().map_err(ApiError::from)?;
     let card = mock::grade(&state.db, &current.user, id, position, rating, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(json!({"position": position, "card": card_json(&card)})))
 }
