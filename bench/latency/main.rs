@@ -150,15 +150,7 @@ async fn seed(
         }),
     )
     .await;
-    exec(
-        db,
-        if backend == DbBackend::Postgres {
-            "ANALYZE".to_owned()
-        } else {
-            "ANALYZE".to_owned()
-        },
-    )
-    .await;
+    exec(db, "ANALYZE".to_owned()).await;
     println!(
         "seeded: {} users, {} cards ({} for the measured user), {} review-log rows in {:.1} s",
         user_ids.len() + 1,
@@ -207,8 +199,7 @@ async fn plans(db: &DatabaseConnection, user: i64) {
              AND state = 'review' AND due <= '{now}' ORDER BY due, id LIMIT 1")),
         ("next: reviews graded today", format!(
             "SELECT COUNT(*) FROM review_logs WHERE user_id = {user} AND reviewed_at >= '{now}' AND undone_at IS NULL AND state_before = 'review'")),
-        ("grade: leech count of a card", format!(
-            "SELECT COUNT(*) FROM review_logs WHERE card_id = 1 AND rating = 1 AND undone_at IS NULL")),
+        ("grade: leech count of a card", "SELECT COUNT(*) FROM review_logs WHERE card_id = 1 AND rating = 1 AND undone_at IS NULL".to_owned()),
         ("grade: the answer's earlier grade", "SELECT * FROM review_logs WHERE answer_id = 1".to_owned()),
         ("answer: the last attempt", format!(
             "SELECT * FROM answers WHERE user_id = {user} AND question_id = 1 ORDER BY attempt DESC LIMIT 1")),
