@@ -100,7 +100,7 @@ async fn seed(
     .map(|r| r["id"].as_i64().unwrap())
     .collect();
     // The measured user: `cards` cards, a tenth due, the rest ahead.
-    let per_other = (cards / 10).max(1);
+    let per_other = env_number("OTHER_CARDS", 100).min(question_ids.len());
     let card_rows = |user: i64, count: usize, due_share: usize| {
         let questions = question_ids.clone();
         (0..count).map(move |i| {
@@ -119,6 +119,12 @@ async fn seed(
             )
         })
     };
+    // A daily review limit high enough for every measured grade.
+    exec(
+        db,
+        format!("UPDATE users SET reviews_per_day = 10000 WHERE id = {measured_user}"),
+    )
+    .await;
     let head = "INSERT INTO cards (user_id, question_id, state, due, stability, difficulty, last_review, reps, lapses, scheduled_days, created_at)";
     insert_rows(db, head, card_rows(measured_user, cards, 10)).await;
     for &user in &user_ids {

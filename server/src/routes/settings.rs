@@ -21,7 +21,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(optimize)
         .service(leeches_page)
         .service(card_action)
-        .service(undo);
+        .service(undo)
+        .service(create_token)
+        .service(revoke_token);
 }
 
 async fn page(
@@ -32,9 +34,22 @@ async fn page(
     message: Option<String>,
     error: Option<ApiError>,
 ) -> Result<HttpResponse, PageError> {
+    page_with_token(req, state, user, form, message, error, None).await
+}
+
+async fn page_with_token(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &user::Model,
+    form: Value,
+    message: Option<String>,
+    error: Option<ApiError>,
+    new_token: Option<String>,
+) -> Result<HttpResponse, PageError> {
     let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
     let status = crate::routes::page::status_for(error.as_ref());
     let view = scheduler::view(&state.db, user).await?;
+    let tokens = crate::store::accounts::list_api_tokens(&state.db, user.id).await?;
     render(
         state,
         req,
@@ -45,6 +60,8 @@ async fn page(
             form => form, zones => zones, message => message,
             error => error.map(|e| e.to_string()),
             scheduler => Value::from_serialize(&view),
+            tokens => Value::from_serialize(&tokens),
+            new_token => new_token,
         },
     )
 }
@@ -66,6 +83,7 @@ async fn settings_page(
             "Optimizing your parameters; this page shows the result when it is done.".to_owned(),
         ),
         q if q.contains("saved=1") => Some("Settings saved.".to_owned()),
+        q if q.contains("revoked=1") => Some("Token revoked.".to_owned()),
         _ => None,
     };
     page(
@@ -275,4 +293,38 @@ async fn undo(
         Some(answer) => format!("/answers/{answer}/review"),
         None => "/today".to_owned(),
     }))
+}
+
+#[post("/settings/tokens")]
+async fn create_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let _: serde::de::IgnoredAny = parse_form(&req, &state, &body)?;
+    let token = crate::store::accounts::create_api_token(&state.db, current.id()).await?;
+    page_with_token(
+        &req,
+        &state,
+        &current.user,
+        form_of(&current.user),
+        Some("New API token created: copy it now, it is not shown again.".to_owned()),
+        None,
+        Some(token),
+    )
+    .await
+}
+
+#[post("/settings/tokens/{id}/revoke")]
+async fn revoke_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let _: serde::de::IgnoredAny = parse_form(&req, &state, &body)?;
+    crate::store::accounts::revoke_api_token(&state.db, current.id(), &id).await?;
+    Ok(redirect("/settings?revoked=1#tokens"))
 }

@@ -128,7 +128,73 @@ pub async fn user_for_api_token(
     else {
         return Ok(None);
     };
+    // Remember when it was last used, at most once a minute per token.
+    let now = Utc::now();
+    if found
+        .last_used_at
+        .is_none_or(|at| now - at > chrono::Duration::minutes(1))
+    {
+        api_token::Entity::update_many()
+            .col_expr(
+                api_token::Column::LastUsedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(api_token::Column::TokenHash.eq(found.token_hash.clone()))
+            .exec(db)
+            .await?;
+    }
     user::Entity::find_by_id(found.user_id).one(db).await
+}
+
+/// An API token as its owner sees it: never the token, only an id (the
+/// start of its hash) and when it was made and last used.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TokenView {
+    pub id: String,
+    pub created_at: chrono::DateTime<Utc>,
+    pub last_used_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// Characters of a token's hash that name it.
+pub const TOKEN_ID_CHARS: usize = 12;
+
+pub async fn list_api_tokens(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<TokenView>, sea_orm::DbErr> {
+    use sea_orm::QueryOrder;
+    Ok(api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .order_by_desc(api_token::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| TokenView {
+            id: t.token_hash.chars().take(TOKEN_ID_CHARS).collect(),
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+        })
+        .collect())
+}
+
+/// Revokes one of the user's tokens by its id; anyone else's is "not found".
+pub async fn revoke_api_token(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    id: &str,
+) -> Result<(), ApiError> {
+    if id.len() != TOKEN_ID_CHARS || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::NotFound("token"));
+    }
+    let deleted = api_token::Entity::delete_many()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::TokenHash.starts_with(id.to_ascii_lowercase()))
+        .exec(db)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(ApiError::NotFound("token"));
+    }
+    Ok(())
 }
 
 /// Practice settings a learner may change.
