@@ -201,7 +201,7 @@ async fn plans(db: &DatabaseConnection, user: i64) {
     let queries = [
         ("next: a due review card", format!(
             "SELECT * FROM cards WHERE user_id = {user} AND suspended = false AND (buried_until IS NULL OR buried_until <= '{now}') \
-             AND question_id IN (SELECT id FROM questions WHERE bank_id IN (1, 2) AND retired = false) \
+             AND EXISTS (SELECT 1 FROM questions WHERE questions.id = cards.question_id AND bank_id IN (1, 2) AND retired = false) \
              AND state = 'review' AND due <= '{now}' ORDER BY due, id LIMIT 1")),
         ("next: reviews graded today", format!(
             "SELECT COUNT(*) FROM review_logs WHERE user_id = {user} AND reviewed_at >= '{now}' AND undone_at IS NULL AND state_before = 'review'")),

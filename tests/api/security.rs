@@ -151,60 +151,95 @@ on_both_databases!(
     }
 );
 
-on_both_databases!(api_tokens_are_listed_and_revoked, |app: TestApp| async move {
-    let user = app.api_user("tobi").await;
-    let tokens: Vec<Value> = user.get_json("/api/v1/tokens").await;
-    assert_eq!(tokens.len(), 1);
-    let first = tokens[0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(first.len(), 12);
-    assert!(!tokens[0]["last_used_at"].is_null(), "this very request used it");
-    // A second token; the list never shows a token itself.
-    let res = user.post("/api/v1/tokens").send().await.unwrap();
-    assert_eq!(res.status(), 201);
-    let created: Value = res.json().await.unwrap();
-    let second = created["token"].as_str().unwrap().to_owned();
-    let listed = user.get("/api/v1/tokens").send().await.unwrap().text().await.unwrap();
-    assert!(!listed.contains(&second) && !listed.contains(&user.token));
-    // Another user cannot revoke it.
-    let other = app.api_user("tess").await;
-    let res = other.delete(&format!("/api/v1/tokens/{first}")).send().await.unwrap();
-    assert_eq!(res.status(), 404);
-    // Revoking the first token ends it at once; the second still works.
-    let with_second = ApiUser {
-        base: user.base.clone(),
-        token: second,
-        client: reqwest::Client::new(),
-    };
-    let res = with_second.delete(&format!("/api/v1/tokens/{first}")).send().await.unwrap();
-    assert_eq!(res.status(), 204);
-    assert_eq!(user.get("/api/v1/me").send().await.unwrap().status(), 401);
-    assert_eq!(with_second.get("/api/v1/me").send().await.unwrap().status(), 200);
-    let res = with_second.delete("/api/v1/tokens/not-a-token").send().await.unwrap();
-    assert_eq!(res.status(), 404);
+on_both_databases!(
+    api_tokens_are_listed_and_revoked,
+    |app: TestApp| async move {
+        let user = app.api_user("tobi").await;
+        let tokens: Vec<Value> = user.get_json("/api/v1/tokens").await;
+        assert_eq!(tokens.len(), 1);
+        let first = tokens[0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(first.len(), 12);
+        assert!(
+            !tokens[0]["last_used_at"].is_null(),
+            "this very request used it"
+        );
+        // A second token; the list never shows a token itself.
+        let res = user.post("/api/v1/tokens").send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let created: Value = res.json().await.unwrap();
+        let second = created["token"].as_str().unwrap().to_owned();
+        let listed = user
+            .get("/api/v1/tokens")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!listed.contains(&second) && !listed.contains(&user.token));
+        // Another user cannot revoke it.
+        let other = app.api_user("tess").await;
+        let res = other
+            .delete(&format!("/api/v1/tokens/{first}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+        // Revoking the first token ends it at once; the second still works.
+        let with_second = ApiUser {
+            base: user.base.clone(),
+            token: second,
+            client: reqwest::Client::new(),
+        };
+        let res = with_second
+            .delete(&format!("/api/v1/tokens/{first}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+        assert_eq!(user.get("/api/v1/me").send().await.unwrap().status(), 401);
+        assert_eq!(
+            with_second.get("/api/v1/me").send().await.unwrap().status(),
+            200
+        );
+        let res = with_second
+            .delete("/api/v1/tokens/not-a-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
 
-    // The Settings page creates a token (shown once) and revokes it.
-    let browser = app.browser_as("tess").await;
-    let html = browser.get(app.url("/settings")).send().await.unwrap().text().await.unwrap();
-    let csrf = csrf_from(&html);
-    let res = browser
-        .post(app.url("/settings/tokens"))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let html = res.text().await.unwrap();
-    assert!(html.contains("id=\"new-token\""));
-    let mine: Vec<Value> = other.get_json("/api/v1/tokens").await;
-    assert!(mine.len() >= 2);
-    let newest = mine[0]["id"].as_str().unwrap().to_owned();
-    let res = browser
-        .post(app.url(&format!("/settings/tokens/{newest}/revoke")))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(location(res), "/settings?revoked=1#tokens");
-    let after: Vec<Value> = other.get_json("/api/v1/tokens").await;
-    assert_eq!(after.len(), mine.len() - 1);
-});
+        // The Settings page creates a token (shown once) and revokes it.
+        let browser = app.browser_as("tess").await;
+        let html = browser
+            .get(app.url("/settings"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_from(&html);
+        let res = browser
+            .post(app.url("/settings/tokens"))
+            .form(&[("csrf_token", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("id=\"new-token\""));
+        let mine: Vec<Value> = other.get_json("/api/v1/tokens").await;
+        assert!(mine.len() >= 2);
+        let newest = mine[0]["id"].as_str().unwrap().to_owned();
+        let res = browser
+            .post(app.url(&format!("/settings/tokens/{newest}/revoke")))
+            .form(&[("csrf_token", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(res), "/settings?revoked=1#tokens");
+        let after: Vec<Value> = other.get_json("/api/v1/tokens").await;
+        assert_eq!(after.len(), mine.len() - 1);
+    }
+);

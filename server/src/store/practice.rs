@@ -168,16 +168,21 @@ pub(crate) fn own_active_cards(
                 .add(card::Column::BuriedUntil.is_null())
                 .add(card::Column::BuriedUntil.lte(now)),
         )
-        .filter(
-            card::Column::QuestionId.in_subquery(
-                Query::select()
-                    .column(question::Column::Id)
-                    .from(question::Entity)
-                    .and_where(question::Column::BankId.is_in(bank_ids))
-                    .and_where(question::Column::Retired.eq(false))
-                    .to_owned(),
-            ),
-        )
+        // Correlated, so the queue's `ORDER BY due LIMIT 1` walks the
+        // (user_id, due) index and looks up each card's question by key,
+        // instead of first listing every active question of the banks.
+        .filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(question::Entity)
+                .and_where(sea_orm::sea_query::ExprTrait::equals(
+                    Expr::col((question::Entity, question::Column::Id)),
+                    (card::Entity, card::Column::QuestionId),
+                ))
+                .and_where(question::Column::BankId.is_in(bank_ids))
+                .and_where(question::Column::Retired.eq(false))
+                .to_owned(),
+        ))
 }
 
 /// Questions new cards may come from: active, in a practised bank the user
