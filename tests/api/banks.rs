@@ -3,7 +3,7 @@
 
 use super::*;
 
-const TEAM_BANK: &str = r#"
+pub const TEAM_BANK: &str = r#"
 [bank]
 id = "team-leads"
 title = "Team leads"

@@ -4,7 +4,8 @@
 
 use super::*;
 use crate::banks::starling_binary;
-use sea_orm::{FromQueryResult, JsonValue, Statement};
+use futures_util::StreamExt;
+use sea_orm::{ConnectionTrait, FromQueryResult, JsonValue, Statement};
 
 on_both_databases!(
     readiness_metrics_and_request_ids,
@@ -356,3 +357,126 @@ on_both_databases!(
         assert_eq!(res.status(), 429);
     }
 );
+
+// SIGTERM while a request is still arriving: the request is finished and
+// answered, then the process exits cleanly.
+on_both_databases!(
+    sigterm_finishes_requests_in_flight,
+    |app: TestApp| async move {
+        let user = app.api_user("sig").await;
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut child = spawn_server(&app, port);
+        wait_healthy(&base).await;
+        // A bank file sent slowly, in five parts over about 1.5 seconds.
+        let bank = crate::banks::TEAM_BANK.replace("id = \"team-leads\"", "id = \"slow-team\"");
+        let parts: Vec<Result<Vec<u8>, std::io::Error>> = bank
+            .as_bytes()
+            .chunks(bank.len().div_ceil(5))
+            .map(|c| Ok(c.to_vec()))
+            .collect();
+        let body = futures_util::stream::iter(parts).then(|part| async move {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            part
+        });
+        let upload = reqwest::Client::new()
+            .post(format!("{base}/api/v1/banks?format=toml"))
+            .bearer_auth(&user.token)
+            .header("content-type", "application/toml")
+            .body(reqwest::Body::wrap_stream(body))
+            .send();
+        let in_flight = tokio::spawn(upload);
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let res = in_flight
+            .await
+            .unwrap()
+            .expect("the request in flight is answered");
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        // The process ends by itself, cleanly, and takes no new connections.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still running after SIGTERM"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        assert!(status.success(), "exit status {status}");
+        assert!(reqwest::get(format!("{base}/healthz")).await.is_err());
+        // What it acknowledged is there.
+        let banks: Vec<Value> = user.get_json("/api/v1/banks").await;
+        assert!(banks.iter().any(|b| b["id"] == "slow-team"), "{banks:?}");
+    }
+);
+
+// PostgreSQL going away: requests get 503 with a clear message, and the same
+// process serves again as soon as the database is back, without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_outage_is_503_and_recovers_without_restart() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    let user = app.api_user("outage").await;
+    assert!(user.next().await.is_some());
+    let name = app.database_url.rsplit('/').next().unwrap().to_owned();
+    let admin = sea_orm::Database::connect(starling_tests::postgres_admin_url())
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        ))
+        .await
+        .unwrap();
+    let res = user.get("/api/v1/practice/next").send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("database"));
+    let res = app.client().get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    let res = app.client().get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+
+    admin
+        .execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let res = user.get("/api/v1/practice/next").send().await.unwrap();
+        if res.status() == 200 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never recovered: {}",
+            res.status()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(
+        app.client()
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
