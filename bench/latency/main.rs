@@ -8,6 +8,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod throughput;
+
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -264,6 +266,10 @@ async fn main() {
     let token = token["token"].as_str().unwrap().to_owned();
     let db = Database::connect(&database_url).await.unwrap();
     seed(&db, user_id, users, cards, logs).await;
+    if std::env::var("MODE").as_deref() == Ok("throughput") {
+        throughput::run(&base, &token).await;
+        return;
+    }
 
     let get = |path: &str| client.get(format!("{base}{path}")).bearer_auth(&token);
     // Warm up.
