@@ -231,14 +231,20 @@ impl NewCardSource {
     fn uncarded(&self, user_id: i32) -> sea_orm::Select<question::Entity> {
         question::Entity::find()
             .filter(question::Column::Id.in_subquery(self.questions()))
+            // NOT EXISTS, so each question's card is looked up by the
+            // (user_id, question_id) index instead of hashing all the cards.
             .filter(
-                question::Column::Id.not_in_subquery(
+                sea_orm::Condition::all().not().add(Expr::exists(
                     Query::select()
-                        .column(card::Column::QuestionId)
+                        .expr(Expr::val(1))
                         .from(card::Entity)
                         .and_where(card::Column::UserId.eq(user_id))
+                        .and_where(sea_orm::sea_query::ExprTrait::equals(
+                            Expr::col((card::Entity, card::Column::QuestionId)),
+                            (question::Entity, question::Column::Id),
+                        ))
                         .to_owned(),
-                ),
+                )),
             )
     }
 }
