@@ -144,13 +144,7 @@ async fn question_page(
             .await?
             .map(|d| i64::from(d.seconds_spent))
             .unwrap_or(0);
-        let fields = StarFields {
-            situation: story.situation,
-            task: story.task,
-            action: story.action,
-            result: story.result,
-            reflection: story.reflection,
-        };
+        let fields = story.fields();
         return question_view(
             &req,
             &state,

@@ -11,10 +11,7 @@ use crate::{
     error::ApiError,
     routes::page::{parse_form, redirect, render, PageError, PageUser},
     startup::AppState,
-    store::{
-        answers::StarFields,
-        stories::{self, StoryInput},
-    },
+    store::stories::{self, StoryInput},
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -94,26 +91,6 @@ async fn new_page(
     form_page(&req, &state, &current, None, &input, None).await
 }
 
-#[derive(Deserialize)]
-struct StoryForm {
-    #[serde(default)]
-    title: String,
-    #[serde(flatten)]
-    fields: StarFields,
-    #[serde(default)]
-    competencies: Vec<String>,
-}
-
-impl From<StoryForm> for StoryInput {
-    fn from(form: StoryForm) -> Self {
-        StoryInput {
-            title: form.title,
-            fields: form.fields,
-            competencies: form.competencies,
-        }
-    }
-}
-
 async fn save(
     req: &HttpRequest,
     state: &AppState,
@@ -121,7 +98,7 @@ async fn save(
     story_id: Option<i32>,
     body: &web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let input: StoryInput = parse_form::<StoryForm>(req, state, body)?.into();
+    let input: StoryInput = parse_form(req, state, body)?;
     match stories::save(&state.db, current.id(), story_id, input.clone(), Utc::now()).await {
         Ok(_) => Ok(redirect("/stories")),
         Err(err @ ApiError::Invalid { .. }) => {
@@ -150,14 +127,8 @@ async fn edit_page(
 ) -> Result<HttpResponse, PageError> {
     let story = stories::get(&state.db, current.id(), *id).await?;
     let input = StoryInput {
+        fields: story.fields(),
         title: story.title,
-        fields: StarFields {
-            situation: story.situation,
-            task: story.task,
-            action: story.action,
-            result: story.result,
-            reflection: story.reflection,
-        },
         competencies: story.competencies,
     };
     form_page(&req, &state, &current, Some(*id), &input, None).await

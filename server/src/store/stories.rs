@@ -51,6 +51,19 @@ pub struct StoryView {
     pub updated_at: DateTime<Utc>,
 }
 
+impl StoryView {
+    /// The story's STAR fields, to start an answer or fill the edit form.
+    pub fn fields(&self) -> StarFields {
+        StarFields {
+            situation: self.situation.clone(),
+            task: self.task.clone(),
+            action: self.action.clone(),
+            result: self.result.clone(),
+            reflection: self.reflection.clone(),
+        }
+    }
+}
+
 /// A competency a learner can tag a story with.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct CompetencyRef {
