@@ -99,7 +99,9 @@ pub fn verify_password(password: &str, stored_hash: &str) -> bool {
 }
 
 /// The user's roles, stored as their lowercase names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    utoipa::ToSchema, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Learner,

@@ -19,7 +19,7 @@ pub struct AnswerText<'a> {
     pub reflection: &'a str,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Words {
     pub situation: usize,
     pub task: usize,
@@ -29,7 +29,7 @@ pub struct Words {
     pub total: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Hint {
     pub code: &'static str,
     pub message: String,
@@ -37,7 +37,7 @@ pub struct Hint {
     pub rubric_item: &'static str,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Serialize)]
 pub struct Analysis {
     pub words: Words,
     pub speaking_seconds: u32,

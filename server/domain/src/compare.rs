@@ -5,7 +5,7 @@ use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
 /// What happened to a run of text between the older and the newer attempt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Op {
     Equal,
@@ -14,7 +14,7 @@ pub enum Op {
 }
 
 /// A run of text: kept, only in the older attempt, or only in the newer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Segment {
     pub op: Op,
     pub text: String,

@@ -76,7 +76,7 @@ impl TrainingSet {
 }
 
 /// How well parameters predict a history: lower is better for both.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Fit {
     pub log_loss: f64,
     pub rmse: f64,

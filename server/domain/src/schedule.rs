@@ -13,7 +13,7 @@ use fsrs::{FSRSError, ItemState, MemoryState, FSRS};
 use serde::{Deserialize, Serialize};
 
 /// How well the learner recalled their answer, as on the four grade buttons.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Rating {
     Again,
@@ -83,7 +83,7 @@ impl FromStr for Rating {
 }
 
 /// Where a card is in its life: never seen, being (re)learnt after Again, or in review.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CardState {
     New,
@@ -130,7 +130,7 @@ impl FromStr for CardState {
 }
 
 /// The scheduling state of one learner's card for one question.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Card {
     pub state: CardState,
     pub due: DateTime<Utc>,
@@ -392,7 +392,7 @@ pub enum ScheduleError {
 }
 
 /// What one rating would do to a card: what the grade buttons preview and grading stores.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Serialize)]
 pub struct Outcome {
     pub rating: Rating,
     /// The card after this rating.

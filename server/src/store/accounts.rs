@@ -148,7 +148,7 @@ pub async fn user_for_api_token(
 
 /// An API token as its owner sees it: never the token, only an id (the
 /// start of its hash) and when it was made and last used.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, serde::Serialize)]
 pub struct TokenView {
     pub id: String,
     pub created_at: chrono::DateTime<Utc>,

@@ -24,7 +24,7 @@ pub const MAX_FIELD_CHARS: usize = 20_000;
 pub const MAX_COMMENT_CHARS: usize = 10_000;
 
 /// The five parts of a STAR answer.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 pub struct StarFields {
     #[serde(default)]
     pub situation: String,
@@ -184,7 +184,7 @@ pub fn fields_of(answer: &answer::Model) -> StarFields {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct ReviewView {
     pub id: i32,
     pub kind: String,
@@ -349,14 +349,14 @@ pub async fn save_review(
 }
 
 /// A comment on one checklist item.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 pub struct ItemComment {
     pub rubric_item_id: i32,
     pub comment: String,
 }
 
 /// What a reviewer submits.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Deserialize)]
 pub struct ReviewInput {
     #[serde(default)]
     pub checked: Vec<i32>,
@@ -431,7 +431,7 @@ pub async fn find_draft(
 }
 
 /// One attempt as the history page lists it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct AttemptSummary {
     pub answer_id: i32,
     pub question_id: i32,

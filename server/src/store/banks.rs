@@ -17,7 +17,7 @@ use crate::entities::{bank, competency, question, rubric_item};
 static DEFAULT_BANKS: include_dir::Dir<'static> =
     include_dir::include_dir!("$CARGO_MANIFEST_DIR/../question-bank");
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ImportCounts {
     pub added: u32,
     pub updated: u32,
@@ -26,7 +26,7 @@ pub struct ImportCounts {
 }
 
 /// What an import does (or, in a dry run, would do) to one question.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct QuestionChange {
     pub id: String,
     pub prompt: String,
@@ -34,7 +34,7 @@ pub struct QuestionChange {
     pub change: &'static str,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize)]
 pub struct ImportReport {
     pub counts: ImportCounts,
     pub changes: Vec<QuestionChange>,
@@ -487,7 +487,7 @@ impl Importer<'_> {
 }
 
 /// The outcome of an import, with whether it created the bank.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Imported {
     pub bank_id: String,
     pub created: bool,
@@ -535,7 +535,7 @@ pub async fn import_bank(
 }
 
 /// A bank as the banks page and `GET /api/v1/banks` list it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct BankSummary {
     pub id: String,
     pub title: String,
@@ -547,7 +547,7 @@ pub struct BankSummary {
     pub competencies: Vec<CompetencySummary>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct CompetencySummary {
     pub id: String,
     pub name: String,

@@ -125,7 +125,7 @@ async fn active_link(
         .await
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct LinkView {
     pub id: i32,
     pub coach_id: i32,
@@ -304,7 +304,7 @@ pub async fn readable_answer(
     Err(ApiError::NotFound("answer"))
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct QueueItem {
     pub answer_id: i32,
     pub learner: String,
@@ -375,7 +375,7 @@ pub async fn queue(
 
 /// Agreement between a learner's self-reviews and their coaches' reviews,
 /// per checklist item, over the answers both reviewed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Calibration {
     pub rubric_item_id: i32,
     pub text: String,
@@ -497,7 +497,7 @@ pub async fn mark_feedback_seen(
 
 /// For each of the learner's links that shares only chosen answers, whether
 /// this answer is shared on it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct ShareChoice {
     pub link_id: i32,
     pub coach: String,
@@ -529,7 +529,7 @@ pub async fn share_choices(
 }
 
 /// What a coach's dashboard shows about one linked learner.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct LearnerOverview {
     pub last_practice: Option<DateTime<Utc>>,
     pub due_today: u64,

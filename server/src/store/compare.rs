@@ -17,7 +17,7 @@ use crate::{
     },
 };
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Side {
     pub id: i32,
     pub attempt: i32,
@@ -28,7 +28,7 @@ pub struct Side {
     pub met: Option<usize>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct FieldDiff {
     pub name: &'static str,
     pub segments: Vec<Segment>,
@@ -37,7 +37,7 @@ pub struct FieldDiff {
     pub changed: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct ItemChange {
     pub id: i32,
     pub text: String,
@@ -46,7 +46,7 @@ pub struct ItemChange {
     pub after: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Comparison {
     pub question_id: i32,
     pub prompt: String,

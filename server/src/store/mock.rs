@@ -30,7 +30,7 @@ use crate::{
     },
 };
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct RoundQuestion {
     /// The question's id.
     pub id: i32,
@@ -44,7 +44,7 @@ pub struct RoundQuestion {
     pub seconds_spent: i32,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Round {
     pub id: i32,
     pub minutes: i32,
@@ -295,7 +295,7 @@ pub async fn list(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<Round>,
 
 /// What answering a question of the round gives back: the follow-ups the
 /// interviewer would ask now, and the automatic analysis.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Answered {
     pub position: i32,
     pub answer_id: i32,
@@ -435,7 +435,7 @@ pub async fn grade(
     practice::grade_card(db, user, card_id, rating, Some(answer_id), now).await
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct SummaryItem {
     pub position: i32,
     pub question_id: i32,
@@ -453,7 +453,7 @@ pub struct SummaryItem {
     pub due: Option<DateTime<Utc>>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Summary {
     pub round: Round,
     pub items: Vec<SummaryItem>,

@@ -116,7 +116,7 @@ pub async fn preview(
 }
 
 /// Today's counts after the daily limits.
-#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, Default, serde::Serialize)]
 pub struct Today {
     pub learning: u64,
     pub review: u64,
@@ -635,9 +635,10 @@ impl Snapshot {
 }
 
 /// What undoing a grade did.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, serde::Serialize)]
 pub struct Undone {
     pub card_id: i32,
+    #[schema(value_type = starling_domain::schedule::Rating)]
     pub rating: &'static str,
     pub reviewed_at: DateTime<Utc>,
     /// The attempt that was graded; it stays, and may be graded again.
@@ -733,7 +734,7 @@ pub async fn set_buried(
 }
 
 /// A card flagged as a leech, with its question.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, serde::Serialize)]
 pub struct Leech {
     pub card_id: i32,
     pub question_id: i32,

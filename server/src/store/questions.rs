@@ -44,7 +44,7 @@ pub async fn visible_bank_ids(
         .collect())
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct RubricEntry {
     pub id: i32,
     pub key: String,
@@ -71,7 +71,7 @@ impl From<rubric_item::Model> for RubricEntry {
 }
 
 /// A question with everything a page or API client shows.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct QuestionView {
     pub id: i32,
     pub key: String,

@@ -19,7 +19,7 @@ use crate::{
 };
 
 /// A recording without its audio.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize, PartialEq)]
 pub struct RecordingInfo {
     pub mime: String,
     pub bytes: i32,

@@ -29,7 +29,7 @@ use crate::{
 };
 
 /// Every scheduler setting a learner can change (`GET`/`PUT /settings`).
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize, PartialEq)]
 pub struct Settings {
     pub time_zone: String,
     pub rollover_hour: i32,
@@ -64,7 +64,7 @@ impl Settings {
 
 /// A change of settings: absent fields stay as they are; `interview_date`
 /// may be `null` (or "") to clear it.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsChange {
     pub time_zone: Option<String>,
@@ -213,7 +213,7 @@ pub async fn save_settings(
 /// The interview plan: days left, and per practised competency the reviews
 /// done in the window before the interview and those already scheduled
 /// before it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Plan {
     pub interview_date: String,
     pub days_left: i64,
@@ -226,7 +226,7 @@ pub struct Plan {
     pub covered: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct PlanCompetency {
     pub key: String,
     pub name: String,
@@ -235,7 +235,7 @@ pub struct PlanCompetency {
     pub covered: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct PlanDay {
     pub date: String,
     pub due: u64,
@@ -350,7 +350,7 @@ async fn grades_of(db: &impl ConnectionTrait, user: &user::Model) -> Result<Vec<
         .collect())
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct JobView {
     pub id: i32,
     pub status: String,
@@ -365,7 +365,7 @@ pub struct JobView {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Progress {
     pub current: i32,
     pub total: i32,
@@ -401,7 +401,7 @@ impl From<optimize_job::Model> for JobView {
 }
 
 /// What `GET /scheduler` shows.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct SchedulerView {
     pub parameters: Vec<f32>,
     pub using_defaults: bool,

@@ -32,7 +32,7 @@ pub const MATURE_DAYS: i32 = 21;
 /// How many of the least often met rubric items are listed.
 pub const LEAST_MET_ITEMS: usize = 10;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Stats {
     /// The current study day in the learner's time zone.
     pub today: NaiveDate,
@@ -46,20 +46,20 @@ pub struct Stats {
 }
 
 /// Reviews per study day over the past year; only days with reviews are listed.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize)]
 pub struct Heatmap {
     pub days: Vec<DayReviews>,
     pub total_reviews: u32,
     pub days_studied: u32,
 }
 
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, Serialize)]
 pub struct DayReviews {
     pub date: NaiveDate,
     pub reviews: u32,
 }
 
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, Serialize)]
 pub struct DueDay {
     pub date: NaiveDate,
     pub due: u32,
@@ -67,14 +67,14 @@ pub struct DueDay {
 
 /// Anki's "true retention": the share of graded reviews of cards in review (not learning,
 /// relearning or new) that were not forgotten.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, Default, Serialize)]
 pub struct Retention {
     pub young: Passed,
     pub mature: Passed,
     pub total: Passed,
 }
 
-#[derive(Clone, Copy, Debug, Default, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, Default, Serialize)]
 pub struct Passed {
     pub reviews: u32,
     /// Graded Hard, Good or Easy.
@@ -95,7 +95,7 @@ impl Passed {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct CompetencyStats {
     pub key: String,
     pub name: String,
@@ -123,7 +123,7 @@ impl CompetencyStats {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct ItemStats {
     pub id: i32,
     pub text: String,
@@ -143,7 +143,7 @@ impl ItemStats {
 }
 
 /// Consecutive study days with at least one answer or review.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, Default, Serialize)]
 pub struct Streak {
     /// Ending today, or yesterday while today has nothing yet.
     pub current: u32,
@@ -151,7 +151,7 @@ pub struct Streak {
 }
 
 /// Time spent writing answers, rounded to whole minutes.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, Default, Serialize)]
 pub struct Minutes {
     pub today: u32,
     pub last_7_days: u32,

@@ -25,7 +25,7 @@ use crate::{
 pub const MAX_TITLE_CHARS: usize = 200;
 
 /// A story as written or edited by its author.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Default, Deserialize)]
 pub struct StoryInput {
     #[serde(default)]
     pub title: String,
@@ -35,7 +35,7 @@ pub struct StoryInput {
     pub competencies: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct StoryView {
     pub id: i32,
     pub title: String,
@@ -65,7 +65,7 @@ impl StoryView {
 }
 
 /// A competency a learner can tag a story with.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize, PartialEq)]
 pub struct CompetencyRef {
     pub key: String,
     pub name: String,
@@ -337,7 +337,7 @@ pub async fn delete(db: &DatabaseConnection, user_id: i32, story_id: i32) -> Res
     Ok(())
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct MatrixColumn {
     pub key: String,
     pub name: String,
@@ -345,7 +345,7 @@ pub struct MatrixColumn {
     pub stories: Vec<i32>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct MatrixRow {
     pub id: i32,
     pub title: String,
@@ -354,7 +354,7 @@ pub struct MatrixRow {
 }
 
 /// Stories × the competencies the learner practises.
-#[derive(Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct Matrix {
     pub competencies: Vec<MatrixColumn>,
     pub stories: Vec<MatrixRow>,

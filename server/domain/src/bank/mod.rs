@@ -39,7 +39,7 @@ mod yaml;
 pub use export::export;
 
 /// One bank: a titled set of questions grouped by competency.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Serialize)]
 pub struct Bank {
     pub id: String,
     pub title: String,
@@ -49,7 +49,7 @@ pub struct Bank {
 }
 
 /// A skill the questions probe, such as "Delegation" or "Handling conflict".
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Serialize)]
 pub struct Competency {
     pub id: String,
     pub name: String,
@@ -57,7 +57,7 @@ pub struct Competency {
 }
 
 /// One interview question with what a good answer to it covers.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Serialize)]
 pub struct Question {
     /// Stable key: re-imports update the question with the same id in place.
     pub id: String,
@@ -75,7 +75,7 @@ pub struct Question {
 }
 
 /// One problem in a bank file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{line}:{column}: {message}")]
 pub struct BankError {
     /// 1-based line.
@@ -123,7 +123,7 @@ impl Default for Limits {
 }
 
 /// A bank file format; the names are the file extensions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Toml,

@@ -1,12 +1,13 @@
 //! `POST /auth/register` and `POST /auth/token`.
 
-use actix_web::{post, web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{
     auth::{NewPassword, Role, Username},
     error::ApiError,
+    routes::api::openapi::ErrorBody,
     startup::AppState,
     store::accounts,
 };
@@ -19,12 +20,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(revoke_token);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Credentials {
     username: String,
     password: String,
 }
 
+#[derive(Serialize, ToSchema)]
+struct Registered {
+    id: i32,
+    username: String,
+    #[schema(value_type = Role)]
+    role: String,
+}
+
+/// Creates a learner account (when the server allows open registration).
+#[utoipa::path(
+    tag = "accounts",
+    security(()),
+    request_body = Credentials,
+    responses(
+        (status = 201, description = "The account", body = Registered),
+        (status = 403, description = "Registration is closed (`forbidden`)", body = ErrorBody),
+        (status = 409, description = "The username is taken (`conflict`)", body = ErrorBody),
+        (status = 422, description = "The username or password is not acceptable (`invalid`, with `field`)", body = ErrorBody),
+    ),
+)]
 #[post("/auth/register")]
 async fn register(
     state: web::Data<AppState>,
@@ -38,13 +59,31 @@ async fn register(
     let username = Username::parse(&body.username)?;
     let hash = NewPassword::parse(&body.password)?.hash()?;
     let user = accounts::create_user(&state.db, &username, hash, Role::Learner).await?;
-    Ok(HttpResponse::Created().json(json!({
-        "id": user.id,
-        "username": user.username,
-        "role": user.role,
-    })))
+    Ok(HttpResponse::Created().json(Registered {
+        id: user.id,
+        username: user.username,
+        role: user.role,
+    }))
 }
 
+#[derive(Serialize, ToSchema)]
+struct IssuedToken {
+    /// Send as `Authorization: Bearer <token>`.
+    token: String,
+}
+
+/// Logs in with a username and password and returns a new API token.
+#[utoipa::path(
+    tag = "accounts",
+    security(()),
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "A new token", body = IssuedToken),
+        (status = 401, description = "Wrong username or password (`bad_credentials`)", body = ErrorBody),
+        (status = 429, description = "Too many failed attempts for the account or the address; see `Retry-After` (`too_many_requests`)", body = ErrorBody,
+            headers(("retry-after" = u64, description = "Seconds to wait"))),
+    ),
+)]
 #[post("/auth/token")]
 async fn token(
     req: HttpRequest,
@@ -53,11 +92,15 @@ async fn token(
 ) -> Result<HttpResponse, ApiError> {
     let user = accounts::log_in(&state, &req, &body.username, &body.password).await?;
     let token = accounts::create_api_token(&state.db, user.id).await?;
-    Ok(HttpResponse::Ok().json(json!({ "token": token })))
+    Ok(HttpResponse::Ok().json(IssuedToken { token }))
 }
 
-/// `GET /tokens`: the user's API tokens (ids and dates, never the tokens).
-#[actix_web::get("/tokens")]
+/// The user's API tokens (ids and dates, never the tokens).
+#[utoipa::path(
+    tag = "accounts",
+    responses((status = 200, description = "The tokens, newest first", body = Vec<accounts::TokenView>)),
+)]
+#[get("/tokens")]
 async fn list_tokens(
     state: web::Data<AppState>,
     current: crate::auth::CurrentUser,
@@ -65,7 +108,19 @@ async fn list_tokens(
     Ok(HttpResponse::Ok().json(accounts::list_api_tokens(&state.db, current.id()).await?))
 }
 
-/// `POST /tokens`: a new token for the signed-in user, shown this once.
+#[derive(Serialize, ToSchema)]
+struct CreatedToken {
+    /// What `GET /tokens` lists and `DELETE /tokens/{id}` takes.
+    id: String,
+    /// The token itself, shown this once.
+    token: String,
+}
+
+/// A new token for the signed-in user, shown this once.
+#[utoipa::path(
+    tag = "accounts",
+    responses((status = 201, description = "The new token", body = CreatedToken)),
+)]
 #[post("/tokens")]
 async fn create_token(
     req: HttpRequest,
@@ -78,11 +133,16 @@ async fn create_token(
         .chars()
         .take(accounts::TOKEN_ID_CHARS)
         .collect();
-    Ok(HttpResponse::Created().json(json!({ "id": id, "token": secret })))
+    Ok(HttpResponse::Created().json(CreatedToken { id, token: secret }))
 }
 
-/// `DELETE /tokens/{id}`: revokes a token at once.
-#[actix_web::delete("/tokens/{id}")]
+/// Revokes a token at once.
+#[utoipa::path(
+    tag = "accounts",
+    params(("id" = String, Path, description = "The token's id from `GET /tokens`")),
+    responses((status = 204, description = "Revoked")),
+)]
+#[delete("/tokens/{id}")]
 async fn revoke_token(
     req: HttpRequest,
     state: web::Data<AppState>,

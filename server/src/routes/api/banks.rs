@@ -5,13 +5,15 @@ use actix_web::{get, http::header, post, put, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use starling_domain::bank::{export, Format};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     auth::{verify_api_csrf, CurrentUser},
     error::ApiError,
+    routes::api::openapi::ErrorBody,
     startup::AppState,
     store::{
-        banks::{self, BankUpload, Importer},
+        banks::{self, BankSummary, BankUpload, Imported, Importer},
         choices,
     },
 };
@@ -23,17 +25,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(select);
 }
 
+/// The banks the user can see (the shared ones and their own), with what they practise of each.
+#[utoipa::path(
+    tag = "banks",
+    responses((status = 200, description = "The banks", body = Vec<BankSummary>)),
+)]
 #[get("/banks")]
 async fn list(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(banks::list_banks(&state.db, current.id()).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ImportQuery {
+    /// `toml`, `json`, `yaml`, `csv`, `tsv`, `md` or `txt` (Anki plain text); otherwise taken from the Content-Type.
     format: Option<String>,
+    /// Check and report what the import would do, without saving anything.
     #[serde(default)]
     dry_run: bool,
+    /// The bank's id, for a CSV file (which has no header for it).
     bank_id: Option<String>,
+    /// The bank's title, for a CSV file.
     title: Option<String>,
 }
 
@@ -69,6 +81,31 @@ pub async fn read_limited(
     Ok(body.freeze())
 }
 
+/// Imports a bank file (the body): creates the bank, or updates the user's bank with the same id
+/// (questions matched by id; removed ones are retired, never deleted).
+#[utoipa::path(
+    tag = "banks",
+    params(ImportQuery),
+    request_body(
+        description = "The bank file",
+        content(
+            (String = "application/toml"),
+            (String = "application/yaml"),
+            (Object = "application/json"),
+            (String = "text/csv"),
+            (String = "text/tab-separated-values"),
+            (String = "text/markdown"),
+            (String = "text/plain"),
+        ),
+    ),
+    responses(
+        (status = 201, description = "The bank was created", body = Imported),
+        (status = 200, description = "The bank was updated, or a dry run", body = Imported),
+        (status = 409, description = "The bank id belongs to another user or is built in (`conflict`)", body = ErrorBody),
+        (status = 413, description = "The file is larger than the limit, or has too many questions (`too_large`)", body = ErrorBody),
+        (status = 422, description = "The file is invalid: every problem with line and column (`invalid_bank`); or its format is unknown (`invalid`, field `format`)", body = ErrorBody),
+    ),
+)]
 #[post("/banks")]
 async fn import(
     req: HttpRequest,
@@ -107,11 +144,27 @@ async fn import(
     Ok(response.json(imported))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ExportQuery {
+    /// `toml` (the default), `json`, `yaml`, `csv`, `tsv`, `md` or `txt` (Anki plain text).
     format: Option<String>,
 }
 
+/// A bank as a file, in any of the import formats (a download that imports back unchanged).
+#[utoipa::path(
+    tag = "banks",
+    params(("id" = String, Path, description = "The bank's id"), ExportQuery),
+    responses((status = 200, description = "The bank file", content(
+        (String = "application/toml"),
+        (String = "application/yaml"),
+        (Object = "application/json"),
+        (String = "text/csv"),
+        (String = "text/tab-separated-values"),
+        (String = "text/markdown"),
+        (String = "text/plain"),
+    ))),
+)]
 #[get("/banks/{id}/export")]
 async fn export_bank(
     state: web::Data<AppState>,
@@ -140,7 +193,7 @@ pub fn download(bank_id: &str, format: Format, body: String) -> HttpResponse {
         .body(body)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Selection {
     practise: bool,
@@ -148,6 +201,16 @@ struct Selection {
     competencies: Option<Vec<String>>,
 }
 
+/// Chooses whether to practise a bank, and which of its competencies.
+#[utoipa::path(
+    tag = "banks",
+    params(("id" = String, Path, description = "The bank's id")),
+    request_body = Selection,
+    responses(
+        (status = 200, description = "The bank with the new choice", body = BankSummary),
+        (status = 422, description = "A competency the bank does not have (`invalid`, field `competencies`)", body = ErrorBody),
+    ),
+)]
 #[put("/banks/{id}/selection")]
 async fn select(
     req: HttpRequest,

@@ -2,9 +2,9 @@
 //! learner types so that nothing is lost on reload or logout.
 
 use actix_web::{get, put, web, HttpRequest, HttpResponse};
-use chrono::Utc;
-use serde::Deserialize;
-use serde_json::json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{
     auth::{verify_api_csrf, CurrentUser},
@@ -17,6 +17,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(show).service(save);
 }
 
+#[derive(Serialize, ToSchema)]
+struct DraftView {
+    question_id: i32,
+    situation: String,
+    task: String,
+    action: String,
+    result: String,
+    reflection: String,
+    seconds_spent: i32,
+    updated_at: DateTime<Utc>,
+}
+
+/// The answer being written to this question, as last saved.
+#[utoipa::path(
+    tag = "practice",
+    params(("question_id" = i32, Path, description = "The question's id")),
+    responses((status = 200, description = "The draft", body = DraftView)),
+)]
 #[get("/drafts/{question_id}")]
 async fn show(
     state: web::Data<AppState>,
@@ -26,26 +44,37 @@ async fn show(
     let found = answers::find_draft(&state.db, current.id(), *question_id)
         .await?
         .ok_or(ApiError::NotFound("draft"))?;
-    Ok(HttpResponse::Ok().json(json!({
-        "question_id": found.question_id,
-        "situation": found.situation,
-        "task": found.task,
-        "action": found.action,
-        "result": found.result,
-        "reflection": found.reflection,
-        "seconds_spent": found.seconds_spent,
-        "updated_at": found.updated_at,
-    })))
+    Ok(HttpResponse::Ok().json(DraftView {
+        question_id: found.question_id,
+        situation: found.situation,
+        task: found.task,
+        action: found.action,
+        result: found.result,
+        reflection: found.reflection,
+        seconds_spent: found.seconds_spent,
+        updated_at: found.updated_at,
+    }))
 }
 
-#[derive(Deserialize)]
-struct DraftBody {
+#[derive(Deserialize, ToSchema)]
+pub struct DraftBody {
     #[serde(flatten)]
-    fields: StarFields,
+    pub fields: StarFields,
+    /// Time spent writing so far.
     #[serde(default)]
-    seconds_spent: i64,
+    pub seconds_spent: i64,
 }
 
+/// Saves the answer being written (the question page calls this while the learner types).
+#[utoipa::path(
+    tag = "practice",
+    params(("question_id" = i32, Path, description = "The question's id")),
+    request_body = DraftBody,
+    responses(
+        (status = 204, description = "Saved"),
+        (status = 422, description = "A field is too long (`invalid`, with `field`)", body = crate::routes::api::openapi::ErrorBody),
+    ),
+)]
 #[put("/drafts/{question_id}")]
 async fn save(
     req: HttpRequest,

@@ -6,16 +6,16 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use starling_domain::schedule::Rating;
+use utoipa::ToSchema;
 
 use crate::{
     auth::{verify_api_csrf, CurrentUser},
     error::ApiError,
-    routes::api::cards::card_json,
+    routes::api::{cards::CardView, drafts::DraftBody, openapi::ErrorBody},
     startup::AppState,
-    store::{answers::StarFields, mock},
+    store::mock,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -27,14 +27,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(finish);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewRound {
+    /// The round's length: one question per 5 minutes.
     minutes: i64,
+    /// Only these competencies (their keys); all the user practises when empty.
     #[serde(default)]
     competencies: Vec<String>,
 }
 
+/// Starts a mock interview: questions picked by due cards, untried competencies and weak spots.
+#[utoipa::path(
+    tag = "mock",
+    request_body = NewRound,
+    responses(
+        (status = 201, description = "The round and its questions, in order", body = mock::Round),
+        (status = 422, description = "Too short or too long, an unknown competency, or no questions (`invalid`, with `field`)", body = ErrorBody),
+    ),
+)]
 #[post("/mock-interviews")]
 async fn create(
     req: HttpRequest,
@@ -54,11 +65,22 @@ async fn create(
     Ok(HttpResponse::Created().json(round))
 }
 
+/// The user's mock interviews, newest first.
+#[utoipa::path(
+    tag = "mock",
+    responses((status = 200, description = "The rounds", body = Vec<mock::Round>)),
+)]
 #[get("/mock-interviews")]
 async fn list(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(mock::list(&state.db, current.id()).await?))
 }
 
+/// A round with its summary: time, words, hints, checklist and grade per question.
+#[utoipa::path(
+    tag = "mock",
+    params(("id" = i32, Path, description = "The round's id")),
+    responses((status = 200, description = "The round's summary", body = mock::Summary)),
+)]
 #[get("/mock-interviews/{id}")]
 async fn show(
     state: web::Data<AppState>,
@@ -68,21 +90,26 @@ async fn show(
     Ok(HttpResponse::Ok().json(mock::summary(&state.db, current.id(), *id).await?))
 }
 
-#[derive(Deserialize)]
-struct AnswerBody {
-    #[serde(flatten)]
-    fields: StarFields,
-    #[serde(default)]
-    seconds_spent: i64,
-}
-
+/// Answers the round's current question (in order); the response has the follow-ups.
+#[utoipa::path(
+    tag = "mock",
+    params(
+        ("id" = i32, Path, description = "The round's id"),
+        ("position" = i32, Path, description = "The question's position in the round, from 1"),
+    ),
+    request_body = DraftBody,
+    responses(
+        (status = 201, description = "The answer, its analysis and the follow-up questions", body = mock::Answered),
+        (status = 409, description = "Already answered, an earlier question is unanswered, or the round is finished (`conflict`)", body = ErrorBody),
+    ),
+)]
 #[post("/mock-interviews/{id}/questions/{position}/answer")]
 async fn answer(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i32, i32)>,
-    body: web::Json<AnswerBody>,
+    body: web::Json<DraftBody>,
 ) -> Result<HttpResponse, ApiError> {
     verify_api_csrf(&req, &current, &state.secret)?;
     let (id, position) = path.into_inner();
@@ -100,11 +127,31 @@ async fn answer(
     Ok(HttpResponse::Created().json(answered))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct GradeBody {
+    #[schema(value_type = Rating)]
     rating: String,
 }
 
+#[derive(Serialize, ToSchema)]
+struct GradedQuestion {
+    position: i32,
+    card: CardView,
+}
+
+/// Grades an answered question of the round: a review of its card, once.
+#[utoipa::path(
+    tag = "mock",
+    params(
+        ("id" = i32, Path, description = "The round's id"),
+        ("position" = i32, Path, description = "The question's position in the round, from 1"),
+    ),
+    request_body = GradeBody,
+    responses(
+        (status = 200, description = "The card after the grade", body = GradedQuestion),
+        (status = 422, description = "The question is not answered yet, or an unknown rating (`invalid`)", body = ErrorBody),
+    ),
+)]
 #[post("/mock-interviews/{id}/questions/{position}/grade")]
 async fn grade(
     req: HttpRequest,
@@ -117,9 +164,18 @@ async fn grade(
     let (id, position) = path.into_inner();
     let rating: Rating = body.rating.parse().map_err(ApiError::from)?;
     let card = mock::grade(&state.db, &current.user, id, position, rating, Utc::now()).await?;
-    Ok(HttpResponse::Ok().json(json!({"position": position, "card": card_json(&card)})))
+    Ok(HttpResponse::Ok().json(GradedQuestion {
+        position,
+        card: CardView::from(&card),
+    }))
 }
 
+/// Ends a round early; unanswered questions stay unanswered.
+#[utoipa::path(
+    tag = "mock",
+    params(("id" = i32, Path, description = "The round's id")),
+    responses((status = 200, description = "The round", body = mock::Round)),
+)]
 #[post("/mock-interviews/{id}/finish")]
 async fn finish(
     req: HttpRequest,

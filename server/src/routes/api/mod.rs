@@ -9,6 +9,7 @@ mod coach;
 mod drafts;
 mod me;
 mod mock;
+pub mod openapi;
 mod practice;
 mod questions;
 mod recordings;
@@ -21,7 +22,8 @@ use actix_web::{web, HttpResponse, ResponseError};
 use crate::error::ApiError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(auth::configure)
+    cfg.configure(openapi::configure)
+        .configure(auth::configure)
         .configure(me::configure)
         .configure(questions::configure)
         .configure(practice::configure)

@@ -2,20 +2,75 @@
 //! question and full checklist, or 204 when the day is done.
 
 use actix_web::{get, web, HttpResponse};
-use chrono::Utc;
-use serde_json::json;
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::{
     auth::CurrentUser,
     error::ApiError,
     startup::AppState,
-    store::{practice, questions},
+    store::{
+        practice,
+        questions::{self, RubricEntry},
+    },
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(next).service(today);
 }
 
+/// What each grade button would do, as a label: `{"again": "10m", "good": "3d", …}`.
+pub type Intervals = BTreeMap<String, String>;
+
+/// The interval labels of the four grades for this card now.
+pub async fn intervals(
+    state: &AppState,
+    current: &CurrentUser,
+    card: &crate::entities::card::Model,
+    now: DateTime<Utc>,
+) -> Result<Intervals, ApiError> {
+    Ok(practice::preview(&state.db, &current.user, card, now)
+        .await?
+        .into_iter()
+        .map(|o| (o.rating.as_str().to_owned(), o.interval_label))
+        .collect())
+}
+
+#[derive(Serialize, ToSchema)]
+struct NextCard {
+    card_id: i32,
+    #[schema(value_type = starling_domain::schedule::CardState)]
+    state: String,
+    due: DateTime<Utc>,
+    /// What each grade would do, as a label: `{"again": "10m", "good": "3d", …}`.
+    intervals: std::collections::BTreeMap<String, String>,
+    question: NextQuestion,
+}
+
+#[derive(Serialize, ToSchema)]
+struct NextQuestion {
+    id: i32,
+    key: String,
+    bank: String,
+    prompt: String,
+    competency: String,
+    competency_name: String,
+    /// The whole checklist: the STAR items, then the question's own.
+    rubric: Vec<RubricEntry>,
+    follow_ups: Vec<String>,
+}
+
+/// The next card to practise, with its question and checklist.
+#[utoipa::path(
+    tag = "practice",
+    responses(
+        (status = 200, description = "The next card", body = NextCard),
+        (status = 204, description = "Nothing is due: the day is done"),
+    ),
+)]
 #[get("/practice/next")]
 async fn next(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
     let now = Utc::now();
@@ -24,38 +79,48 @@ async fn next(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpRe
     };
     let question = questions::visible_question(&state.db, current.id(), card.question_id).await?;
     let rubric = questions::checklist(&state.db, card.question_id).await?;
-    let intervals: serde_json::Map<String, serde_json::Value> =
-        practice::preview(&state.db, &current.user, &card, now)
-            .await?
-            .iter()
-            .map(|o| (o.rating.as_str().to_owned(), json!(o.interval_label)))
-            .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "card_id": card.id,
-        "state": card.state,
-        "due": card.due,
-        "intervals": intervals,
-        "question": {
-            "id": question.id,
-            "key": question.key,
-            "bank": question.bank,
-            "prompt": question.prompt,
-            "competency": question.competency,
-            "competency_name": question.competency_name,
-            "rubric": rubric.iter().map(|item| json!({"id": item.id, "text": item.text, "source": item.source})).collect::<Vec<_>>(),
-            "follow_ups": question.follow_ups,
+    let intervals = intervals(&state, &current, &card, now).await?;
+    Ok(HttpResponse::Ok().json(NextCard {
+        card_id: card.id,
+        state: card.state,
+        due: card.due,
+        intervals,
+        question: NextQuestion {
+            id: question.id,
+            key: question.key,
+            bank: question.bank,
+            prompt: question.prompt,
+            competency: question.competency,
+            competency_name: question.competency_name,
+            rubric,
+            follow_ups: question.follow_ups,
         },
-    })))
+    }))
 }
 
+#[derive(Serialize, ToSchema)]
+struct TodayCounts {
+    /// Cards due today: `learning` + `review` (new cards not included).
+    due: u64,
+    learning: u64,
+    review: u64,
+    new: u64,
+    done_today: u64,
+}
+
+/// Today's counts after the daily limits.
+#[utoipa::path(
+    tag = "practice",
+    responses((status = 200, description = "Today's counts", body = TodayCounts)),
+)]
 #[get("/practice/today")]
 async fn today(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
     let counts = practice::today(&state.db, &current.user, Utc::now()).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "due": counts.due(),
-        "learning": counts.learning,
-        "review": counts.review,
-        "new": counts.new,
-        "done_today": counts.done_today,
-    })))
+    Ok(HttpResponse::Ok().json(TodayCounts {
+        due: counts.due(),
+        learning: counts.learning,
+        review: counts.review,
+        new: counts.new,
+        done_today: counts.done_today,
+    }))
 }

@@ -9,12 +9,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Filter {
+    /// Only this competency (its key).
     competency: Option<String>,
+    /// Only this bank (its id).
     bank: Option<String>,
 }
 
+/// The questions the user may practise (their banks and the shared ones).
+#[utoipa::path(
+    tag = "practice",
+    params(Filter),
+    responses((status = 200, description = "The questions", body = Vec<questions::QuestionView>)),
+)]
 #[get("/questions")]
 async fn list(
     state: web::Data<AppState>,

@@ -6,14 +6,15 @@
 use actix_web::{delete, get, http::header, put, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::{
     auth::{verify_api_csrf, CurrentUser},
     entities::recording,
     error::ApiError,
-    routes::api::banks::read_limited,
+    routes::api::{banks::read_limited, openapi::ErrorBody},
     startup::AppState,
-    store::recordings::{self, Owner, Upload},
+    store::recordings::{self, Owner, RecordingInfo, Upload},
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,8 +26,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(delete_answer);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UploadQuery {
+    /// The recording's length in milliseconds, as the recorder measured it.
     duration_ms: Option<i64>,
 }
 
@@ -79,6 +82,21 @@ fn audio_response(row: recording::Model) -> HttpResponse {
         .body(row.audio)
 }
 
+/// Records a spoken rehearsal for the answer being written; it moves onto the attempt when that is sent.
+#[utoipa::path(
+    tag = "recordings",
+    params(("question_id" = i32, Path, description = "The question's id"), UploadQuery),
+    request_body(description = "The raw audio", content(
+        (Vec<u8> = "audio/webm"), (Vec<u8> = "audio/ogg"), (Vec<u8> = "audio/mp4"),
+        (Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/wav"),
+    )),
+    responses(
+        (status = 201, description = "Saved (replacing any earlier recording)", body = RecordingInfo),
+        (status = 413, description = "Longer or larger than the server's limits (`too_large`)", body = ErrorBody),
+        (status = 415, description = "Not an accepted audio type (`unsupported_media_type`)", body = ErrorBody),
+        (status = 422, description = "Empty, without `duration_ms`, or the bytes are not the type named (`invalid`)", body = ErrorBody),
+    ),
+)]
 #[put("/drafts/{question_id}/recording")]
 async fn put_draft(
     req: HttpRequest,
@@ -94,6 +112,15 @@ async fn put_draft(
     upload(req, state, current, owner, query.into_inner(), payload).await
 }
 
+/// Plays the recording of the answer being written.
+#[utoipa::path(
+    tag = "recordings",
+    params(("question_id" = i32, Path, description = "The question's id")),
+    responses((status = 200, description = "The audio, in the type it was uploaded as", headers(("x-duration-ms" = i64, description = "The recording's length")), content(
+        (Vec<u8> = "audio/webm"), (Vec<u8> = "audio/ogg"), (Vec<u8> = "audio/mp4"),
+        (Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/wav"),
+    ))),
+)]
 #[get("/drafts/{question_id}/recording")]
 async fn get_draft(
     state: web::Data<AppState>,
@@ -104,6 +131,12 @@ async fn get_draft(
     Ok(audio_response(row))
 }
 
+/// Deletes the recording of the answer being written.
+#[utoipa::path(
+    tag = "recordings",
+    params(("question_id" = i32, Path, description = "The question's id")),
+    responses((status = 204, description = "Deleted")),
+)]
 #[delete("/drafts/{question_id}/recording")]
 async fn delete_draft(
     req: HttpRequest,
@@ -119,6 +152,21 @@ async fn delete_draft(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Adds or replaces the spoken rehearsal of a sent attempt.
+#[utoipa::path(
+    tag = "recordings",
+    params(("id" = i32, Path, description = "The attempt's id"), UploadQuery),
+    request_body(description = "The raw audio", content(
+        (Vec<u8> = "audio/webm"), (Vec<u8> = "audio/ogg"), (Vec<u8> = "audio/mp4"),
+        (Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/wav"),
+    )),
+    responses(
+        (status = 201, description = "Saved (replacing any earlier recording)", body = RecordingInfo),
+        (status = 413, description = "Longer or larger than the server's limits (`too_large`)", body = ErrorBody),
+        (status = 415, description = "Not an accepted audio type (`unsupported_media_type`)", body = ErrorBody),
+        (status = 422, description = "Empty, without `duration_ms`, or the bytes are not the type named (`invalid`)", body = ErrorBody),
+    ),
+)]
 #[put("/answers/{id}/recording")]
 async fn put_answer(
     req: HttpRequest,
@@ -132,6 +180,15 @@ async fn put_answer(
     upload(req, state, current, owner, query.into_inner(), payload).await
 }
 
+/// Plays an attempt's recording (its author, or a coach it is shared with).
+#[utoipa::path(
+    tag = "recordings",
+    params(("id" = i32, Path, description = "The attempt's id")),
+    responses((status = 200, description = "The audio, in the type it was uploaded as", headers(("x-duration-ms" = i64, description = "The recording's length")), content(
+        (Vec<u8> = "audio/webm"), (Vec<u8> = "audio/ogg"), (Vec<u8> = "audio/mp4"),
+        (Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/wav"),
+    ))),
+)]
 #[get("/answers/{id}/recording")]
 async fn get_answer(
     state: web::Data<AppState>,
@@ -142,6 +199,12 @@ async fn get_answer(
     Ok(audio_response(row))
 }
 
+/// Deletes an attempt's recording (its author only).
+#[utoipa::path(
+    tag = "recordings",
+    params(("id" = i32, Path, description = "The attempt's id")),
+    responses((status = 204, description = "Deleted")),
+)]
 #[delete("/answers/{id}/recording")]
 async fn delete_answer(
     req: HttpRequest,

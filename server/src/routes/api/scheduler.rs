@@ -5,17 +5,17 @@
 
 use actix_web::{get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{
     auth::{verify_api_csrf, CurrentUser},
     error::ApiError,
-    routes::api::cards::card_json,
+    routes::api::{cards::CardView, openapi::ErrorBody},
     startup::AppState,
     store::{
-        practice,
-        scheduler::{self, Settings, SettingsChange},
+        practice::{self, Leech, Undone},
+        scheduler::{self, JobView, Plan, SchedulerView, Settings, SettingsChange},
     },
 };
 
@@ -31,11 +31,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(export_log);
 }
 
+/// Every scheduler setting of the user.
+#[utoipa::path(
+    tag = "scheduling",
+    responses((status = 200, description = "The settings", body = Settings)),
+)]
 #[get("/settings")]
 async fn get_settings(current: CurrentUser) -> HttpResponse {
     HttpResponse::Ok().json(Settings::of(&current.user))
 }
 
+#[derive(Serialize, ToSchema)]
+struct SavedSettings {
+    #[serde(flatten)]
+    settings: Settings,
+    /// How many open reviews were rescheduled by the change.
+    rescheduled: u64,
+}
+
+/// Changes scheduler settings; only the fields sent change. Changing the retention, maximum interval,
+/// interview date, rollover hour or time zone reschedules open reviews.
+#[utoipa::path(
+    tag = "scheduling",
+    request_body = SettingsChange,
+    responses(
+        (status = 200, description = "The settings as saved", body = SavedSettings),
+        (status = 422, description = "A value is out of range (`invalid`, with `field`)", body = ErrorBody),
+    ),
+)]
 #[put("/settings")]
 async fn put_settings(
     req: HttpRequest,
@@ -47,11 +70,17 @@ async fn put_settings(
     let next = body.apply(&Settings::of(&current.user))?;
     let (user, moved) =
         scheduler::save_settings(&state.db, current.user.clone(), &next, Utc::now()).await?;
-    let mut out = json!(Settings::of(&user));
-    out["rescheduled"] = json!(moved);
-    Ok(HttpResponse::Ok().json(out))
+    Ok(HttpResponse::Ok().json(SavedSettings {
+        settings: Settings::of(&user),
+        rescheduled: moved,
+    }))
 }
 
+/// The user's FSRS parameters, how many usable reviews they have and the last optimization.
+#[utoipa::path(
+    tag = "scheduling",
+    responses((status = 200, description = "The memory model", body = SchedulerView)),
+)]
 #[get("/scheduler")]
 async fn get_scheduler(
     state: web::Data<AppState>,
@@ -60,6 +89,14 @@ async fn get_scheduler(
     Ok(HttpResponse::Ok().json(scheduler::view(&state.db, &current.user).await?))
 }
 
+/// Queues an optimization of the user's FSRS parameters from their review history (the same job while one is open).
+#[utoipa::path(
+    tag = "scheduling",
+    responses(
+        (status = 202, description = "The job; poll `GET /scheduler` for its progress", body = JobView),
+        (status = 422, description = "Not enough usable reviews yet (`invalid`, field `reviews`)", body = ErrorBody),
+    ),
+)]
 #[post("/scheduler/optimize")]
 async fn optimize(
     req: HttpRequest,
@@ -75,6 +112,14 @@ async fn optimize(
     Ok(HttpResponse::Accepted().json(job))
 }
 
+/// The plan towards the user's interview date: days left and reviews per competency.
+#[utoipa::path(
+    tag = "scheduling",
+    responses(
+        (status = 200, description = "The plan", body = Plan),
+        (status = 404, description = "No interview date ahead is set (`not_found`)", body = ErrorBody),
+    ),
+)]
 #[get("/plan")]
 async fn plan(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
     match scheduler::plan(&state.db, &current.user, Utc::now()).await? {
@@ -83,7 +128,7 @@ async fn plan(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpRe
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CardChange {
     suspended: Option<bool>,
@@ -93,6 +138,16 @@ struct CardChange {
     leech: Option<bool>,
 }
 
+/// Suspends or unsuspends a card, buries it until tomorrow, or clears its leech flag.
+#[utoipa::path(
+    tag = "scheduling",
+    params(("id" = i32, Path, description = "The card's id")),
+    request_body = CardChange,
+    responses(
+        (status = 200, description = "The card", body = CardView),
+        (status = 422, description = "`leech: true` (a card only becomes a leech by failing) (`invalid`)", body = ErrorBody),
+    ),
+)]
 #[patch("/cards/{id}")]
 async fn update_card(
     req: HttpRequest,
@@ -119,9 +174,25 @@ async fn update_card(
         Some(false) => card = practice::clear_leech(&state.db, current.id(), card.id).await?,
         None => {}
     }
-    Ok(HttpResponse::Ok().json(card_json(&card)))
+    Ok(HttpResponse::Ok().json(CardView::from(&card)))
 }
 
+#[derive(Serialize, ToSchema)]
+struct UndoneGrade {
+    undone: Undone,
+    /// The card as it was before the grade.
+    card: CardView,
+}
+
+/// Undoes the user's latest grade that is not undone yet; again for the one before.
+#[utoipa::path(
+    tag = "scheduling",
+    responses(
+        (status = 200, description = "What was undone", body = UndoneGrade),
+        (status = 404, description = "No grade to undo (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The card has changed since that grade (`conflict`)", body = ErrorBody),
+    ),
+)]
 #[post("/undo")]
 async fn undo(
     req: HttpRequest,
@@ -131,9 +202,17 @@ async fn undo(
     verify_api_csrf(&req, &current, &state.secret)?;
     let undone = practice::undo_last_grade(&state.db, &current.user, Utc::now()).await?;
     let card = practice::own_card(&state.db, current.id(), undone.card_id).await?;
-    Ok(HttpResponse::Ok().json(json!({"undone": undone, "card": card_json(&card)})))
+    Ok(HttpResponse::Ok().json(UndoneGrade {
+        undone,
+        card: CardView::from(&card),
+    }))
 }
 
+/// The user's leeches: cards failed again and again, with their questions.
+#[utoipa::path(
+    tag = "scheduling",
+    responses((status = 200, description = "The leeches", body = Vec<Leech>)),
+)]
 #[get("/leeches")]
 async fn leeches(
     state: web::Data<AppState>,
@@ -142,6 +221,12 @@ async fn leeches(
     Ok(HttpResponse::Ok().json(practice::leeches(&state.db, current.id()).await?))
 }
 
+/// The user's review log as CSV in the FSRS optimizer's columns
+/// (`card_id,review_time,review_rating,review_state,review_duration,elapsed_days`).
+#[utoipa::path(
+    tag = "scheduling",
+    responses((status = 200, description = "The CSV (a download)", content_type = "text/csv", body = String)),
+)]
 #[get("/review-logs/export")]
 async fn export_log(
     state: web::Data<AppState>,

@@ -9,6 +9,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(my_stats);
 }
 
+/// The learner's progress: review calendar, due forecast, retention, coverage per competency, streak.
+#[utoipa::path(
+    tag = "stats",
+    responses((status = 200, description = "The figures the Progress page draws", body = stats::Stats)),
+)]
 #[get("/stats")]
 async fn my_stats(
     state: web::Data<AppState>,

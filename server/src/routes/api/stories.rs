@@ -7,8 +7,9 @@ use chrono::Utc;
 use crate::{
     auth::{verify_api_csrf, CurrentUser},
     error::ApiError,
+    routes::api::openapi::ErrorBody,
     startup::AppState,
-    store::stories::{self, StoryInput},
+    store::stories::{self, Matrix, StoryInput, StoryView},
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -21,6 +22,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(remove);
 }
 
+/// Stories × the competencies the user practises, with the competencies no story covers.
+#[utoipa::path(
+    tag = "stories",
+    responses((status = 200, description = "The matrix", body = Matrix)),
+)]
 #[get("/stories/matrix")]
 async fn matrix(
     state: web::Data<AppState>,
@@ -29,11 +35,25 @@ async fn matrix(
     Ok(HttpResponse::Ok().json(stories::matrix(&state.db, current.id()).await?))
 }
 
+/// The user's stories.
+#[utoipa::path(
+    tag = "stories",
+    responses((status = 200, description = "The stories", body = Vec<StoryView>)),
+)]
 #[get("/stories")]
 async fn list(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(stories::list(&state.db, current.id()).await?))
 }
 
+/// Adds a story: a STAR outline tagged with the competencies it can answer.
+#[utoipa::path(
+    tag = "stories",
+    request_body = StoryInput,
+    responses(
+        (status = 201, description = "The story", body = StoryView),
+        (status = 422, description = "No title, a field too long or an unknown competency (`invalid`, with `field`)", body = ErrorBody),
+    ),
+)]
 #[post("/stories")]
 async fn create(
     req: HttpRequest,
@@ -46,6 +66,12 @@ async fn create(
     Ok(HttpResponse::Created().json(saved))
 }
 
+/// One story.
+#[utoipa::path(
+    tag = "stories",
+    params(("id" = i32, Path, description = "The story's id")),
+    responses((status = 200, description = "The story", body = StoryView)),
+)]
 #[get("/stories/{id}")]
 async fn show(
     state: web::Data<AppState>,
@@ -55,6 +81,16 @@ async fn show(
     Ok(HttpResponse::Ok().json(stories::get(&state.db, current.id(), *id).await?))
 }
 
+/// Replaces a story.
+#[utoipa::path(
+    tag = "stories",
+    params(("id" = i32, Path, description = "The story's id")),
+    request_body = StoryInput,
+    responses(
+        (status = 200, description = "The story", body = StoryView),
+        (status = 422, description = "No title, a field too long or an unknown competency (`invalid`, with `field`)", body = ErrorBody),
+    ),
+)]
 #[put("/stories/{id}")]
 async fn update(
     req: HttpRequest,
@@ -75,6 +111,12 @@ async fn update(
     Ok(HttpResponse::Ok().json(saved))
 }
 
+/// Deletes a story; attempts that started from it keep their text.
+#[utoipa::path(
+    tag = "stories",
+    params(("id" = i32, Path, description = "The story's id")),
+    responses((status = 204, description = "Deleted")),
+)]
 #[delete("/stories/{id}")]
 async fn remove(
     req: HttpRequest,
