@@ -35,6 +35,7 @@ impl Templates {
         });
         env.add_filter("datetime", format_datetime);
         env.add_filter("duration", format_duration);
+        env.add_filter("code_spans", code_spans);
         Self { env }
     }
 
@@ -44,6 +45,32 @@ impl Templates {
             .and_then(|template| template.render(context))
             .map_err(|err| ApiError::Internal(anyhow::anyhow!("rendering {name}: {err:#}")))
     }
+}
+
+/// Text made safe to put into HTML, in an element or an attribute.
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Text with `backtick` spans shown as code: the text is escaped, the
+/// spans wrapped in `<code>`.
+fn code_spans(text: &str) -> Value {
+    let mut html = String::with_capacity(text.len() + 16);
+    for (i, part) in text.split('`').enumerate() {
+        let escaped = escape_html(part);
+        if i % 2 == 1 {
+            html.push_str("<code>");
+            html.push_str(&escaped);
+            html.push_str("</code>");
+        } else {
+            html.push_str(&escaped);
+        }
+    }
+    Value::from_safe_string(html)
 }
 
 /// An embedded static asset and its content type.

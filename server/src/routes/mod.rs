@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod api_docs;
 pub mod assets;
 pub mod banks;
 pub mod coaching;
@@ -21,6 +22,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/api/v1").configure(api::configure))
         .configure(health::configure)
+        .configure(api_docs::configure)
         .configure(assets::configure)
         .configure(accounts::configure)
         .configure(practice::configure)

@@ -35,14 +35,6 @@ impl<E: Into<ApiError>> From<E> for PageError {
     }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         self.0.status_code()
@@ -59,8 +51,8 @@ impl ResponseError for PageError {
                  <h1>{reason}</h1><p class=\"error\" role=\"alert\">{message}</p>\
                  <p><a href=\"/today\">Back to Today</a></p></main></body></html>",
                 code = status.as_u16(),
-                reason = escape(status.canonical_reason().unwrap_or("Error")),
-                message = escape(&self.0.to_string()),
+                reason = crate::templates::escape_html(status.canonical_reason().unwrap_or("Error")),
+                message = crate::templates::escape_html(&self.0.to_string()),
             ))
     }
 }
