@@ -8,6 +8,7 @@ mod banks;
 mod coaching;
 mod isolation;
 mod mock;
+mod openapi;
 mod operations;
 mod pages;
 mod practice;

@@ -57,6 +57,7 @@ struct CreatedAnswer {
 
 /// Sends an attempt at a question; the draft (and its recording) moves onto it.
 #[utoipa::path(
+    operation_id = "create_answer",
     tag = "practice",
     request_body = NewAnswer,
     responses(
@@ -131,6 +132,7 @@ struct GradeView {
 
 /// One attempt with its reviews and grade (the author's, or one shared with the coach asking).
 #[utoipa::path(
+    operation_id = "show_answer",
     tag = "practice",
     params(("id" = i32, Path, description = "The attempt's id")),
     responses((status = 200, description = "The attempt", body = AnswerView)),

@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The banks the user can see (the shared ones and their own), with what they practise of each.
 #[utoipa::path(
+    operation_id = "list_banks",
     tag = "banks",
     responses((status = 200, description = "The banks", body = Vec<BankSummary>)),
 )]

@@ -73,6 +73,7 @@ struct CardWithIntervals {
 
 /// One of the user's cards, with what each grade would do now.
 #[utoipa::path(
+    operation_id = "show_card",
     tag = "practice",
     params(("id" = i32, Path, description = "The card's id")),
     responses((status = 200, description = "The card", body = CardWithIntervals)),
@@ -102,6 +103,7 @@ struct GradeRequest {
 
 /// Grades a card (FSRS): Again, Hard, Good or Easy.
 #[utoipa::path(
+    operation_id = "grade_card",
     tag = "practice",
     params(("id" = i32, Path, description = "The card's id")),
     request_body = GradeRequest,

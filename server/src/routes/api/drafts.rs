@@ -31,6 +31,7 @@ struct DraftView {
 
 /// The answer being written to this question, as last saved.
 #[utoipa::path(
+    operation_id = "show_draft",
     tag = "practice",
     params(("question_id" = i32, Path, description = "The question's id")),
     responses((status = 200, description = "The draft", body = DraftView)),
@@ -67,6 +68,7 @@ pub struct DraftBody {
 
 /// Saves the answer being written (the question page calls this while the learner types).
 #[utoipa::path(
+    operation_id = "save_draft",
     tag = "practice",
     params(("question_id" = i32, Path, description = "The question's id")),
     request_body = DraftBody,

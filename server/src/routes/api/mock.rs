@@ -39,6 +39,7 @@ struct NewRound {
 
 /// Starts a mock interview: questions picked by due cards, untried competencies and weak spots.
 #[utoipa::path(
+    operation_id = "create_mock_interview",
     tag = "mock",
     request_body = NewRound,
     responses(
@@ -67,6 +68,7 @@ async fn create(
 
 /// The user's mock interviews, newest first.
 #[utoipa::path(
+    operation_id = "list_mock_interviews",
     tag = "mock",
     responses((status = 200, description = "The rounds", body = Vec<mock::Round>)),
 )]
@@ -77,6 +79,7 @@ async fn list(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpRe
 
 /// A round with its summary: time, words, hints, checklist and grade per question.
 #[utoipa::path(
+    operation_id = "show_mock_interview",
     tag = "mock",
     params(("id" = i32, Path, description = "The round's id")),
     responses((status = 200, description = "The round's summary", body = mock::Summary)),
@@ -92,6 +95,7 @@ async fn show(
 
 /// Answers the round's current question (in order); the response has the follow-ups.
 #[utoipa::path(
+    operation_id = "answer_mock_question",
     tag = "mock",
     params(
         ("id" = i32, Path, description = "The round's id"),
@@ -141,6 +145,7 @@ struct GradedQuestion {
 
 /// Grades an answered question of the round: a review of its card, once.
 #[utoipa::path(
+    operation_id = "grade_mock_question",
     tag = "mock",
     params(
         ("id" = i32, Path, description = "The round's id"),
@@ -172,6 +177,7 @@ async fn grade(
 
 /// Ends a round early; unanswered questions stay unanswered.
 #[utoipa::path(
+    operation_id = "finish_mock_interview",
     tag = "mock",
     params(("id" = i32, Path, description = "The round's id")),
     responses((status = 200, description = "The round", body = mock::Round)),

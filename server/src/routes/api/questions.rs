@@ -20,6 +20,7 @@ struct Filter {
 
 /// The questions the user may practise (their banks and the shared ones).
 #[utoipa::path(
+    operation_id = "list_questions",
     tag = "practice",
     params(Filter),
     responses((status = 200, description = "The questions", body = Vec<questions::QuestionView>)),

@@ -37,6 +37,7 @@ async fn matrix(
 
 /// The user's stories.
 #[utoipa::path(
+    operation_id = "list_stories",
     tag = "stories",
     responses((status = 200, description = "The stories", body = Vec<StoryView>)),
 )]
@@ -47,6 +48,7 @@ async fn list(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpRe
 
 /// Adds a story: a STAR outline tagged with the competencies it can answer.
 #[utoipa::path(
+    operation_id = "create_story",
     tag = "stories",
     request_body = StoryInput,
     responses(
@@ -68,6 +70,7 @@ async fn create(
 
 /// One story.
 #[utoipa::path(
+    operation_id = "show_story",
     tag = "stories",
     params(("id" = i32, Path, description = "The story's id")),
     responses((status = 200, description = "The story", body = StoryView)),
@@ -83,6 +86,7 @@ async fn show(
 
 /// Replaces a story.
 #[utoipa::path(
+    operation_id = "update_story",
     tag = "stories",
     params(("id" = i32, Path, description = "The story's id")),
     request_body = StoryInput,
@@ -113,6 +117,7 @@ async fn update(
 
 /// Deletes a story; attempts that started from it keep their text.
 #[utoipa::path(
+    operation_id = "delete_story",
     tag = "stories",
     params(("id" = i32, Path, description = "The story's id")),
     responses((status = 204, description = "Deleted")),
