@@ -12,7 +12,7 @@ use std::{
 use reqwest::{Method, RequestBuilder};
 
 use super::*;
-use crate::banks::TEAM_BANK;
+use crate::{banks::TEAM_BANK, rehearsal::webm};
 
 /// A response as the conformance check saw it.
 struct Checked {
@@ -86,6 +86,19 @@ impl Conformance {
             .max_by_key(|(literal, _)| *literal)
             .map(|(_, op)| op)
             .unwrap_or_else(|| panic!("{method} {path} is not in the OpenAPI document"))
+    }
+
+    /// Sends the request, checks the response against the document and
+    /// that its status is `status`.
+    async fn expect(&self, status: u16, request: RequestBuilder) -> Checked {
+        let checked = self.send(request).await;
+        assert_eq!(
+            checked.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&checked.body)
+        );
+        checked
     }
 
     async fn send(&self, request: RequestBuilder) -> Checked {
@@ -291,10 +304,15 @@ fn validate_with_openapi_spec_validator(doc: &Value) {
     );
 }
 
-fn webm(len: usize) -> Vec<u8> {
-    let mut bytes = vec![0x1A, 0x45, 0xDF, 0xA3];
-    bytes.resize(len, 0x42);
-    bytes
+async fn document(app: &TestApp) -> Value {
+    let res = app
+        .client()
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
 }
 
 const ANSWER: &str = "We shipped 3 weeks late; I cut scope by 20% and we recovered.";
@@ -318,14 +336,7 @@ on_both_databases!(
     every_operation_answers_as_documented,
     |app: TestApp| async move {
         let anonymous = app.client();
-        let doc: Value = anonymous
-            .get(app.url("/api/v1/openapi.json"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let doc = document(&app).await;
         check_document(&doc);
         validate_with_openapi_spec_validator(&doc);
         let api = Conformance::new(&doc);
@@ -333,47 +344,35 @@ on_both_databases!(
 
         // Accounts and tokens.
         let credentials = json!({"username": "olga", "password": "correct horse battery"});
-        assert_eq!(
-            api.send(
-                anonymous
-                    .post(url("/api/v1/auth/register"))
-                    .json(&credentials)
-            )
-            .await
-            .status,
-            201
-        );
-        assert_eq!(
-            api.send(
-                anonymous
-                    .post(url("/api/v1/auth/register"))
-                    .json(&credentials)
-            )
-            .await
-            .status,
-            409
-        );
-        assert_eq!(
-            api.send(
-                anonymous
-                    .post(url("/api/v1/auth/register"))
-                    .json(&json!({"username": "x", "password": "short"}))
-            )
-            .await
-            .status,
-            422
-        );
-        assert_eq!(
-            api.send(
-                anonymous
-                    .post(url("/api/v1/auth/register"))
-                    .body("{not json")
-                    .header("content-type", "application/json")
-            )
-            .await
-            .status,
-            400
-        );
+        api.expect(
+            201,
+            anonymous
+                .post(url("/api/v1/auth/register"))
+                .json(&credentials),
+        )
+        .await;
+        api.expect(
+            409,
+            anonymous
+                .post(url("/api/v1/auth/register"))
+                .json(&credentials),
+        )
+        .await;
+        api.expect(
+            422,
+            anonymous
+                .post(url("/api/v1/auth/register"))
+                .json(&json!({"username": "x", "password": "short"})),
+        )
+        .await;
+        api.expect(
+            400,
+            anonymous
+                .post(url("/api/v1/auth/register"))
+                .body("{not json")
+                .header("content-type", "application/json"),
+        )
+        .await;
         let token = api
             .send(anonymous.post(url("/api/v1/auth/token")).json(&credentials))
             .await
@@ -388,173 +387,100 @@ on_both_databases!(
         };
         let wrong = json!({"username": "olga", "password": "wrong password!"});
         for _ in 0..5 {
-            assert_eq!(
-                api.send(anonymous.post(url("/api/v1/auth/token")).json(&wrong))
-                    .await
-                    .status,
-                401
-            );
+            api.expect(401, anonymous.post(url("/api/v1/auth/token")).json(&wrong))
+                .await;
         }
-        assert_eq!(
-            api.send(anonymous.post(url("/api/v1/auth/token")).json(&wrong))
-                .await
-                .status,
-            429
-        );
-        assert_eq!(api.send(anonymous.get(url("/api/v1/me"))).await.status, 401);
-        assert_eq!(api.send(user.get("/api/v1/me")).await.status, 200);
-        assert_eq!(
-            api.send(user.patch("/api/v1/me").json(&json!({"new_per_day": 8})))
-                .await
-                .status,
-            200
-        );
-        assert_eq!(
-            api.send(
-                user.patch("/api/v1/me")
-                    .json(&json!({"desired_retention": 2.0}))
-            )
-            .await
-            .status,
-            422
-        );
-        let created = api.send(user.post("/api/v1/tokens")).await;
-        assert_eq!(created.status, 201);
-        assert_eq!(api.send(user.get("/api/v1/tokens")).await.status, 200);
+        api.expect(429, anonymous.post(url("/api/v1/auth/token")).json(&wrong))
+            .await;
+        api.expect(401, anonymous.get(url("/api/v1/me"))).await;
+        api.expect(200, user.get("/api/v1/me")).await;
+        api.expect(
+            200,
+            user.patch("/api/v1/me").json(&json!({"new_per_day": 8})),
+        )
+        .await;
+        api.expect(
+            422,
+            user.patch("/api/v1/me")
+                .json(&json!({"desired_retention": 2.0})),
+        )
+        .await;
+        let created = api.expect(201, user.post("/api/v1/tokens")).await;
+        api.expect(200, user.get("/api/v1/tokens")).await;
         let token_id = created.json()["id"].as_str().unwrap().to_owned();
-        assert_eq!(
-            api.send(user.delete(&format!("/api/v1/tokens/{token_id}")))
-                .await
-                .status,
-            204
-        );
-        assert_eq!(
-            api.send(user.delete(&format!("/api/v1/tokens/{token_id}")))
-                .await
-                .status,
-            404
-        );
+        api.expect(204, user.delete(&format!("/api/v1/tokens/{token_id}")))
+            .await;
+        api.expect(404, user.delete(&format!("/api/v1/tokens/{token_id}")))
+            .await;
 
         // The daily loop.
-        assert_eq!(
-            api.send(user.get("/api/v1/questions?competency=delegation"))
-                .await
-                .status,
-            200
-        );
-        assert_eq!(
-            api.send(user.get("/api/v1/practice/today")).await.status,
-            200
-        );
-        let next = api.send(user.get("/api/v1/practice/next")).await;
-        assert_eq!(next.status, 200);
+        api.expect(200, user.get("/api/v1/questions?competency=delegation"))
+            .await;
+        api.expect(200, user.get("/api/v1/practice/today")).await;
+        let next = api.expect(200, user.get("/api/v1/practice/next")).await;
         let next = next.json();
         let (card_id, question_id) = (
             next["card_id"].as_i64().unwrap(),
             next["question"]["id"].as_i64().unwrap(),
         );
+        let upload = |path: &str, ms: u64, mime: &str, audio: Vec<u8>| {
+            user.put(&format!("{path}?duration_ms={ms}"))
+                .header("content-type", mime.to_owned())
+                .body(audio)
+        };
         let draft = format!("/api/v1/drafts/{question_id}");
-        assert_eq!(api.send(user.get(&draft)).await.status, 404);
-        assert_eq!(
-            api.send(user.put(&draft).json(&star(json!({}))))
-                .await
-                .status,
-            204
-        );
-        assert_eq!(api.send(user.get(&draft)).await.status, 200);
+        api.expect(404, user.get(&draft)).await;
+        api.expect(204, user.put(&draft).json(&star(json!({}))))
+            .await;
+        api.expect(200, user.get(&draft)).await;
         let recording = format!("{draft}/recording");
-        assert_eq!(
-            api.send(
-                user.put(&format!("{recording}?duration_ms=2000"))
-                    .header("content-type", "audio/webm")
-                    .body(webm(2048))
-            )
-            .await
-            .status,
-            201
-        );
-        assert_eq!(
-            api.send(
-                user.put(&format!("{recording}?duration_ms=2000"))
-                    .header("content-type", "text/html")
-                    .body("<p>no</p>")
-            )
-            .await
-            .status,
-            415
-        );
-        assert_eq!(
-            api.send(
-                user.put(&format!("{recording}?duration_ms=2000"))
-                    .header("content-type", "audio/webm")
-                    .body("<html>")
-            )
-            .await
-            .status,
-            422
-        );
-        assert_eq!(api.send(user.get(&recording)).await.status, 200);
-        assert_eq!(api.send(user.delete(&recording)).await.status, 204);
-        assert_eq!(
-            api.send(
-                user.put(&format!("{recording}?duration_ms=1500"))
-                    .header("content-type", "audio/webm")
-                    .body(webm(1024))
-            )
-            .await
-            .status,
-            201
-        );
+        api.expect(201, upload(&recording, 2000, "audio/webm", webm(2048)))
+            .await;
+        api.expect(
+            415,
+            upload(&recording, 2000, "text/html", b"<p>no</p>".to_vec()),
+        )
+        .await;
+        api.expect(
+            422,
+            upload(&recording, 2000, "audio/webm", b"<html>".to_vec()),
+        )
+        .await;
+        api.expect(200, user.get(&recording)).await;
+        api.expect(204, user.delete(&recording)).await;
+        api.expect(201, upload(&recording, 1500, "audio/webm", webm(1024)))
+            .await;
         let first = api
-            .send(
+            .expect(
+                201,
                 user.post("/api/v1/answers")
                     .json(&star(json!({"question_id": question_id}))),
             )
             .await;
-        assert_eq!(first.status, 201);
         let first_id = first.json()["id"].as_i64().unwrap();
-        assert_eq!(
-            api.send(
-                user.post("/api/v1/answers")
-                    .json(&json!({"question_id": question_id}))
-            )
-            .await
-            .status,
-            422
-        );
-        assert_eq!(
-            api.send(
-                user.post("/api/v1/answers")
-                    .json(&star(json!({"question_id": 999_999})))
-            )
-            .await
-            .status,
-            404
-        );
+        api.expect(
+            422,
+            user.post("/api/v1/answers")
+                .json(&json!({"question_id": question_id})),
+        )
+        .await;
+        api.expect(
+            404,
+            user.post("/api/v1/answers")
+                .json(&star(json!({"question_id": 999_999}))),
+        )
+        .await;
         let answer_recording = format!("/api/v1/answers/{first_id}/recording");
-        assert_eq!(api.send(user.get(&answer_recording)).await.status, 200);
-        assert_eq!(api.send(user.delete(&answer_recording)).await.status, 204);
-        assert_eq!(api.send(user.get(&answer_recording)).await.status, 404);
-        assert_eq!(
-            api.send(
-                user.put(&format!("{answer_recording}?duration_ms=999999999"))
-                    .header("content-type", "audio/webm")
-                    .body(webm(64))
-            )
-            .await
-            .status,
-            413
-        );
-        assert_eq!(
-            api.send(
-                user.put(&format!("{answer_recording}?duration_ms=1000"))
-                    .header("content-type", "audio/webm")
-                    .body(webm(64))
-            )
-            .await
-            .status,
-            201
-        );
+        api.expect(200, user.get(&answer_recording)).await;
+        api.expect(204, user.delete(&answer_recording)).await;
+        api.expect(404, user.get(&answer_recording)).await;
+        api.expect(
+            413,
+            upload(&answer_recording, 999999999, "audio/webm", webm(64)),
+        )
+        .await;
+        api.expect(201, upload(&answer_recording, 1000, "audio/webm", webm(64)))
+            .await;
         let checklist = api
             .send(user.get(&format!("/api/v1/answers/{first_id}")))
             .await
@@ -567,483 +493,307 @@ on_both_databases!(
             .take(3)
             .map(|i| i["id"].as_i64().unwrap())
             .collect();
-        assert_eq!(
-            api.send(
-                user.post(&format!("/api/v1/answers/{first_id}/reviews"))
-                    .json(&json!({"checked": ticked, "comment": "clear"}))
-            )
-            .await
-            .status,
-            201
-        );
-        assert_eq!(
-            api.send(
-                user.post(&format!("/api/v1/answers/{first_id}/reviews"))
-                    .json(&json!({"checked": [987_654]}))
-            )
-            .await
-            .status,
-            422
-        );
-        assert_eq!(
-            api.send(user.get(&format!("/api/v1/cards/{card_id}")))
-                .await
-                .status,
-            200
-        );
-        assert_eq!(
-            api.send(user.get("/api/v1/cards/not-a-number"))
-                .await
-                .status,
-            404
-        );
-        assert_eq!(
-            api.send(
-                user.post(&format!("/api/v1/cards/{card_id}/grade"))
-                    .json(&json!({"rating": "meh"}))
-            )
-            .await
-            .status,
-            422
-        );
-        assert_eq!(
-            api.send(
-                user.post(&format!("/api/v1/cards/{card_id}/grade"))
-                    .json(&json!({"rating": "good", "answer_id": first_id}))
-            )
-            .await
-            .status,
-            200
-        );
-        assert_eq!(
-            api.send(user.get(&format!("/api/v1/answers/{first_id}")))
-                .await
-                .status,
-            200
-        );
+        api.expect(
+            201,
+            user.post(&format!("/api/v1/answers/{first_id}/reviews"))
+                .json(&json!({"checked": ticked, "comment": "clear"})),
+        )
+        .await;
+        api.expect(
+            422,
+            user.post(&format!("/api/v1/answers/{first_id}/reviews"))
+                .json(&json!({"checked": [987_654]})),
+        )
+        .await;
+        api.expect(200, user.get(&format!("/api/v1/cards/{card_id}")))
+            .await;
+        api.expect(404, user.get("/api/v1/cards/not-a-number"))
+            .await;
+        api.expect(
+            422,
+            user.post(&format!("/api/v1/cards/{card_id}/grade"))
+                .json(&json!({"rating": "meh"})),
+        )
+        .await;
+        api.expect(
+            200,
+            user.post(&format!("/api/v1/cards/{card_id}/grade"))
+                .json(&json!({"rating": "good", "answer_id": first_id})),
+        )
+        .await;
+        api.expect(200, user.get(&format!("/api/v1/answers/{first_id}")))
+            .await;
         let second = api
             .send(user.post("/api/v1/answers").json(&star(
                 json!({"question_id": question_id, "result": "We recovered in 2 weeks."}),
             )))
             .await;
         let second_id = second.json()["id"].as_i64().unwrap();
-        assert_eq!(
-            api.send(user.get(&format!(
+        api.expect(
+            200,
+            user.get(&format!(
                 "/api/v1/answers/compare?a={first_id}&b={second_id}"
-            )))
-            .await
-            .status,
-            200
-        );
-        assert_eq!(
-            api.send(user.get(&format!(
+            )),
+        )
+        .await;
+        api.expect(
+            422,
+            user.get(&format!(
                 "/api/v1/answers/compare?a={first_id}&b={first_id}"
-            )))
-            .await
-            .status,
-            422
-        );
-        assert_eq!(
-            api.send(user.get("/api/v1/answers/compare?a=x"))
-                .await
-                .status,
-            400
-        );
-        assert_eq!(
-            api.send(user.get("/api/v1/answers/export")).await.status,
-            200
-        );
-        assert_eq!(api.send(user.post("/api/v1/undo")).await.status, 200);
-        assert_eq!(api.send(user.post("/api/v1/undo")).await.status, 404);
-        assert_eq!(
-            api.send(
-                user.patch(&format!("/api/v1/cards/{card_id}"))
-                    .json(&json!({"suspended": true}))
-            )
-            .await
-            .status,
-            200
-        );
-        assert_eq!(
-            api.send(
-                user.patch(&format!("/api/v1/cards/{card_id}"))
-                    .json(&json!({"leech": true}))
-            )
-            .await
-            .status,
-            422
-        );
-        assert_eq!(
-            api.send(
-                user.patch(&format!("/api/v1/cards/{card_id}"))
-                    .json(&json!({"colour": "red"}))
-            )
-            .await
-            .status,
-            400
-        );
-        assert_eq!(
-            api.send(
-                user.patch(&format!("/api/v1/cards/{card_id}"))
-                    .json(&json!({"suspended": false}))
-            )
-            .await
-            .status,
-            200
-        );
-        assert_eq!(api.send(user.get("/api/v1/leeches")).await.status, 200);
-        assert_eq!(
-            api.send(user.get("/api/v1/review-logs/export"))
-                .await
-                .status,
-            200
-        );
-        assert_eq!(api.send(user.get("/api/v1/stats")).await.status, 200);
+            )),
+        )
+        .await;
+        api.expect(400, user.get("/api/v1/answers/compare?a=x"))
+            .await;
+        api.expect(200, user.get("/api/v1/answers/export")).await;
+        api.expect(200, user.post("/api/v1/undo")).await;
+        api.expect(404, user.post("/api/v1/undo")).await;
+        api.expect(
+            200,
+            user.patch(&format!("/api/v1/cards/{card_id}"))
+                .json(&json!({"suspended": true})),
+        )
+        .await;
+        api.expect(
+            422,
+            user.patch(&format!("/api/v1/cards/{card_id}"))
+                .json(&json!({"leech": true})),
+        )
+        .await;
+        api.expect(
+            400,
+            user.patch(&format!("/api/v1/cards/{card_id}"))
+                .json(&json!({"colour": "red"})),
+        )
+        .await;
+        api.expect(
+            200,
+            user.patch(&format!("/api/v1/cards/{card_id}"))
+                .json(&json!({"suspended": false})),
+        )
+        .await;
+        api.expect(200, user.get("/api/v1/leeches")).await;
+        api.expect(200, user.get("/api/v1/review-logs/export"))
+            .await;
+        api.expect(200, user.get("/api/v1/stats")).await;
 
         // Scheduling.
-        assert_eq!(api.send(user.get("/api/v1/settings")).await.status, 200);
-        assert_eq!(api.send(user.get("/api/v1/plan")).await.status, 404);
+        api.expect(200, user.get("/api/v1/settings")).await;
+        api.expect(404, user.get("/api/v1/plan")).await;
         let interview = (chrono::Utc::now() + chrono::Duration::days(12))
             .format("%Y-%m-%d")
             .to_string();
-        assert_eq!(
-            api.send(
-                user.put("/api/v1/settings")
-                    .json(&json!({"interview_date": interview, "desired_retention": 0.85}))
-            )
-            .await
-            .status,
-            200
-        );
-        assert_eq!(
-            api.send(
-                user.put("/api/v1/settings")
-                    .json(&json!({"interview_date": "soon"}))
-            )
-            .await
-            .status,
-            422
-        );
-        assert_eq!(api.send(user.get("/api/v1/plan")).await.status, 200);
-        assert_eq!(api.send(user.get("/api/v1/scheduler")).await.status, 200);
-        assert_eq!(
-            api.send(user.post("/api/v1/scheduler/optimize"))
-                .await
-                .status,
-            422
-        );
+        api.expect(
+            200,
+            user.put("/api/v1/settings")
+                .json(&json!({"interview_date": interview, "desired_retention": 0.85})),
+        )
+        .await;
+        api.expect(
+            422,
+            user.put("/api/v1/settings")
+                .json(&json!({"interview_date": "soon"})),
+        )
+        .await;
+        api.expect(200, user.get("/api/v1/plan")).await;
+        api.expect(200, user.get("/api/v1/scheduler")).await;
+        api.expect(422, user.post("/api/v1/scheduler/optimize"))
+            .await;
 
         // Banks.
-        assert_eq!(api.send(user.get("/api/v1/banks")).await.status, 200);
-        assert_eq!(
-            api.send(
-                user.post("/api/v1/banks?format=toml&dry_run=true")
-                    .body(TEAM_BANK)
-            )
-            .await
-            .status,
-            200
-        );
-        assert_eq!(
-            api.send(user.post("/api/v1/banks?format=toml").body(TEAM_BANK))
-                .await
-                .status,
-            201
-        );
-        assert_eq!(
-            api.send(user.post("/api/v1/banks?format=toml").body(TEAM_BANK))
-                .await
-                .status,
-            200
-        );
-        assert_eq!(
-            api.send(
-                user.post("/api/v1/banks?format=toml")
-                    .body("[bank]\nid = 3\n")
-            )
-            .await
-            .status,
-            422
-        );
-        assert_eq!(
-            api.send(user.post("/api/v1/banks?format=docx").body(TEAM_BANK))
-                .await
-                .status,
-            422
-        );
+        api.expect(200, user.get("/api/v1/banks")).await;
+        api.expect(
+            200,
+            user.post("/api/v1/banks?format=toml&dry_run=true")
+                .body(TEAM_BANK),
+        )
+        .await;
+        api.expect(201, user.post("/api/v1/banks?format=toml").body(TEAM_BANK))
+            .await;
+        api.expect(200, user.post("/api/v1/banks?format=toml").body(TEAM_BANK))
+            .await;
+        api.expect(
+            422,
+            user.post("/api/v1/banks?format=toml")
+                .body("[bank]\nid = 3\n"),
+        )
+        .await;
+        api.expect(422, user.post("/api/v1/banks?format=docx").body(TEAM_BANK))
+            .await;
         for format in ["toml", "yaml", "json", "csv"] {
-            assert_eq!(
-                api.send(user.get(&format!("/api/v1/banks/team-leads/export?format={format}")))
-                    .await
-                    .status,
-                200
-            );
+            api.expect(
+                200,
+                user.get(&format!("/api/v1/banks/team-leads/export?format={format}")),
+            )
+            .await;
         }
-        assert_eq!(
-            api.send(user.get("/api/v1/banks/nope/export")).await.status,
-            404
-        );
-        assert_eq!(
-            api.send(
-                user.put("/api/v1/banks/team-leads/selection")
-                    .json(&json!({"practise": true, "competencies": ["hiring"]}))
-            )
-            .await
-            .status,
-            200
-        );
-        assert_eq!(
-            api.send(
-                user.put("/api/v1/banks/team-leads/selection")
-                    .json(&json!({"practise": true, "competencies": ["juggling"]}))
-            )
-            .await
-            .status,
-            422
-        );
+        api.expect(404, user.get("/api/v1/banks/nope/export")).await;
+        api.expect(
+            200,
+            user.put("/api/v1/banks/team-leads/selection")
+                .json(&json!({"practise": true, "competencies": ["hiring"]})),
+        )
+        .await;
+        api.expect(
+            422,
+            user.put("/api/v1/banks/team-leads/selection")
+                .json(&json!({"practise": true, "competencies": ["juggling"]})),
+        )
+        .await;
 
         // Stories.
         let story = json!({"title": "Release rescue", "situation": "s", "task": "t", "action": "a", "result": "r", "reflection": "", "competencies": ["delegation"]});
-        let saved = api.send(user.post("/api/v1/stories").json(&story)).await;
-        assert_eq!(saved.status, 201);
+        let saved = api
+            .expect(201, user.post("/api/v1/stories").json(&story))
+            .await;
         let story_id = saved.json()["id"].as_i64().unwrap();
-        assert_eq!(
-            api.send(
-                user.post("/api/v1/stories")
-                    .json(&json!({"title": "x", "competencies": ["juggling"]}))
-            )
-            .await
-            .status,
-            422
-        );
-        assert_eq!(api.send(user.get("/api/v1/stories")).await.status, 200);
-        assert_eq!(
-            api.send(user.get("/api/v1/stories/matrix")).await.status,
-            200
-        );
-        assert_eq!(
-            api.send(user.get(&format!("/api/v1/stories/{story_id}")))
-                .await
-                .status,
-            200
-        );
-        assert_eq!(
-            api.send(
-                user.put(&format!("/api/v1/stories/{story_id}"))
-                    .json(&story)
-            )
-            .await
-            .status,
-            200
-        );
-        assert_eq!(
-            api.send(user.delete(&format!("/api/v1/stories/{story_id}")))
-                .await
-                .status,
-            204
-        );
-        assert_eq!(
-            api.send(user.get(&format!("/api/v1/stories/{story_id}")))
-                .await
-                .status,
-            404
-        );
+        api.expect(
+            422,
+            user.post("/api/v1/stories")
+                .json(&json!({"title": "x", "competencies": ["juggling"]})),
+        )
+        .await;
+        api.expect(200, user.get("/api/v1/stories")).await;
+        api.expect(200, user.get("/api/v1/stories/matrix")).await;
+        api.expect(200, user.get(&format!("/api/v1/stories/{story_id}")))
+            .await;
+        api.expect(
+            200,
+            user.put(&format!("/api/v1/stories/{story_id}"))
+                .json(&story),
+        )
+        .await;
+        api.expect(204, user.delete(&format!("/api/v1/stories/{story_id}")))
+            .await;
+        api.expect(404, user.get(&format!("/api/v1/stories/{story_id}")))
+            .await;
 
         // Mock interviews.
-        assert_eq!(
-            api.send(
-                user.post("/api/v1/mock-interviews")
-                    .json(&json!({"minutes": 1}))
-            )
-            .await
-            .status,
-            422
-        );
+        api.expect(
+            422,
+            user.post("/api/v1/mock-interviews")
+                .json(&json!({"minutes": 1})),
+        )
+        .await;
         let round = api
-            .send(
+            .expect(
+                201,
                 user.post("/api/v1/mock-interviews")
                     .json(&json!({"minutes": 10})),
             )
             .await;
-        assert_eq!(round.status, 201);
         let round_id = round.json()["id"].as_i64().unwrap();
         let answer_at = |position: i64| {
             format!("/api/v1/mock-interviews/{round_id}/questions/{position}/answer")
         };
-        assert_eq!(
-            api.send(
-                user.post(&format!(
-                    "/api/v1/mock-interviews/{round_id}/questions/1/grade"
-                ))
-                .json(&json!({"rating": "good"}))
-            )
-            .await
-            .status,
-            422
-        );
-        assert_eq!(
-            api.send(user.post(&answer_at(2)).json(&star(json!({}))))
-                .await
-                .status,
-            409
-        );
-        assert_eq!(
-            api.send(user.post(&answer_at(1)).json(&star(json!({}))))
-                .await
-                .status,
-            201
-        );
-        assert_eq!(
-            api.send(user.post(&answer_at(1)).json(&star(json!({}))))
-                .await
-                .status,
-            409
-        );
-        assert_eq!(
-            api.send(
-                user.post(&format!(
-                    "/api/v1/mock-interviews/{round_id}/questions/1/grade"
-                ))
-                .json(&json!({"rating": "good"}))
-            )
-            .await
-            .status,
-            200
-        );
-        assert_eq!(
-            api.send(user.post(&format!("/api/v1/mock-interviews/{round_id}/finish")))
-                .await
-                .status,
-            200
-        );
-        assert_eq!(
-            api.send(user.get(&format!("/api/v1/mock-interviews/{round_id}")))
-                .await
-                .status,
-            200
-        );
-        assert_eq!(
-            api.send(user.get("/api/v1/mock-interviews")).await.status,
-            200
-        );
-        assert_eq!(
-            api.send(user.get("/api/v1/mock-interviews/424242"))
-                .await
-                .status,
-            404
-        );
+        api.expect(
+            422,
+            user.post(&format!(
+                "/api/v1/mock-interviews/{round_id}/questions/1/grade"
+            ))
+            .json(&json!({"rating": "good"})),
+        )
+        .await;
+        api.expect(409, user.post(&answer_at(2)).json(&star(json!({}))))
+            .await;
+        api.expect(201, user.post(&answer_at(1)).json(&star(json!({}))))
+            .await;
+        api.expect(409, user.post(&answer_at(1)).json(&star(json!({}))))
+            .await;
+        api.expect(
+            200,
+            user.post(&format!(
+                "/api/v1/mock-interviews/{round_id}/questions/1/grade"
+            ))
+            .json(&json!({"rating": "good"})),
+        )
+        .await;
+        api.expect(
+            200,
+            user.post(&format!("/api/v1/mock-interviews/{round_id}/finish")),
+        )
+        .await;
+        api.expect(
+            200,
+            user.get(&format!("/api/v1/mock-interviews/{round_id}")),
+        )
+        .await;
+        api.expect(200, user.get("/api/v1/mock-interviews")).await;
+        api.expect(404, user.get("/api/v1/mock-interviews/424242"))
+            .await;
 
         // Coaching.
         let coach = app.coach_user("carla").await;
-        assert_eq!(
-            api.send(user.post("/api/v1/coach/invites")).await.status,
-            403
-        );
-        let invite = api.send(coach.post("/api/v1/coach/invites")).await;
-        assert_eq!(invite.status, 201);
+        api.expect(403, user.post("/api/v1/coach/invites")).await;
+        let invite = api.expect(201, coach.post("/api/v1/coach/invites")).await;
         let code = invite.json()["code"].as_str().unwrap().to_owned();
-        assert_eq!(
-            api.send(
-                user.post("/api/v1/coach/links")
-                    .json(&json!({"code": "WRONGCODE1"}))
-            )
-            .await
-            .status,
-            422
-        );
+        api.expect(
+            422,
+            user.post("/api/v1/coach/links")
+                .json(&json!({"code": "WRONGCODE1"})),
+        )
+        .await;
         let link = api
-            .send(
+            .expect(
+                201,
                 user.post("/api/v1/coach/links")
                     .json(&json!({"code": code})),
             )
             .await;
-        assert_eq!(link.status, 201);
         let link_id = link.json()["id"].as_i64().unwrap();
-        assert_eq!(
-            api.send(
-                user.patch(&format!("/api/v1/coach/links/{link_id}"))
-                    .json(&json!({"share_all": false}))
-            )
-            .await
-            .status,
-            200
-        );
-        assert_eq!(
-            api.send(
-                user.post(&format!("/api/v1/answers/{first_id}/shares"))
-                    .json(&json!({"link_id": link_id}))
-            )
-            .await
-            .status,
-            204
-        );
-        assert_eq!(api.send(coach.get("/api/v1/coach/links")).await.status, 200);
-        assert_eq!(api.send(coach.get("/api/v1/coach/queue")).await.status, 200);
-        assert_eq!(
-            api.send(coach.get(&format!("/api/v1/answers/{first_id}")))
-                .await
-                .status,
-            200
-        );
-        assert_eq!(
-            api.send(
-                coach
-                    .post(&format!("/api/v1/answers/{first_id}/reviews"))
-                    .json(&json!({"checked": ticked, "comment": "good numbers"}))
-            )
-            .await
-            .status,
-            201
-        );
-        assert_eq!(api.send(user.get("/api/v1/calibration")).await.status, 200);
+        api.expect(
+            200,
+            user.patch(&format!("/api/v1/coach/links/{link_id}"))
+                .json(&json!({"share_all": false})),
+        )
+        .await;
+        api.expect(
+            204,
+            user.post(&format!("/api/v1/answers/{first_id}/shares"))
+                .json(&json!({"link_id": link_id})),
+        )
+        .await;
+        api.expect(200, coach.get("/api/v1/coach/links")).await;
+        api.expect(200, coach.get("/api/v1/coach/queue")).await;
+        api.expect(200, coach.get(&format!("/api/v1/answers/{first_id}")))
+            .await;
+        api.expect(
+            201,
+            coach
+                .post(&format!("/api/v1/answers/{first_id}/reviews"))
+                .json(&json!({"checked": ticked, "comment": "good numbers"})),
+        )
+        .await;
+        api.expect(200, user.get("/api/v1/calibration")).await;
         let learner_id = user.id().await;
-        assert_eq!(
-            api.send(
-                coach
-                    .post("/api/v1/coach/assignments")
-                    .json(&json!({"learner_id": learner_id, "bank_id": "management-core"}))
-            )
-            .await
-            .status,
-            201
-        );
-        assert_eq!(
-            api.send(
-                coach
-                    .post("/api/v1/coach/assignments")
-                    .json(&json!({"learner_id": learner_id}))
-            )
-            .await
-            .status,
-            422
-        );
-        assert_eq!(
-            api.send(user.delete(&format!("/api/v1/answers/{first_id}/shares/{link_id}")))
-                .await
-                .status,
-            204
-        );
-        assert_eq!(
-            api.send(user.delete(&format!("/api/v1/coach/links/{link_id}")))
-                .await
-                .status,
-            204
-        );
+        api.expect(
+            201,
+            coach
+                .post("/api/v1/coach/assignments")
+                .json(&json!({"learner_id": learner_id, "bank_id": "management-core"})),
+        )
+        .await;
+        api.expect(
+            422,
+            coach
+                .post("/api/v1/coach/assignments")
+                .json(&json!({"learner_id": learner_id})),
+        )
+        .await;
+        api.expect(
+            204,
+            user.delete(&format!("/api/v1/answers/{first_id}/shares/{link_id}")),
+        )
+        .await;
+        api.expect(204, user.delete(&format!("/api/v1/coach/links/{link_id}")))
+            .await;
 
         // Bodies over 1 MiB, and what the document itself answers.
         let huge = "x".repeat(1024 * 1024 + 1);
-        assert_eq!(
-            api.send(user.put(&draft).json(&json!({"situation": huge})))
-                .await
-                .status,
-            413
-        );
-        assert_eq!(
-            api.send(anonymous.get(url("/api/v1/openapi.json")))
-                .await
-                .status,
-            200
-        );
+        api.expect(413, user.put(&draft).json(&json!({"situation": huge})))
+            .await;
+        api.expect(200, anonymous.get(url("/api/v1/openapi.json")))
+            .await;
 
         let unseen = api.unseen();
         assert!(unseen.is_empty(), "operations never called: {unseen:#?}");
@@ -1061,15 +811,7 @@ on_both_databases!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance_check_refuses_what_the_document_does_not_say() {
     let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
-    let doc: Value = app
-        .client()
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = document(&app).await;
     let api = Conformance::new(&doc);
     let today = json!({"$ref": "#/components/schemas/TodayCounts"});
     let good = json!({"due": 3, "learning": 1, "review": 2, "new": 5, "done_today": 0});
@@ -1119,15 +861,7 @@ async fn conformance_check_refuses_what_the_document_does_not_say() {
 }
 
 on_both_databases!(api_page_lists_every_operation, |app: TestApp| async move {
-    let doc: Value = app
-        .client()
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = document(&app).await;
     let res = app.client().get(app.url("/api")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();

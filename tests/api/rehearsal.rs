@@ -5,7 +5,7 @@ use super::*;
 use crate::coaching::{invite_code, join};
 
 /// The first bytes of a WebM file (the EBML magic), then filler.
-fn webm(len: usize) -> Vec<u8> {
+pub fn webm(len: usize) -> Vec<u8> {
     let mut bytes = vec![0x1A, 0x45, 0xDF, 0xA3];
     bytes.resize(len.max(4), 0x42);
     bytes

@@ -20,11 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Serialize, ToSchema)]
 struct DraftView {
     question_id: i32,
-    situation: String,
-    task: String,
-    action: String,
-    result: String,
-    reflection: String,
+    #[serde(flatten)]
+    text: StarFields,
     seconds_spent: i32,
     updated_at: DateTime<Utc>,
 }
@@ -47,11 +44,13 @@ async fn show(
         .ok_or(ApiError::NotFound("draft"))?;
     Ok(HttpResponse::Ok().json(DraftView {
         question_id: found.question_id,
-        situation: found.situation,
-        task: found.task,
-        action: found.action,
-        result: found.result,
-        reflection: found.reflection,
+        text: StarFields {
+            situation: found.situation,
+            task: found.task,
+            action: found.action,
+            result: found.result,
+            reflection: found.reflection,
+        },
         seconds_spent: found.seconds_spent,
         updated_at: found.updated_at,
     }))
