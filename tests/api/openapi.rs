@@ -887,3 +887,52 @@ on_both_databases!(api_page_lists_every_operation, |app: TestApp| async move {
         );
     }
 });
+
+/// Every route the API registers is in the document, and nothing else: the
+/// handlers' route attributes under `server/src/routes/api/` against the
+/// document's operations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn document_lists_every_api_route() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
+    let doc = document(&app).await;
+    let documented: BTreeSet<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| format!("{} {path}", method.to_uppercase()))
+        })
+        .collect();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/src/routes/api");
+    let mut routed = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in source.lines().map(str::trim) {
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let Some(rest) = line.strip_prefix(&format!("#[{method}(\"")) else {
+                    continue;
+                };
+                let path = rest.split('"').next().unwrap();
+                routed.insert(format!("{} /api/v1{path}", method.to_uppercase()));
+            }
+        }
+    }
+    assert!(
+        routed.len() > 50,
+        "found only {} routes in {dir:?}",
+        routed.len()
+    );
+    let undocumented: Vec<_> = routed.difference(&documented).collect();
+    let unrouted: Vec<_> = documented.difference(&routed).collect();
+    assert!(
+        undocumented.is_empty(),
+        "routes missing from the document: {undocumented:#?}"
+    );
+    assert!(
+        unrouted.is_empty(),
+        "documented but not routed: {unrouted:#?}"
+    );
+}
