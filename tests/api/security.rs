@@ -125,7 +125,8 @@ on_both_databases!(
             assert_eq!(headers["x-frame-options"], "DENY", "{path}");
             assert!(headers.contains_key("referrer-policy"), "{path}");
         }
-        // No page has an inline script or a style attribute the CSP would block.
+        // No page has an inline script or a style attribute the CSP would
+        // block; each is well formed enough: a plain-text title, unique ids.
         let browser = app.registered_browser("hedy").await;
         for path in [
             "/today",
@@ -135,6 +136,10 @@ on_both_databases!(
             "/banks",
             "/coaching",
             "/leeches",
+            "/progress",
+            "/mock",
+            "/questions",
+            "/api",
         ] {
             let html = browser
                 .get(app.url(path))
@@ -147,6 +152,22 @@ on_both_databases!(
             assert!(!html.contains("<script>"), "{path} has an inline script");
             assert!(!html.contains(" style=\""), "{path} has a style attribute");
             assert!(!html.contains(" onclick="), "{path} has an inline handler");
+            let title = html
+                .split("<title>")
+                .nth(1)
+                .and_then(|t| t.split("</title>").next());
+            assert!(
+                title.is_some_and(|t| !t.contains('<')),
+                "{path}: the title is not plain text: {title:?}"
+            );
+            let mut ids = std::collections::BTreeSet::new();
+            for id in html
+                .split(" id=\"")
+                .skip(1)
+                .filter_map(|s| s.split('"').next())
+            {
+                assert!(ids.insert(id), "{path}: the id {id:?} is used twice");
+            }
         }
     }
 );
