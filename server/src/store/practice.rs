@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     sea_query::{Expr, Query},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use starling_domain::schedule::{
     parse_steps, Card, CardState, DayClock, InterviewPlan, Outcome, Rating, Scheduler,
@@ -498,7 +498,7 @@ pub async fn grade_card(
     answer_id: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<card::Model, ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = own_card(&txn, user.id, card_id).await?;
     if let Some(answer_id) = answer_id {
         let answer = answer::Entity::find_by_id(answer_id)
@@ -652,7 +652,7 @@ pub async fn undo_last_grade(
     user: &user::Model,
     now: DateTime<Utc>,
 ) -> Result<Undone, ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let last = review_log::Entity::find()
         .filter(review_log::Column::UserId.eq(user.id))
         .filter(review_log::Column::UndoneAt.is_null())
@@ -818,7 +818,7 @@ pub async fn reschedule_all(
         .filter(card::Column::Due.gt(now))
         .all(db)
         .await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut moved = 0;
     for card in cards {
         let Some(next) = scheduler.reschedule(&to_domain(&card)?, now, &clock) else {
