@@ -32,6 +32,28 @@ struct Phase {
     p50: f64,
     p99: f64,
     errors: usize,
+    /// Each distinct failure (status and the start of the body) and how often.
+    failures: std::collections::BTreeMap<String, usize>,
+}
+
+/// `Ok` when the response has one of the `expected` statuses, otherwise the
+/// status and the start of the body (or the transport error).
+async fn check(
+    res: Result<reqwest::Response, reqwest::Error>,
+    expected: &[u16],
+) -> Result<reqwest::Response, String> {
+    match res {
+        Ok(r) if expected.contains(&r.status().as_u16()) => Ok(r),
+        Ok(r) => {
+            let status = r.status().as_u16();
+            let body = r.text().await.unwrap_or_default();
+            Err(format!(
+                "{status} {}",
+                body.chars().take(160).collect::<String>()
+            ))
+        }
+        Err(err) => Err(format!("transport: {err}")),
+    }
 }
 
 /// Runs `work` from `connections` tasks until `limit` requests or `seconds`.
@@ -44,18 +66,26 @@ async fn drive<F, Fut>(
 ) -> Phase
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
+    Fut: std::future::Future<Output = Result<(), String>> + Send,
 {
     let work = Arc::new(work);
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let issued = Arc::new(AtomicUsize::new(0));
     let errors = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(Mutex::new(
+        std::collections::BTreeMap::<String, usize>::new(),
+    ));
     let times = Arc::new(Mutex::new(Vec::with_capacity(limit)));
     let mut tasks = Vec::new();
     for _ in 0..connections {
-        let (work, issued, errors, times) =
-            (work.clone(), issued.clone(), errors.clone(), times.clone());
+        let (work, issued, errors, failures, times) = (
+            work.clone(),
+            issued.clone(),
+            errors.clone(),
+            failures.clone(),
+            times.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             loop {
                 let n = issued.fetch_add(1, Ordering::Relaxed);
@@ -63,10 +93,13 @@ where
                     break;
                 }
                 let t = Instant::now();
-                let ok = work(n).await;
+                let outcome = work(n).await;
                 let elapsed = t.elapsed();
-                if !ok {
+                if let Err(why) = outcome {
                     errors.fetch_add(1, Ordering::Relaxed);
+                    if let Ok(mut seen) = failures.lock() {
+                        *seen.entry(why).or_insert(0) += 1;
+                    }
                 }
                 if let Ok(mut v) = times.lock() {
                     v.push(elapsed);
@@ -90,6 +123,7 @@ where
         p50: pick(0.5),
         p99: pick(0.99),
         errors: errors.load(Ordering::Relaxed),
+        failures: failures.lock().map(|f| f.clone()).unwrap_or_default(),
     }
 }
 
@@ -169,7 +203,7 @@ pub async fn run(base: &str, token: &str) {
                 seconds,
                 move |_| {
                     let (c, url) = (c.clone(), url.clone());
-                    async move { c.get(&url).send().await.is_ok_and(|r| r.status() == 200) }
+                    async move { check(c.get(&url).send().await, &[200]).await.map(drop) }
                 },
             )
             .await,
@@ -184,7 +218,7 @@ pub async fn run(base: &str, token: &str) {
             seconds,
             move |_| {
                 let (b, url) = (b.clone(), format!("{base_s}/today"));
-                async move { b.get(&url).send().await.is_ok_and(|r| r.status() == 200) }
+                async move { check(b.get(&url).send().await, &[200]).await.map(drop) }
             },
         )
         .await,
@@ -203,11 +237,9 @@ pub async fn run(base: &str, token: &str) {
                     tok.clone(),
                 );
                 async move {
-                    c.get(&url)
-                        .bearer_auth(&tok)
-                        .send()
+                    check(c.get(&url).bearer_auth(&tok).send().await, &[200])
                         .await
-                        .is_ok_and(|r| r.status() == 200)
+                        .map(drop)
                 }
             },
         )
@@ -242,23 +274,19 @@ pub async fn run(base: &str, token: &str) {
     phases.push(drive("POST /api/v1/answers", connections, writes, seconds, move |n| {
         let (c, base_s, tok, qs, store) = (c.clone(), base_s.clone(), tok.clone(), qs.clone(), store.clone());
         async move {
-            let Some(q) = qs.get(n % qs.len().max(1)) else { return false };
+            let Some(q) = qs.get(n % qs.len().max(1)) else { return Err("no question".to_owned()) };
             let res = c
                 .post(format!("{base_s}/api/v1/answers"))
                 .bearer_auth(&tok)
                 .json(&json!({"question_id": q["id"], "action": "I drove the load.", "seconds_spent": 60}))
                 .send()
                 .await;
-            match res {
-                Ok(r) if r.status() == 201 => {
-                    let body: Value = r.json().await.unwrap_or_default();
-                    if let Ok(mut v) = store.lock() {
-                        v.push((body["card_id"].clone(), body["id"].clone()));
-                    }
-                    true
-                }
-                _ => false,
+            let r = check(res, &[201]).await?;
+            let body: Value = r.json().await.unwrap_or_default();
+            if let Ok(mut v) = store.lock() {
+                v.push((body["card_id"].clone(), body["id"].clone()));
             }
+            Ok(())
         }
     }).await);
     let graded: Arc<Vec<(Value, Value)>> = Arc::new(
@@ -285,14 +313,15 @@ pub async fn run(base: &str, token: &str) {
                     (c.clone(), base_s.clone(), tok.clone(), graded.clone());
                 async move {
                     let Some((card, answer)) = graded.get(n) else {
-                        return false;
+                        return Err("no answer to grade".to_owned());
                     };
-                    c.post(format!("{base_s}/api/v1/cards/{card}/grade"))
+                    let res = c
+                        .post(format!("{base_s}/api/v1/cards/{card}/grade"))
                         .bearer_auth(&tok)
                         .json(&json!({"rating": "good", "answer_id": answer}))
                         .send()
-                        .await
-                        .is_ok_and(|r| r.status() == 200 || r.status() == 409)
+                        .await;
+                    check(res, &[200, 409]).await.map(drop)
                 }
             },
         )
@@ -316,6 +345,9 @@ pub async fn run(base: &str, token: &str) {
             "{:<32} {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}{}",
             p.label, p.rate, p.p50, p.p99, p.errors, ratio
         );
+        for (why, count) in &p.failures {
+            println!("    {count} x {why}");
+        }
     }
     println!(
         "server resident memory: idle {:.1} MB, peak under load {:.1} MB",

@@ -10,6 +10,7 @@ mod m20261125_000004_stories_recordings;
 mod m20261125_000005_scheduling;
 mod m20261125_000006_indexes;
 mod m20261125_000007_login_failures;
+mod m20261125_000008_card_indexes;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_scheduling::Migration),
             Box::new(m20261125_000006_indexes::Migration),
             Box::new(m20261125_000007_login_failures::Migration),
+            Box::new(m20261125_000008_card_indexes::Migration),
         ]
     }
 }

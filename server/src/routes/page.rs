@@ -82,7 +82,7 @@ pub fn render(
         }),
         csrf_token => csrf_token(req, &state.secret),
         path => req.path(),
-        unread_feedback_count => req.extensions().get::<UnreadFeedback>().map(|u| u.0).unwrap_or(0),
+        unread_feedback_count => unread_feedback_counted(req),
     };
     let html = state
         .templates
@@ -128,6 +128,14 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 /// How many coach reviews the user has not opened, for the navigation.
 #[derive(Clone, Copy, Debug)]
 struct UnreadFeedback(u64);
+
+/// The unread coach feedback counted for this request's navigation.
+pub fn unread_feedback_counted(req: &HttpRequest) -> u64 {
+    req.extensions()
+        .get::<UnreadFeedback>()
+        .map(|u| u.0)
+        .unwrap_or(0)
+}
 
 /// Counts the unread coach feedback shown in the navigation; pages that
 /// mark feedback read call it again.

@@ -43,9 +43,10 @@ async fn today(
             new => counts.new,
             done_today => counts.done_today,
             empty => counts.is_empty(),
-            unread_feedback => crate::store::coaching::unread_feedback(&state.db, current.id()).await?,
+            // Counted for the navigation when the user was looked up.
+            unread_feedback => crate::routes::page::unread_feedback_counted(&req),
             plan => crate::store::scheduler::plan(&state.db, &current.user, Utc::now()).await?.map(|p| Value::from_serialize(&p)),
-            leeches => practice::leeches(&state.db, current.id()).await?.len(),
+            leeches => practice::leech_count(&state.db, current.id()).await?,
         },
     )
 }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::OnConflict, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -99,7 +99,7 @@ pub async fn create_answer(
         ));
     }
     visible_question(db, user_id, question_id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let last = answer::Entity::find()
         .filter(answer::Column::UserId.eq(user_id))
         .filter(answer::Column::QuestionId.eq(question_id))
@@ -286,7 +286,7 @@ pub async fn save_review(
             format!("rubric item {unknown} is not on this answer's checklist"),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     review::Entity::insert(review::ActiveModel {
         answer_id: Set(answer.id),
         reviewer_id: Set(user_id),

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 use starling_domain::{bank::Bank, checklist::star_checklist};
@@ -43,7 +43,7 @@ pub struct ImportReport {
 /// Parses and loads every embedded default bank, then the STAR checklist.
 /// Running it again changes nothing unless the embedded files changed.
 pub async fn load_default_banks(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     ensure_star_checklist(&txn).await?;
     let limits = starling_domain::bank::Limits::default();
     for file in DEFAULT_BANKS.files() {
@@ -505,7 +505,7 @@ pub async fn import_bank(
     importer: Importer<'_>,
     dry_run: bool,
 ) -> Result<Imported, crate::error::ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = bank::Entity::find()
         .filter(bank::Column::Key.eq(parsed.id.as_str()))
         .one(&txn)

@@ -3,9 +3,7 @@
 
 use std::collections::HashSet;
 
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::entities::{bank_choice, competency, skipped_competency};
 
@@ -66,7 +64,7 @@ pub async fn set_for_bank(
             ));
         }
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     bank_choice::Entity::delete_many()
         .filter(bank_choice::Column::UserId.eq(user_id))
         .filter(bank_choice::Column::BankId.eq(bank_id))

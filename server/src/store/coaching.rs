@@ -463,16 +463,17 @@ pub async fn unread_feedback(
     db: &impl ConnectionTrait,
     learner_id: i32,
 ) -> Result<u64, sea_orm::DbErr> {
-    use sea_orm::{PaginatorTrait, QuerySelect};
-    let own = answer::Entity::find()
-        .select_only()
-        .column(answer::Column::Id)
-        .filter(answer::Column::UserId.eq(learner_id))
-        .into_tuple::<i32>()
-        .all(db)
-        .await?;
+    use sea_orm::PaginatorTrait;
     review::Entity::find()
-        .filter(review::Column::AnswerId.is_in(own))
+        .filter(
+            review::Column::AnswerId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(answer::Column::Id)
+                    .from(answer::Entity)
+                    .and_where(answer::Column::UserId.eq(learner_id))
+                    .to_owned(),
+            ),
+        )
         .filter(review::Column::Kind.eq("coach"))
         .filter(review::Column::SeenAt.is_null())
         .count(db)

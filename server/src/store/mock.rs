@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 use starling_domain::{
@@ -192,7 +192,7 @@ pub async fn create(
     let seed = (now.timestamp_nanos_opt().unwrap_or(0) as u64) ^ ((user.id as u64) << 32);
     let order = pick(&candidates, questions_for(minutes as u32), seed);
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let round = mock_interview::ActiveModel {
         user_id: Set(user.id),
         minutes: Set(minutes as i32),
@@ -336,7 +336,7 @@ pub async fn answer(
     let saved =
         answers::create_answer(db, user.id, asked.id, fields, seconds_spent, None, now).await?;
     let card = practice::card_for_question(db, user.id, asked.id, now).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let updated = mock_question::Entity::update_many()
         .col_expr(
             mock_question::Column::AnswerId,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     sea_query::{Expr, Query},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use starling_domain::schedule::{
     parse_steps, Card, CardState, DayClock, InterviewPlan, Outcome, Rating, Scheduler,
@@ -160,6 +160,22 @@ pub(crate) fn own_active_cards(
     bank_ids: Vec<i32>,
     now: DateTime<Utc>,
 ) -> sea_orm::Select<card::Entity> {
+    own_cards_of_questions(
+        user_id,
+        now,
+        sea_orm::Condition::all()
+            .add(question::Column::BankId.is_in(bank_ids))
+            .add(question::Column::Retired.eq(false)),
+    )
+}
+
+/// The user's cards, neither suspended nor buried, whose question meets
+/// `questions`.
+fn own_cards_of_questions(
+    user_id: i32,
+    now: DateTime<Utc>,
+    questions: sea_orm::Condition,
+) -> sea_orm::Select<card::Entity> {
     card::Entity::find()
         .filter(card::Column::UserId.eq(user_id))
         .filter(card::Column::Suspended.eq(false))
@@ -175,14 +191,42 @@ pub(crate) fn own_active_cards(
             Query::select()
                 .expr(Expr::val(1))
                 .from(question::Entity)
-                .and_where(sea_orm::sea_query::ExprTrait::equals(
-                    Expr::col((question::Entity, question::Column::Id)),
-                    (card::Entity, card::Column::QuestionId),
-                ))
-                .and_where(question::Column::BankId.is_in(bank_ids))
-                .and_where(question::Column::Retired.eq(false))
+                .cond_where(
+                    sea_orm::Condition::all()
+                        .add(sea_orm::sea_query::ExprTrait::equals(
+                            Expr::col((question::Entity, question::Column::Id)),
+                            (card::Entity, card::Column::QuestionId),
+                        ))
+                        .add(questions),
+                )
                 .to_owned(),
         ))
+}
+
+/// How many rows `select` finds, counting at most `cap`: the query stops at
+/// the cap, so a count only ever shown capped by a daily limit costs no more
+/// than the limit. Rows are visited in the select's order.
+async fn count_at_most<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: sea_orm::Select<E>,
+    cap: u64,
+) -> Result<u64, sea_orm::DbErr> {
+    if cap == 0 {
+        return Ok(0);
+    }
+    let capped = select
+        .select_only()
+        .expr(Expr::val(1))
+        .limit(cap)
+        .into_query();
+    let count = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .from_subquery(capped, "capped")
+        .to_owned();
+    Ok(match db.query_one(&count).await? {
+        Some(row) => row.try_get::<i64>("", "n")?.max(0) as u64,
+        None => 0,
+    })
 }
 
 /// Questions new cards may come from: active, in a practised bank the user
@@ -210,27 +254,25 @@ impl NewCardSource {
         })
     }
 
-    fn questions(&self) -> sea_orm::sea_query::SelectStatement {
-        Query::select()
-            .column(question::Column::Id)
-            .from(question::Entity)
-            .and_where(question::Column::BankId.is_in(self.bank_ids.clone()))
-            .and_where(question::Column::Retired.eq(false))
-            .and_where(question::Column::CompetencyId.is_not_in(self.skipped_competencies.clone()))
-            .to_owned()
+    /// The conditions on a question new cards may come from.
+    fn questions(&self) -> sea_orm::Condition {
+        sea_orm::Condition::all()
+            .add(question::Column::BankId.is_in(self.bank_ids.clone()))
+            .add(question::Column::Retired.eq(false))
+            .add(question::Column::CompetencyId.is_not_in(self.skipped_competencies.clone()))
     }
 
-    /// Cards shown but never graded (and not suspended or buried).
+    /// Cards shown but never graded (and not suspended or buried). The
+    /// source's banks are among the visible ones, so one lookup of each
+    /// card's question checks both.
     fn started_cards(&self, user_id: i32, now: DateTime<Utc>) -> sea_orm::Select<card::Entity> {
-        own_active_cards(user_id, self.bank_ids.clone(), now)
-            .filter(card::Column::State.eq("new"))
-            .filter(card::Column::QuestionId.in_subquery(self.questions()))
+        own_cards_of_questions(user_id, now, self.questions()).filter(card::Column::State.eq("new"))
     }
 
     /// Questions the user has no card for yet.
     fn uncarded(&self, user_id: i32) -> sea_orm::Select<question::Entity> {
         question::Entity::find()
-            .filter(question::Column::Id.in_subquery(self.questions()))
+            .filter(self.questions())
             // NOT EXISTS, so each question's card is looked up by the
             // (user_id, question_id) index instead of hashing all the cards.
             .filter(
@@ -249,6 +291,51 @@ impl NewCardSource {
     }
 }
 
+/// Today's grades that are not undone: all of them, and those of review and
+/// of new cards, in one pass over the user's log since `since`.
+#[derive(Clone, Copy, Debug, Default)]
+struct GradedToday {
+    all: u64,
+    review: u64,
+    new: u64,
+}
+
+async fn graded_today_by_state(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    since: DateTime<Utc>,
+) -> Result<GradedToday, sea_orm::DbErr> {
+    let query = review_log::Entity::find()
+        .select_only()
+        .expr_as(Expr::cust("COUNT(*)"), "all_count")
+        .expr_as(
+            Expr::cust("COUNT(CASE WHEN state_before = 'review' THEN 1 END)"),
+            "review_count",
+        )
+        .expr_as(
+            Expr::cust("COUNT(CASE WHEN state_before = 'new' THEN 1 END)"),
+            "new_count",
+        )
+        .filter(review_log::Column::UserId.eq(user_id))
+        .filter(review_log::Column::ReviewedAt.gte(since))
+        .filter(review_log::Column::UndoneAt.is_null())
+        .into_query();
+    let Some(row) = db.query_one(&query).await? else {
+        return Ok(GradedToday::default());
+    };
+    let get = |name: &str| -> Result<u64, sea_orm::DbErr> {
+        Ok(row.try_get::<i64>("", name)?.max(0) as u64)
+    };
+    Ok(GradedToday {
+        all: get("all_count")?,
+        review: get("review_count")?,
+        new: get("new_count")?,
+    })
+}
+
+/// Today's counts. The review and new counts are only ever shown capped by
+/// the day's remaining limits, so they are counted up to those limits and
+/// not beyond (and not at all once a limit is used up).
 pub async fn today(
     db: &impl ConnectionTrait,
     user: &user::Model,
@@ -256,27 +343,52 @@ pub async fn today(
 ) -> Result<Today, sea_orm::DbErr> {
     let since = clock_for(user).today_start(now);
     let bank_ids = visible_bank_ids(db, user.id).await?;
+    let graded = graded_today_by_state(db, user.id, since).await?;
     let learning = own_active_cards(user.id, bank_ids.clone(), now)
         .filter(card::Column::State.is_in(["learning", "relearning"]))
         .filter(card::Column::Due.lte(now + Duration::minutes(LEARN_AHEAD_MINUTES)))
         .count(db)
         .await?;
-    let review_due = own_active_cards(user.id, bank_ids.clone(), now)
-        .filter(card::Column::State.eq("review"))
-        .filter(card::Column::Due.lte(now))
-        .count(db)
-        .await?;
-    let reviews_done = graded_today(db, user.id, since, Some("review")).await?;
-    let new_done = graded_today(db, user.id, since, Some("new")).await?;
-    let source = NewCardSource::for_user(db, user.id, &bank_ids).await?;
-    let new_cards = source.started_cards(user.id, now).count(db).await?;
-    let uncarded = source.uncarded(user.id).count(db).await?;
+    let review = count_at_most(
+        db,
+        own_active_cards(user.id, bank_ids.clone(), now)
+            .filter(card::Column::State.eq("review"))
+            .filter(card::Column::Due.lte(now)),
+        remaining(user.reviews_per_day, graded.review),
+    )
+    .await?;
+    let new_left = remaining(user.new_per_day, graded.new);
+    let mut new = 0;
+    if new_left > 0 {
+        let source = NewCardSource::for_user(db, user.id, &bank_ids).await?;
+        new = count_at_most(db, source.started_cards(user.id, now), new_left).await?;
+        if new < new_left {
+            // Newest questions first: cards are made in bank order, so the
+            // questions still without one tend to be the recent ones.
+            new += count_at_most(
+                db,
+                source.uncarded(user.id).order_by_desc(question::Column::Id),
+                new_left - new,
+            )
+            .await?;
+        }
+    }
     Ok(Today {
         learning,
-        review: review_due.min(remaining(user.reviews_per_day, reviews_done)),
-        new: (new_cards + uncarded).min(remaining(user.new_per_day, new_done)),
-        done_today: graded_today(db, user.id, since, None).await?,
+        review,
+        new,
+        done_today: graded.all,
     })
+}
+
+/// How many cards of the user are flagged as leeches (the length of
+/// [`leeches`], without loading them).
+pub async fn leech_count(db: &impl ConnectionTrait, user_id: i32) -> Result<u64, sea_orm::DbErr> {
+    card::Entity::find()
+        .filter(card::Column::UserId.eq(user_id))
+        .filter(card::Column::Leech.eq(true))
+        .count(db)
+        .await
 }
 
 /// The next card to practise now, creating the card of a new question when
@@ -289,12 +401,7 @@ pub async fn next_card(
     let since = clock_for(user).today_start(now);
     let bank_ids = visible_bank_ids(db, user.id).await?;
 
-    let due_learning = own_active_cards(user.id, bank_ids.clone(), now)
-        .filter(card::Column::State.is_in(["learning", "relearning"]))
-        .filter(card::Column::Due.lte(now))
-        .order_by_asc(card::Column::Due)
-        .one(db)
-        .await?;
+    let due_learning = first_learning_due_by(db, user.id, &bank_ids, now, now).await?;
     if due_learning.is_some() {
         return Ok(due_learning);
     }
@@ -376,12 +483,46 @@ pub async fn next_card(
         }
     }
 
-    Ok(own_active_cards(user.id, bank_ids, now)
-        .filter(card::Column::State.is_in(["learning", "relearning"]))
-        .filter(card::Column::Due.lte(now + Duration::minutes(LEARN_AHEAD_MINUTES)))
-        .order_by_asc(card::Column::Due)
-        .one(db)
-        .await?)
+    first_learning_due_by(
+        db,
+        user.id,
+        &bank_ids,
+        now,
+        now + Duration::minutes(LEARN_AHEAD_MINUTES),
+    )
+    .await
+}
+
+/// The learning or relearning card due first, if one is due by `by`. One
+/// search per state: with `state = ?` the (user_id, state, due) index yields
+/// the cards in due order, where `state IN (..) ORDER BY due` made SQLite walk
+/// every due card of the user by date (all the due reviews too) to find none.
+async fn first_learning_due_by(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    bank_ids: &[i32],
+    now: DateTime<Utc>,
+    by: DateTime<Utc>,
+) -> Result<Option<card::Model>, ApiError> {
+    let mut first: Option<card::Model> = None;
+    for state in ["learning", "relearning"] {
+        let found = own_active_cards(user_id, bank_ids.to_vec(), now)
+            .filter(card::Column::State.eq(state))
+            .filter(card::Column::Due.lte(by))
+            .order_by_asc(card::Column::Due)
+            .order_by_asc(card::Column::Id)
+            .one(db)
+            .await?;
+        if let Some(card) = found {
+            if first
+                .as_ref()
+                .is_none_or(|f| (card.due, card.id) < (f.due, f.id))
+            {
+                first = Some(card);
+            }
+        }
+    }
+    Ok(first)
 }
 
 /// How far back reviews count towards covering a competency for an interview.
@@ -498,7 +639,7 @@ pub async fn grade_card(
     answer_id: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<card::Model, ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = own_card(&txn, user.id, card_id).await?;
     if let Some(answer_id) = answer_id {
         let answer = answer::Entity::find_by_id(answer_id)
@@ -653,7 +794,7 @@ pub async fn undo_last_grade(
     user: &user::Model,
     now: DateTime<Utc>,
 ) -> Result<Undone, ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let last = review_log::Entity::find()
         .filter(review_log::Column::UserId.eq(user.id))
         .filter(review_log::Column::UndoneAt.is_null())
@@ -819,7 +960,7 @@ pub async fn reschedule_all(
         .filter(card::Column::Due.gt(now))
         .all(db)
         .await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut moved = 0;
     for card in cards {
         let Some(next) = scheduler.reschedule(&to_domain(&card)?, now, &clock) else {

@@ -208,9 +208,16 @@ pub async fn visible_question(
     user_id: i32,
     question_id: i32,
 ) -> Result<QuestionView, ApiError> {
-    let bank_ids = visible_bank_ids(db, user_id).await?;
     let found = question::Entity::find_by_id(question_id)
-        .filter(question::Column::BankId.is_in(bank_ids))
+        .filter(
+            question::Column::BankId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(bank::Column::Id)
+                    .from(bank::Entity)
+                    .cond_where(visible_banks(user_id))
+                    .to_owned(),
+            ),
+        )
         .one(db)
         .await?
         .ok_or(ApiError::NotFound("question"))?;

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+    EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use serde::Serialize;
 use starling_domain::audio::{AudioFormat, ACCEPTED};
@@ -139,7 +139,7 @@ pub async fn save(
     now: DateTime<Utc>,
 ) -> Result<RecordingInfo, ApiError> {
     let format = upload.check(config)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let question_id = question_of(&txn, user_id, owner).await?;
     remove(&txn, user_id, owner).await?;
     let bytes = upload.audio.len() as i32;

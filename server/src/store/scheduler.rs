@@ -10,7 +10,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration as StdDuration};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use starling_domain::{
@@ -605,7 +605,7 @@ async fn run_job(
     let total = progress.lock().map(|p| p.total()).unwrap_or(0) as i32;
     // The parameters first, then the job's result: whoever sees the job done
     // also sees the parameters in use.
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let user = if adopted {
         let mut active: user::ActiveModel = user.into();
         active.fsrs_parameters = Set(to_json(&fitted));

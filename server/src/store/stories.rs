@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -282,7 +282,7 @@ pub async fn save(
 ) -> Result<StoryView, ApiError> {
     let known = taggable_competencies(db, user_id).await?;
     let keys = input.validate(&known)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let fields = input.fields;
     let saved = match story_id {
         Some(id) => {
@@ -321,7 +321,7 @@ pub async fn save(
 /// Deletes one of the user's stories; attempts that started from it keep
 /// their text and forget the link.
 pub async fn delete(db: &DatabaseConnection, user_id: i32, story_id: i32) -> Result<(), ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     own_row(&txn, user_id, story_id).await?;
     answer::Entity::update_many()
         .col_expr(
