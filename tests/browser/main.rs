@@ -763,13 +763,20 @@ async fn learner_records_plays_back_and_deletes_a_spoken_answer() {
         .await
         .unwrap();
     click(&client, "#delete-recording button").await;
-    let attempt = format!("/answers/{answer_id}");
-    wait_for_path(&client, &attempt, |p| p == attempt).await;
-    assert!(client
-        .find_all(css("#answer-audio"))
-        .await
-        .unwrap()
-        .is_empty());
+    // The form posts and redirects back to this same page, so wait for the
+    // player to be gone rather than for the path (which is already there).
+    wait_for_script(
+        &client,
+        "the player is gone after the delete",
+        "return document.getElementById('answer-audio') === null \
+         && document.readyState === 'complete' \
+         && location.pathname;",
+        |v| {
+            v.as_str()
+                .is_some_and(|p| p.ends_with(&format!("/answers/{answer_id}")))
+        },
+    )
+    .await;
     let shown: serde_json::Value = api.get_json(&format!("/api/v1/answers/{answer_id}")).await;
     assert!(shown["recording"].is_null());
 
