@@ -148,13 +148,8 @@ async fn answer(
 ) -> Result<HttpResponse, PageError> {
     let (id, position) = path.into_inner();
     let form: AnswerForm = parse_form(&req, &state, &body)?;
-    let seconds = form
-        .seconds_spent
-        .as_deref()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        .or_else(|| form.started_at.map(|t| Utc::now().timestamp() - t))
-        .unwrap_or(0)
-        .clamp(0, 86_400);
+    let seconds =
+        crate::routes::page::seconds_spent(form.seconds_spent.as_deref(), form.started_at);
     mock::answer(
         &state.db,
         &current.user,

@@ -112,6 +112,17 @@ pub fn parse_form<T: DeserializeOwned>(
         .map_err(|err| ApiError::BadRequest(format!("unreadable form: {err}")))?)
 }
 
+/// Seconds spent writing an answer, from a form: what the page's script
+/// filled in, else counted from the `started_at` the page was served with;
+/// at most a day.
+pub fn seconds_spent(typed: Option<&str>, started_at: Option<i64>) -> i64 {
+    typed
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .or_else(|| started_at.map(|t| chrono::Utc::now().timestamp() - t))
+        .unwrap_or(0)
+        .clamp(0, 86_400)
+}
+
 /// The status of a page shown again with the error that refused its form.
 pub fn status_for(error: Option<&ApiError>) -> StatusCode {
     error.map_or(StatusCode::OK, ResponseError::status_code)

@@ -189,12 +189,7 @@ struct AnswerForm {
 
 impl AnswerForm {
     fn seconds(&self) -> i64 {
-        self.seconds_spent
-            .as_deref()
-            .and_then(|s| s.trim().parse::<i64>().ok())
-            .or_else(|| self.started_at.map(|t| Utc::now().timestamp() - t))
-            .unwrap_or(0)
-            .clamp(0, 86_400)
+        crate::routes::page::seconds_spent(self.seconds_spent.as_deref(), self.started_at)
     }
 
     fn story_id(&self) -> Option<i32> {
