@@ -552,7 +552,6 @@ pub async fn answers_markdown(
     user_id: i32,
     competency_key: Option<&str>,
 ) -> Result<String, sea_orm::DbErr> {
-    use crate::entities::competency;
     let mut latest: HashMap<i32, answer::Model> = HashMap::new();
     for a in answer::Entity::find()
         .filter(answer::Column::UserId.eq(user_id))
@@ -572,20 +571,7 @@ pub async fn answers_markdown(
         .order_by_asc(question::Column::Position)
         .all(db)
         .await?;
-    let competencies: HashMap<i32, competency::Model> = competency::Entity::find()
-        .filter(
-            competency::Column::Id.is_in(
-                questions
-                    .iter()
-                    .map(|q| q.competency_id)
-                    .collect::<Vec<_>>(),
-            ),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+    let competencies = crate::store::questions::competencies_of(db, &questions).await?;
     let mut doc = String::from("# My interview answers\n");
     let mut current_competency = None;
     let mut grouped: Vec<&question::Model> = questions

@@ -235,20 +235,7 @@ pub async fn get(db: &impl ConnectionTrait, user_id: i32, mock_id: i32) -> Resul
         .into_iter()
         .map(|q| (q.id, q))
         .collect();
-    let competencies: HashMap<i32, competency::Model> = competency::Entity::find()
-        .filter(
-            competency::Column::Id.is_in(
-                questions
-                    .values()
-                    .map(|q| q.competency_id)
-                    .collect::<Vec<_>>(),
-            ),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+    let competencies = crate::store::questions::competencies_of(db, questions.values()).await?;
     Ok(Round {
         id: round.id,
         minutes: round.minutes,

@@ -114,6 +114,21 @@ pub async fn rubric_by_question(
     Ok(rubric)
 }
 
+/// The competencies of these questions, by id.
+pub async fn competencies_of<'a>(
+    db: &impl ConnectionTrait,
+    questions: impl IntoIterator<Item = &'a question::Model>,
+) -> Result<HashMap<i32, competency::Model>, sea_orm::DbErr> {
+    let ids: Vec<i32> = questions.into_iter().map(|q| q.competency_id).collect();
+    Ok(competency::Entity::find()
+        .filter(competency::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect())
+}
+
 async fn views(
     db: &impl ConnectionTrait,
     questions: Vec<question::Model>,
@@ -123,7 +138,6 @@ async fn views(
     }
     let ids: Vec<i32> = questions.iter().map(|q| q.id).collect();
     let bank_ids: Vec<i32> = questions.iter().map(|q| q.bank_id).collect();
-    let comp_ids: Vec<i32> = questions.iter().map(|q| q.competency_id).collect();
     let banks: HashMap<i32, bank::Model> = bank::Entity::find()
         .filter(bank::Column::Id.is_in(bank_ids))
         .all(db)
@@ -131,13 +145,7 @@ async fn views(
         .into_iter()
         .map(|b| (b.id, b))
         .collect();
-    let comps: HashMap<i32, competency::Model> = competency::Entity::find()
-        .filter(competency::Column::Id.is_in(comp_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+    let comps = competencies_of(db, &questions).await?;
     let mut rubric = rubric_by_question(db, ids).await?;
     Ok(questions
         .into_iter()
