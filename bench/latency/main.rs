@@ -59,6 +59,20 @@ fn ts(at: chrono::DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string()
 }
 
+/// The `id` column of every row `sql` selects.
+async fn ids(db: &DatabaseConnection, sql: &str) -> Vec<i64> {
+    JsonValue::find_by_statement(Statement::from_string(
+        db.get_database_backend(),
+        sql.to_owned(),
+    ))
+    .all(db)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r["id"].as_i64().unwrap())
+    .collect()
+}
+
 async fn seed(
     db: &DatabaseConnection,
     measured_user: i64,
@@ -68,16 +82,11 @@ async fn seed(
 ) {
     let started = Instant::now();
     let backend = db.get_database_backend();
-    let question_ids: Vec<i64> = JsonValue::find_by_statement(Statement::from_string(
-        backend,
-        "SELECT id FROM questions WHERE retired = false ORDER BY id".to_owned(),
-    ))
-    .all(db)
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| r["id"].as_i64().unwrap())
-    .collect();
+    let question_ids = ids(
+        db,
+        "SELECT id FROM questions WHERE retired = false ORDER BY id",
+    )
+    .await;
     assert!(
         question_ids.len() >= cards,
         "need {cards} questions, have {}",
@@ -91,16 +100,11 @@ async fn seed(
         (0..others).map(|n| format!("('bench{n:05}', 'x', 'learner', 'UTC', 5, 100, 0.9, '{}')", ts(now))),
     )
     .await;
-    let user_ids: Vec<i64> = JsonValue::find_by_statement(Statement::from_string(
-        backend,
-        "SELECT id FROM users WHERE username LIKE 'bench%' ORDER BY id".to_owned(),
-    ))
-    .all(db)
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| r["id"].as_i64().unwrap())
-    .collect();
+    let user_ids = ids(
+        db,
+        "SELECT id FROM users WHERE username LIKE 'bench%' ORDER BY id",
+    )
+    .await;
     // The measured user: `cards` cards, a tenth due, the rest ahead.
     let per_other = env_number("OTHER_CARDS", 100).min(question_ids.len());
     let card_rows = |user: i64, count: usize, due_share: usize| {
