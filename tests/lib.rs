@@ -156,6 +156,18 @@ impl TestApp {
     }
 
     /// A client that follows no redirects, so tests see each step.
+    /// `GET path` with `client` (a browser's cookies), as text, whatever the status.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> String {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -297,6 +309,15 @@ pub struct ApiUser {
 }
 
 impl ApiUser {
+    /// The same user through another instance at `base`.
+    pub fn at(&self, base: &str) -> ApiUser {
+        ApiUser {
+            base: base.to_owned(),
+            token: self.token.clone(),
+            client: reqwest::Client::new(),
+        }
+    }
+
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
         self.client
             .get(format!("{}{path}", self.base))

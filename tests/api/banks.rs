@@ -479,14 +479,7 @@ on_both_databases!(
     import_page_previews_then_imports,
     |app: TestApp| async move {
         let browser = app.registered_browser("pat").await;
-        let page = browser
-            .get(app.url("/banks/import"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app.page(&browser, "/banks/import").await;
         let token = csrf_from(&page);
 
         // Pasted text needs a format; a file upload takes it from the file name.
@@ -518,14 +511,7 @@ on_both_databases!(
         assert!(preview.contains("id=\"added\">3<"), "{preview}");
         assert!(preview.contains("id=\"confirm\""));
         assert!(preview.contains("Describe a hire that did not work out."));
-        let banks = browser
-            .get(app.url("/banks"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let banks = app.page(&browser, "/banks").await;
         assert!(
             !banks.contains("bank-team-leads"),
             "a preview saves nothing"
@@ -544,14 +530,7 @@ on_both_databases!(
             .unwrap();
         assert_eq!(res.status(), 200);
         assert!(res.text().await.unwrap().contains("id=\"imported\""));
-        let banks = browser
-            .get(app.url("/banks"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let banks = app.page(&browser, "/banks").await;
         assert!(banks.contains("id=\"bank-team-leads\""));
 
         // A bad file: every problem with its line and column, nothing saved.
@@ -576,14 +555,7 @@ on_both_databases!(
             .unwrap()
             + 1;
         assert!(body.contains(&format!("line {line}, column")), "{body}");
-        let banks = browser
-            .get(app.url("/banks"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let banks = app.page(&browser, "/banks").await;
         assert!(!banks.contains("bank-other-bank"));
 
         // Missing CSRF token: refused.
@@ -599,53 +571,18 @@ on_both_databases!(
 
 on_both_databases!(browse_searches_and_filters, |app: TestApp| async move {
     let browser = app.registered_browser("quin").await;
-    let all = browser
-        .get(app.url("/questions"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let all = app.page(&browser, "/questions").await;
     let count = all.matches("class=\"card question-row\"").count();
     assert!(count >= 20, "{count}");
-    let found = browser
-        .get(app.url("/questions?q=EXPECTATIONS"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let found = app.page(&browser, "/questions?q=EXPECTATIONS").await;
     let hits = found.matches("class=\"card question-row\"").count();
     assert!(hits >= 1 && hits < count, "{hits}");
     assert!(found.to_lowercase().contains("expectations"));
-    let none = browser
-        .get(app.url("/questions?q=zzzz-nothing"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let none = app.page(&browser, "/questions?q=zzzz-nothing").await;
     assert!(none.contains("No questions match."));
-    let level = browser
-        .get(app.url("/questions?level=experienced"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let level = app.page(&browser, "/questions?level=experienced").await;
     let experienced = level.matches("class=\"card question-row\"").count();
     assert!(experienced >= 1 && experienced < count);
-    let competency = browser
-        .get(app.url("/questions?competency=feedback"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let competency = app.page(&browser, "/questions?competency=feedback").await;
     assert!(competency.contains("Giving difficult feedback"));
 });

@@ -413,14 +413,7 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
     let learner_page = app.browser_as("pagelearner").await;
 
     // The coach creates an invite code on the Coaching page.
-    let page = coach_page
-        .get(app.url("/coaching"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&coach_page, "/coaching").await;
     let res = coach_page
         .post(app.url("/coaching/invites"))
         .form(&[("csrf_token", csrf_from(&page))])
@@ -434,14 +427,7 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
     let code = page[start..].split('<').next().unwrap().to_owned();
 
     // A wrong code is refused on the page; the right one links.
-    let page = learner_page
-        .get(app.url("/coaching"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&learner_page, "/coaching").await;
     assert!(
         !page.contains("create-invite"),
         "learners get no invite button"
@@ -466,25 +452,11 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let page = learner_page
-        .get(app.url("/coaching"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&learner_page, "/coaching").await;
     assert!(page.contains("pagecoach"));
 
     // The coach's dashboard lists the learner with their figures.
-    let dashboard = coach_page
-        .get(app.url("/coaching"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let dashboard = app.page(&coach_page, "/coaching").await;
     let row = dashboard
         .split("<td>pagelearner</td>")
         .nth(1)
@@ -511,23 +483,11 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
         .contains("id=\"coaching-message\">Assigned "));
 
     // The coach reviews from the queue, with an item comment.
-    let queue = coach_page
-        .get(app.url("/coaching/queue"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let queue = app.page(&coach_page, "/coaching/queue").await;
     assert!(queue.contains(&format!("/coaching/review/{answer_id}")));
-    let review = coach_page
-        .get(app.url(&format!("/coaching/review/{answer_id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let review = app
+        .page(&coach_page, &format!("/coaching/review/{answer_id}"))
+        .await;
     assert!(review.contains("mapped the blockers"));
     let first_item = review
         .split("name=\"checked\" value=\"")
@@ -549,46 +509,20 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let queue = coach_page
-        .get(app.url("/coaching/queue"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let queue = app.page(&coach_page, "/coaching/queue").await;
     assert!(queue.contains("Nothing to review."));
 
     // The learner sees a badge on Today, then the feedback on the attempt.
-    let today = learner_page
-        .get(app.url("/today"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let today = app.page(&learner_page, "/today").await;
     assert!(today.contains("id=\"unread-feedback\""));
-    let history = learner_page
-        .get(app.url("/history"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let history = app.page(&learner_page, "/history").await;
     assert!(
         history.contains("id=\"nav-unread\" title=\"new coach feedback\">1<"),
         "count in the navigation"
     );
-    let attempt = learner_page
-        .get(app.url(&format!("/answers/{answer_id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let attempt = app
+        .page(&learner_page, &format!("/answers/{answer_id}"))
+        .await;
     assert!(attempt.contains("Feedback from your coach pagecoach"));
     assert!(attempt.contains("Name the date"));
     assert!(
@@ -607,27 +541,13 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let calibration = learner_page
-        .get(app.url("/calibration"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let calibration = app.page(&learner_page, "/calibration").await;
     assert!(!calibration.contains("No answer has both"), "{calibration}");
     assert!(
         calibration.contains("1 (100%)"),
         "the ticked item agrees: {calibration}"
     );
-    let today = learner_page
-        .get(app.url("/today"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let today = app.page(&learner_page, "/today").await;
     assert!(
         !today.contains("id=\"unread-feedback\""),
         "read once opened"

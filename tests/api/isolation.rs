@@ -80,14 +80,7 @@ on_both_databases!(
                 "{path} leaked"
             );
         }
-        let history = browser
-            .get(app.url("/history"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let history = app.page(&browser, "/history").await;
         assert!(history.contains(&format!("/answers/{}", mine_answer["id"])));
         assert!(
             !history.contains(&format!("/answers/{answer_id}\"")),

@@ -195,14 +195,7 @@ on_both_databases!(mock_rounds_refuse_bad_input, |app: TestApp| async move {
 
 on_both_databases!(mock_pages_work_without_scripts, |app: TestApp| async move {
     let browser = app.registered_browser("milo").await;
-    let html = browser
-        .get(app.url("/mock"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&browser, "/mock").await;
     let csrf = csrf_from(&html);
     let res = browser
         .post(app.url("/mock"))
@@ -212,14 +205,7 @@ on_both_databases!(mock_pages_work_without_scripts, |app: TestApp| async move {
         .unwrap();
     let round_path = location(res);
     for position in 1..=3 {
-        let html = browser
-            .get(app.url(&round_path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.page(&browser, &round_path).await;
         assert!(
             html.contains(&format!("<span id=\"position\">{position}</span>")),
             "{html}"
@@ -236,14 +222,7 @@ on_both_databases!(mock_pages_work_without_scripts, |app: TestApp| async move {
             .unwrap();
         let after = location(res);
         assert!(after.ends_with(&format!("?after={position}")));
-        let html = browser
-            .get(app.url(&after))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.page(&browser, &after).await;
         assert!(html.contains("The interviewer follows up"));
         assert!(html.contains(if position < 3 {
             "id=\"next-question\""
@@ -253,14 +232,7 @@ on_both_databases!(mock_pages_work_without_scripts, |app: TestApp| async move {
     }
     let summary_path = location(browser.get(app.url(&round_path)).send().await.unwrap());
     assert!(summary_path.ends_with("/summary"));
-    let html = browser
-        .get(app.url(&summary_path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&browser, &summary_path).await;
     assert!(html.contains("3 of 3 answered"));
     assert!(html.contains("id=\"grade-1\""));
     let res = browser
@@ -270,14 +242,7 @@ on_both_databases!(mock_pages_work_without_scripts, |app: TestApp| async move {
         .await
         .unwrap();
     location(res);
-    let html = browser
-        .get(app.url(&summary_path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&browser, &summary_path).await;
     assert!(html.contains("id=\"graded-1\""));
     assert!(html.contains("Graded <strong>Hard</strong>"));
     let res = browser

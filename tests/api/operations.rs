@@ -33,14 +33,7 @@ on_both_databases!(
         let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
         assert_eq!(id.len(), 16, "a fresh id replaces an unsafe one: {id}");
 
-        let metrics = client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.page(&client, "/metrics").await;
         assert!(metrics.contains(
         "starling_http_requests_total{method=\"GET\",route=\"/api/v1/practice/next\",status=\"200\"}"
     ), "{metrics}");
@@ -48,14 +41,7 @@ on_both_databases!(
         assert!(metrics.contains("starling_db_pool_connections{state=\"open\"}"));
         // Ids in paths are folded into their route pattern.
         user.get("/api/v1/cards/987654").send().await.unwrap();
-        let metrics = client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.page(&client, "/metrics").await;
         assert!(metrics.contains("route=\"/api/v1/cards/{id}\""));
         assert!(!metrics.contains("987654"));
     }
@@ -135,6 +121,13 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The real binary serving the test's database on `port`, once it is healthy.
+async fn start_instance(app: &TestApp, port: u16) -> std::process::Child {
+    let child = spawn_server(app, port);
+    wait_healthy(&format!("http://127.0.0.1:{port}")).await;
+    child
+}
+
 fn spawn_server(app: &TestApp, port: u16) -> std::process::Child {
     std::process::Command::new(starling_binary())
         .arg("serve")
@@ -169,13 +162,8 @@ on_both_databases!(
         let user = app.api_user("kim").await;
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
-        let mut child = spawn_server(&app, port);
-        wait_healthy(&base).await;
-        let remote = ApiUser {
-            base: base.clone(),
-            token: user.token.clone(),
-            client: reqwest::Client::new(),
-        };
+        let mut child = start_instance(&app, port).await;
+        let remote = user.at(&base);
         // A stream of answers and grades; everything acknowledged is remembered.
         let writer = tokio::spawn(async move {
             let mut answers = Vec::new();
@@ -226,13 +214,8 @@ on_both_databases!(
         );
 
         // Restarted on the same database: every acknowledged write is there.
-        let mut child = spawn_server(&app, port);
-        wait_healthy(&base).await;
-        let after = ApiUser {
-            base: base.clone(),
-            token: user.token.clone(),
-            client: reqwest::Client::new(),
-        };
+        let mut child = start_instance(&app, port).await;
+        let after = user.at(&base);
         for id in &answers {
             let res = after
                 .get(&format!("/api/v1/answers/{id}"))
@@ -274,11 +257,7 @@ on_both_databases!(
         let second = app.restart().await;
         let first = app.address.clone();
         let user = app.api_user("duo").await;
-        let on = |base: &str| ApiUser {
-            base: base.to_owned(),
-            token: user.token.clone(),
-            client: reqwest::Client::new(),
-        };
+        let on = |base: &str| user.at(base);
         let (a, b) = (on(&first), on(&second));
         let mut seen = std::collections::HashSet::new();
         // Alternate every step between the instances.
@@ -366,8 +345,7 @@ on_both_databases!(
         let user = app.api_user("sig").await;
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
-        let mut child = spawn_server(&app, port);
-        wait_healthy(&base).await;
+        let mut child = start_instance(&app, port).await;
         // A bank file sent slowly, in five parts over about 1.5 seconds.
         let bank = crate::banks::TEAM_BANK.replace("id = \"team-leads\"", "id = \"slow-team\"");
         let parts: Vec<Result<Vec<u8>, std::io::Error>> = bank

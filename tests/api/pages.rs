@@ -24,14 +24,7 @@ on_both_databases!(
         assert_eq!(res.status(), 303);
         assert_eq!(location(&res), "/login?next=/today");
 
-        let page = browser
-            .get(app.url("/register"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app.page(&browser, "/register").await;
         let token = csrf_from(&page);
         let res = form_post(
             &browser,
@@ -58,14 +51,7 @@ on_both_databases!(
             "{cookie}"
         );
 
-        let today = browser
-            .get(app.url("/today"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let today = app.page(&browser, "/today").await;
         assert!(today.contains("id=\"start\""));
         assert!(today.contains("id=\"new-count\">5<"));
 
@@ -73,14 +59,7 @@ on_both_databases!(
         assert_eq!(res.status(), 303);
         let question_url = location(&res);
         assert!(question_url.starts_with("/practice/"));
-        let question = browser
-            .get(app.url(&question_url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let question = app.page(&browser, &question_url).await;
         assert!(question.contains("id=\"timer\""));
         for field in ["situation", "task", "action", "result", "reflection"] {
             assert!(
@@ -111,14 +90,7 @@ on_both_databases!(
         )
         .await;
         assert_eq!(res.status(), 200);
-        let again = browser
-            .get(app.url(&question_url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let again = app.page(&browser, &question_url).await;
         assert!(
             again.contains("Draft &lt;b&gt;situation"),
             "draft restored, escaped"
@@ -175,14 +147,7 @@ on_both_databases!(
         assert_eq!(res.status(), 303);
         let review_url = location(&res);
         assert!(review_url.ends_with("/review"));
-        let review = browser
-            .get(app.url(&review_url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let review = app.page(&browser, &review_url).await;
         assert!(
             review.contains("id=\"follow-ups\""),
             "follow-ups shown after the answer"
@@ -213,48 +178,20 @@ on_both_databases!(
         let next_url = location(&res);
         assert!(next_url.starts_with("/practice/") && next_url != question_url);
 
-        let history = browser
-            .get(app.url("/history"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let history = app.page(&browser, "/history").await;
         assert!(
             history.contains(&format!("2 / {}", item_ids.len())),
             "coverage shown"
         );
         assert!(history.contains("Good"));
         let answer_path = review_url.trim_end_matches("/review").to_owned();
-        let attempt = browser
-            .get(app.url(&answer_path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let attempt = app.page(&browser, &answer_path).await;
         assert!(attempt.contains("Payroll ran 2 hours late"));
         assert!(attempt.contains("Needs a number"));
 
         // Logging out ends the session; logging in again restores the draft of the next card.
-        let today = browser
-            .get(app.url("/today"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let next_question = browser
-            .get(app.url(&next_url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let today = app.page(&browser, "/today").await;
+        let next_question = app.page(&browser, &next_url).await;
         let res = form_post(
             &browser,
             app.url(&next_url),
@@ -279,14 +216,7 @@ on_both_databases!(
         assert_eq!(res.status(), 303);
         let res = browser.get(app.url("/today")).send().await.unwrap();
         assert_eq!(res.status(), 303, "logged out");
-        let page = browser
-            .get(app.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app.page(&browser, "/login").await;
         let res = form_post(
             &browser,
             app.url("/login"),
@@ -314,14 +244,7 @@ on_both_databases!(
         )
         .await;
         assert_eq!(res.status(), 303);
-        let restored = browser
-            .get(app.url(&next_url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let restored = app.page(&browser, &next_url).await;
         assert!(restored.contains("unsent words"));
     }
 );
@@ -343,14 +266,7 @@ on_both_databases!(login_without_csrf_is_refused, |app: TestApp| async move {
         .unwrap_or(true));
 
     // Session-cookie calls to the JSON API need the CSRF header too.
-    let page = browser
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&browser, "/login").await;
     form_post(
         &browser,
         app.url("/login"),
@@ -388,14 +304,7 @@ on_both_databases!(login_without_csrf_is_refused, |app: TestApp| async move {
         .unwrap();
     assert_eq!(res.status(), 404, "the forged draft was not saved");
 
-    let today = browser
-        .get(app.url("/today"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let today = app.page(&browser, "/today").await;
     let res = browser
         .put(app.url(&format!("/api/v1/drafts/{question_id}")))
         .header("x-csrf-token", csrf_from(&today))
@@ -413,14 +322,7 @@ on_both_databases!(
         let browser = app.browser_as("walt").await;
         let res = browser.get(app.url("/practice")).send().await.unwrap();
         let question_url = location(&res);
-        let page = browser
-            .get(app.url(&question_url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app.page(&browser, &question_url).await;
         let started = (chrono::Utc::now().timestamp() - 75).to_string();
         // The page's script would fill seconds_spent; here it stays empty.
         let res = form_post(

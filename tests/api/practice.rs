@@ -505,23 +505,13 @@ on_both_databases!(
 
         // The self-review page shows the hints beside the checklist.
         let browser = app.browser_as("hana").await;
-        let page = browser
-            .get(app.url(&format!("/answers/{}/review", weak["id"])))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app
+            .page(&browser, &format!("/answers/{}/review", weak["id"]))
+            .await;
         assert!(page.contains("class=\"hint-we_dominates\""));
-        let page = browser
-            .get(app.url(&format!("/answers/{}/review", strong["id"])))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app
+            .page(&browser, &format!("/answers/{}/review", strong["id"]))
+            .await;
         assert!(page.contains("No automatic hints"));
     }
 );

@@ -204,14 +204,9 @@ on_both_databases!(
         assert_eq!(res.headers()["content-type"], "audio/mp4");
         // The coach's review page offers playback, not deletion.
         let page = app.browser_as("coachmo").await;
-        let html = page
-            .get(app.url(&format!("/coaching/review/{answer_id}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app
+            .page(&page, &format!("/coaching/review/{answer_id}"))
+            .await;
         assert!(html.contains(&format!("src=\"/api/v1/answers/{answer_id}/recording\"")));
         assert!(!html.contains("recording/delete"));
         // Only the author may delete or replace it.
@@ -223,14 +218,7 @@ on_both_databases!(
         assert_eq!(stranger.get(&path).send().await.unwrap().status(), 404);
         // The learner's own pages: playback and a no-script delete form.
         let browser = app.browser_as("lola").await;
-        let html = browser
-            .get(app.url(&format!("/answers/{answer_id}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.page(&browser, &format!("/answers/{answer_id}")).await;
         assert!(html.contains("id=\"answer-audio\""));
         let csrf = csrf_from(&html);
         let res = browser
@@ -342,25 +330,13 @@ on_both_databases!(
 
         // The page shows the same, without scripts.
         let browser = app.browser_as("cora").await;
-        let html = browser
-            .get(app.url(&format!("/answers/compare?a={first}&b={second}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app
+            .page(&browser, &format!("/answers/compare?a={first}&b={second}"))
+            .await;
         assert!(html.contains("<del>fine.</del>"));
         assert!(html.contains("<ins>fine: both shipped within 3 days.</ins>"));
         assert!(html.contains("Coverage up by 1 item."));
-        let history = browser
-            .get(app.url("/history"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let history = app.page(&browser, "/history").await;
         assert!(history.contains(&format!("/answers/compare?a={first}&amp;b={second}")));
 
         // Bad pairs: the same attempt, another question, another user's attempt.

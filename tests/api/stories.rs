@@ -244,14 +244,7 @@ on_both_databases!(
 
         // Start an answer from the story on the question page.
         let card_path = location(browser.get(app.url("/practice")).send().await.unwrap());
-        let html = browser
-            .get(app.url(&card_path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.page(&browser, &card_path).await;
         assert!(
             html.contains("id=\"story-pick\""),
             "the question page offers stories"
@@ -262,14 +255,9 @@ on_both_databases!(
             let end = html[start..].find('"').unwrap() + start;
             html[start..end].to_owned()
         };
-        let html = browser
-            .get(app.url(&format!("{card_path}?story={story_id}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app
+            .page(&browser, &format!("{card_path}?story={story_id}"))
+            .await;
         assert!(html.contains("id=\"story-notice\""));
         assert!(html.contains(">I rebuilt the rota</textarea>"));
         assert!(html.contains(&format!("name=\"story_id\" value=\"{story_id}\"")));
