@@ -5,13 +5,14 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
-use starling_domain::compare::{word_diff, Op, Segment};
+use starling_domain::compare::{word_diff, Op, Segment, DIFF_TIME_BUDGET};
+use tokio::sync::Semaphore;
 
 use crate::{
     entities::answer,
     error::ApiError,
     store::{
-        answers::{fields_of, reviews_of},
+        answers::{fields_of, reviews_of, StarFields},
         coaching::readable_answer,
         questions::{checklist, question_of_answer},
     },
@@ -65,6 +66,41 @@ pub struct Comparison {
     pub coverage_change: Option<i64>,
 }
 
+/// Diffs run one per core at most, so a burst of comparisons of long
+/// answers queues here instead of taking every core from other requests.
+static DIFF_SLOTS: std::sync::LazyLock<Semaphore> = std::sync::LazyLock::new(|| {
+    Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
+});
+
+/// The word diff of each STAR field, computed off the async workers within
+/// [`DIFF_TIME_BUDGET`] for all five.
+async fn field_diffs(before: StarFields, after: StarFields) -> Result<Vec<FieldDiff>, ApiError> {
+    let _slot = DIFF_SLOTS
+        .acquire()
+        .await
+        .map_err(|err| ApiError::Internal(err.into()))?;
+    tokio::task::spawn_blocking(move || {
+        let deadline = std::time::Instant::now() + DIFF_TIME_BUDGET;
+        before
+            .named()
+            .iter()
+            .zip(after.named().iter())
+            .map(|((name, old), (_, new))| {
+                let segments = word_diff(old, new, deadline);
+                FieldDiff {
+                    name,
+                    changed: segments.iter().any(|s| s.op != Op::Equal),
+                    segments,
+                    words_before: words(old),
+                    words_after: words(new),
+                }
+            })
+            .collect()
+    })
+    .await
+    .map_err(|err| ApiError::Internal(err.into()))
+}
+
 fn words(text: &str) -> usize {
     text.split_whitespace().count()
 }
@@ -112,23 +148,7 @@ pub async fn compare(
     let items = checklist(db, before.question_id).await?;
     let ticks_before = self_ticks(db, &before).await?;
     let ticks_after = self_ticks(db, &after).await?;
-    let fields_before = fields_of(&before);
-    let fields_after = fields_of(&after);
-    let fields = fields_before
-        .named()
-        .iter()
-        .zip(fields_after.named().iter())
-        .map(|((name, old), (_, new))| {
-            let segments = word_diff(old, new);
-            FieldDiff {
-                name,
-                changed: segments.iter().any(|s| s.op != Op::Equal),
-                segments,
-                words_before: words(old),
-                words_after: words(new),
-            }
-        })
-        .collect();
+    let fields = field_diffs(fields_of(&before), fields_of(&after)).await?;
     let has = |ticks: &Option<Vec<i32>>, id: i32| ticks.as_ref().is_some_and(|t| t.contains(&id));
     let changes: Vec<ItemChange> = items
         .iter()
