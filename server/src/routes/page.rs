@@ -4,15 +4,17 @@
 use std::{future::Future, pin::Pin};
 
 use actix_web::{
-    dev::Payload,
+    body::{BoxBody, MessageBody},
+    dev::{Payload, ServiceRequest, ServiceResponse},
     http::{header, StatusCode},
+    middleware::Next,
     web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError,
 };
 use minijinja::{context, Value};
 use serde::de::DeserializeOwned;
 
 use crate::{
-    auth::{csrf_token, verify_csrf, CurrentUser},
+    auth::{csrf_token, verify_csrf, CurrentUser, MaybeUser},
     entities::user,
     error::ApiError,
     startup::AppState,
@@ -54,6 +56,82 @@ impl ResponseError for PageError {
                 reason = crate::templates::escape_html(status.canonical_reason().unwrap_or("Error")),
                 message = crate::templates::escape_html(&self.0.to_string()),
             ))
+    }
+}
+
+/// This request's id (from the proxy, or made up by the tracing middleware),
+/// shown on error pages so a report can be matched with the logs.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// Shows a page's error inside the site's layout (navigation for the
+/// logged-in user, the request id), where the request is known; the plain
+/// page of [`PageError::error_response`] stays when the layout cannot be
+/// rendered. Headers such as `Retry-After` are kept.
+pub async fn error_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let page_error = res.response().error().and_then(|err| {
+        if let Some(error) = err.as_error::<PageError>() {
+            // When the database is away, asking it who the user is would only fail again.
+            let database_down = matches!(error.0, ApiError::Unavailable(_));
+            Some((error.0.status_code(), error.0.to_string(), database_down))
+        } else if err.as_error::<actix_web::error::PayloadError>().is_some()
+            && err.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE
+            && !res.request().path().starts_with("/api/")
+        {
+            // A form over the body limit was refused before it was read.
+            Some((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "The form is larger than this server accepts ({} MiB); nothing was saved. \
+                     Go back, shorten the longest field and send it again.",
+                    crate::startup::MAX_BODY_BYTES / (1024 * 1024)
+                ),
+                false,
+            ))
+        } else {
+            None
+        }
+    });
+    let Some((status, message, database_down)) = page_error else {
+        return Ok(res.map_into_boxed_body());
+    };
+    let (req, plain) = res.into_parts();
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(ServiceResponse::new(req, plain).map_into_boxed_body());
+    };
+    let user = if database_down {
+        None
+    } else {
+        MaybeUser::extract(&req).await.ok().and_then(|u| u.0)
+    };
+    let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
+    let page = context! {
+        status => status.as_u16(),
+        reason => status.canonical_reason().unwrap_or("Error"),
+        message,
+        request_id,
+    };
+    match render(
+        &state,
+        &req,
+        user.as_ref().map(|u| &u.user),
+        "error.html",
+        status,
+        page,
+    ) {
+        Ok(mut styled) => {
+            for (name, value) in plain.headers() {
+                if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                    styled.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            Ok(ServiceResponse::new(req, styled).map_into_boxed_body())
+        }
+        Err(_) => Ok(ServiceResponse::new(req, plain).map_into_boxed_body()),
     }
 }
 
@@ -128,11 +206,11 @@ pub fn status_for(error: Option<&ApiError>) -> StatusCode {
     error.map_or(StatusCode::OK, ResponseError::status_code)
 }
 
-pub async fn not_found(req: HttpRequest) -> HttpResponse {
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
     if req.path().starts_with("/api/") {
-        ApiError::NotFound("endpoint").error_response()
+        Err(ApiError::NotFound("endpoint").into())
     } else {
-        PageError(ApiError::NotFound("page")).error_response()
+        Err(PageError(ApiError::NotFound("page")).into())
     }
 }
 
