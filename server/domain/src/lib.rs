@@ -11,3 +11,4 @@ pub mod compare;
 pub mod mock;
 pub mod optimize;
 pub mod schedule;
+pub mod streak;

@@ -534,7 +534,7 @@ pub async fn share_choices(
 pub struct LearnerOverview {
     pub last_practice: Option<DateTime<Utc>>,
     pub due_today: u64,
-    /// Consecutive study days with at least one grade, up to today (or yesterday).
+    /// The learner's current streak, as their Progress page shows it.
     pub streak_days: u32,
     pub competencies_answered: usize,
     pub competencies_total: usize,
@@ -550,25 +550,17 @@ pub async fn learner_overview(
     use sea_orm::QuerySelect;
 
     use crate::entities::{competency, review_log};
-    let clock = crate::store::practice::clock_for(learner);
-    let graded: Vec<DateTime<Utc>> = review_log::Entity::find()
+    let last_practice: Option<DateTime<Utc>> = review_log::Entity::find()
         .select_only()
         .column(review_log::Column::ReviewedAt)
         .filter(review_log::Column::UserId.eq(learner.id))
         .order_by_desc(review_log::Column::ReviewedAt)
         .into_tuple()
-        .all(db)
+        .one(db)
         .await?;
-    let days: HashSet<chrono::NaiveDate> = graded.iter().map(|t| clock.day_of(*t)).collect();
-    let mut day = clock.day_of(now);
-    if !days.contains(&day) {
-        day -= Duration::days(1);
-    }
-    let mut streak_days = 0;
-    while days.contains(&day) {
-        streak_days += 1;
-        day -= Duration::days(1);
-    }
+    let streak_days = crate::store::stats::streak_of(db, learner, now)
+        .await?
+        .current;
     let answered: Vec<i32> = answer::Entity::find()
         .select_only()
         .column(answer::Column::QuestionId)
@@ -590,7 +582,7 @@ pub async fn learner_overview(
         .await?
         .len();
     Ok(LearnerOverview {
-        last_practice: graded.first().copied(),
+        last_practice,
         due_today: crate::store::practice::today(db, learner, now).await?.due(),
         streak_days,
         competencies_answered: answered_competencies.len(),

@@ -10,7 +10,10 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde::Serialize;
-use starling_domain::schedule::DayClock;
+use starling_domain::{
+    schedule::DayClock,
+    streak::{streak, Streak},
+};
 
 use crate::{
     entities::{
@@ -142,14 +145,6 @@ impl ItemStats {
     }
 }
 
-/// Consecutive study days with at least one answer or review.
-#[derive(utoipa::ToSchema, Clone, Copy, Debug, Default, Serialize)]
-pub struct Streak {
-    /// Ending today, or yesterday while today has nothing yet.
-    pub current: u32,
-    pub longest: u32,
-}
-
 /// Time spent writing answers, rounded to whole minutes.
 #[derive(utoipa::ToSchema, Clone, Copy, Debug, Default, Serialize)]
 pub struct Minutes {
@@ -177,6 +172,36 @@ fn days_before(day: NaiveDate, days: u64) -> NaiveDate {
 fn days_after(day: NaiveDate, days: u64) -> NaiveDate {
     day.checked_add_days(Days::new(days))
         .unwrap_or(NaiveDate::MAX)
+}
+
+/// The learner's practice streak, the same on their Progress page and on
+/// their coaches' dashboards: study days with an answer written or a grade
+/// that was not undone.
+pub async fn streak_of(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<Streak, sea_orm::DbErr> {
+    let clock = practice::clock_for(user);
+    let graded: Vec<DateTime<Utc>> = review_log::Entity::find()
+        .select_only()
+        .column(review_log::Column::ReviewedAt)
+        .filter(review_log::Column::UserId.eq(user.id))
+        .filter(review_log::Column::UndoneAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let answered: Vec<DateTime<Utc>> = answer::Entity::find()
+        .select_only()
+        .column(answer::Column::CreatedAt)
+        .filter(answer::Column::UserId.eq(user.id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(streak(
+        graded.iter().chain(&answered).map(|at| clock.day_of(*at)),
+        clock.day_of(now),
+    ))
 }
 
 pub async fn stats(
@@ -216,7 +241,7 @@ pub async fn stats(
         retention: retention(&logs, &clock, today),
         competencies,
         least_met,
-        streak: streak(review_days.iter().chain(&answer_days).copied(), today),
+        streak: streak_of(db, user, now).await?,
         minutes: minutes(&answers, &answer_days, today),
     })
 }
@@ -297,33 +322,6 @@ fn retention(
         figures.total.add(passed);
     }
     figures
-}
-
-fn streak(active: impl Iterator<Item = NaiveDate>, today: NaiveDate) -> Streak {
-    let days: BTreeSet<NaiveDate> = active.filter(|day| *day <= today).collect();
-    let mut longest = 0;
-    let mut run = 0;
-    let mut previous: Option<NaiveDate> = None;
-    for day in &days {
-        run = match previous {
-            Some(before) if days_after(before, 1) == *day => run + 1,
-            _ => 1,
-        };
-        longest = longest.max(run);
-        previous = Some(*day);
-    }
-    let yesterday = days_before(today, 1);
-    let mut current = 0;
-    let mut day = if days.contains(&today) {
-        today
-    } else {
-        yesterday
-    };
-    while days.contains(&day) {
-        current += 1;
-        day = days_before(day, 1);
-    }
-    Streak { current, longest }
 }
 
 fn minutes(answers: &[answer::Model], answer_days: &[NaiveDate], today: NaiveDate) -> Minutes {
