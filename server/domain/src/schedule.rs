@@ -660,17 +660,27 @@ impl Scheduler {
 impl InterviewPlan {
     /// The day, `floor..=cap` days from today and in the later half of the days left,
     /// with the fewest cards due; the latest of equals (closest to the interview).
+    ///
+    /// Walking down from the cap, the first day with nothing due is the answer,
+    /// so at most one more day than there are busy days is looked at: the cost
+    /// follows the cards, not the distance to the interview.
     fn least_busy(&self, today: NaiveDate, floor: u32, cap: u32) -> u32 {
         let lower = floor.max(cap.div_ceil(2)).min(cap);
-        (lower..=cap)
-            .rev()
-            .min_by_key(|&d| {
-                self.due_per_day
-                    .get(&next_day(today, d))
-                    .copied()
-                    .unwrap_or(0)
-            })
-            .unwrap_or(cap)
+        let mut best = (u32::MAX, cap);
+        for d in (lower..=cap).rev() {
+            let due = self
+                .due_per_day
+                .get(&next_day(today, d))
+                .copied()
+                .unwrap_or(0);
+            if due == 0 {
+                return d;
+            }
+            if due < best.0 {
+                best = (due, d);
+            }
+        }
+        best.1
     }
 }
 

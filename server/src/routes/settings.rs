@@ -156,7 +156,7 @@ async fn save(
     let form: SettingsForm = parse_form(&req, &state, &body)?;
     let next = form
         .change()
-        .and_then(|change| change.apply(&Settings::of(&current.user)));
+        .and_then(|change| change.apply(&Settings::of(&current.user), Utc::now()));
     match next {
         Ok(settings) => {
             let (updated, moved) =

@@ -15,7 +15,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use starling_domain::{
     optimize::{evaluate, optimize, Fit, Grade, TrainingSet, MIN_TRAINING_ITEMS},
-    schedule::{format_steps, parse_steps},
+    schedule::{format_steps, parse_steps, DayClock},
 };
 use tokio::sync::Notify;
 
@@ -98,9 +98,15 @@ fn in_range(field: &'static str, value: i64, low: i64, high: i64) -> Result<i32,
     }
 }
 
+/// How far ahead an interview date may be set: plans and schedules stay
+/// small, and a typo such as 9999-12-31 is caught.
+pub const MAX_INTERVIEW_DAYS_AHEAD: u64 = 731;
+
 impl SettingsChange {
-    /// The settings after this change, all checked.
-    pub fn apply(&self, current: &Settings) -> Result<Settings, ApiError> {
+    /// The settings after this change, all checked. A new interview date
+    /// must lie between today (in the new time zone and rollover) and
+    /// [`MAX_INTERVIEW_DAYS_AHEAD`] days ahead; an unchanged one is kept as it is.
+    pub fn apply(&self, current: &Settings, now: DateTime<Utc>) -> Result<Settings, ApiError> {
         let mut next = current.clone();
         if let Some(tz) = &self.time_zone {
             let parsed = tz.trim().parse::<chrono_tz::Tz>().map_err(|_| {
@@ -160,7 +166,11 @@ impl SettingsChange {
                             format!("interview_date {text:?} is not a date such as 2026-12-01"),
                         )
                     })?;
-                    Some(day.format("%Y-%m-%d").to_string())
+                    let day = day.format("%Y-%m-%d").to_string();
+                    if current.interview_date.as_deref() != Some(day.as_str()) {
+                        check_interview_date(&next, text, now)?;
+                    }
+                    Some(day)
                 }
             };
         }
@@ -172,6 +182,26 @@ impl SettingsChange {
         }
         Ok(next)
     }
+}
+
+/// A newly chosen interview day: from today to two years ahead, in the
+/// learner's (new) time zone and rollover.
+fn check_interview_date(next: &Settings, text: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let tz = next.time_zone.parse().unwrap_or(chrono_tz::UTC);
+    let today = DayClock::new(tz, next.rollover_hour.clamp(0, 23) as u32).day_of(now);
+    let latest = today
+        .checked_add_days(chrono::Days::new(MAX_INTERVIEW_DAYS_AHEAD))
+        .unwrap_or(today);
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or(today);
+    if day < today || day > latest {
+        return Err(ApiError::invalid(
+            "interview_date",
+            format!(
+                "interview_date must be between today ({today}) and {latest} (two years ahead), got {text}"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Saves the settings; when what decides intervals changed (retention, the
@@ -307,7 +337,9 @@ pub async fn plan(
         });
     }
     let days_left = (date - today).num_days();
-    let days = (0..days_left)
+    // A date stored before dates were bounded may lie centuries ahead: the
+    // day list stops at the bound, so its cost does not grow with the distance.
+    let days = (0..days_left.min(MAX_INTERVIEW_DAYS_AHEAD as i64))
         .filter_map(|offset| today.checked_add_days(chrono::Days::new(offset as u64)))
         .map(|day| PlanDay {
             date: day.format("%Y-%m-%d").to_string(),

@@ -67,7 +67,7 @@ async fn put_settings(
     body: web::Json<SettingsChange>,
 ) -> Result<HttpResponse, ApiError> {
     verify_api_csrf(&req, &current, &state.secret)?;
-    let next = body.apply(&Settings::of(&current.user))?;
+    let next = body.apply(&Settings::of(&current.user), Utc::now())?;
     let (user, moved) =
         scheduler::save_settings(&state.db, current.user.clone(), &next, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(SavedSettings {
