@@ -8,6 +8,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod metrics;
+pub mod nul_guard;
 pub mod routes;
 pub mod startup;
 pub mod store;

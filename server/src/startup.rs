@@ -66,6 +66,8 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(json_config())
+                // Page forms arrive as `web::Bytes`.
+                .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .app_data(
                     actix_multipart::form::MultipartFormConfig::default()
                         .total_limit(multipart_limit)
@@ -82,6 +84,8 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(|err, _| {
                     ApiError::BadRequest(format!("bad query string: {err}")).into()
                 }))
+                .wrap(middleware::from_fn(crate::nul_guard::reject_nul))
+                .wrap(middleware::from_fn(routes::page::error_pages))
                 .wrap(middleware::from_fn(visitor_id))
                 .wrap(security_headers())
                 .wrap(middleware::Compress::default())
@@ -102,9 +106,18 @@ impl Application {
     }
 }
 
+/// The largest JSON body or page form accepted (413 beyond), the same for
+/// both so what the API takes a form takes too. It fits the longest legal
+/// answer in either encoding: five fields of `MAX_FIELD_CHARS` characters,
+/// each up to 4 bytes of UTF-8, percent-encoded in a form (or a JSON
+/// surrogate pair `\uXXXX\uXXXX`) as 12 bytes, with room for the other fields.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+const _: () =
+    assert!(MAX_BODY_BYTES >= 5 * crate::store::answers::MAX_FIELD_CHARS * 12 + 64 * 1024);
+
 fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
-        .limit(1024 * 1024)
+        .limit(MAX_BODY_BYTES)
         .error_handler(|err, _| {
             use actix_web::error::JsonPayloadError;
             match err {
@@ -112,7 +125,7 @@ fn json_config() -> web::JsonConfig {
                     actix_web::error::InternalError::from_response(
                         "payload too large",
                         actix_web::HttpResponse::PayloadTooLarge().json(serde_json::json!({
-                            "error": {"code": "too_large", "message": "the request body is larger than 1 MiB"}
+                            "error": {"code": "too_large", "message": "the request body is larger than 2 MiB"}
                         })),
                     )
                     .into()
@@ -199,6 +212,8 @@ async fn trace_request(
         method = %req.method(),
         path = %req.path(),
     );
+    req.extensions_mut()
+        .insert(routes::page::RequestId(request_id.clone()));
     let method = req.method().as_str().to_owned();
     let route = req
         .match_pattern()

@@ -788,8 +788,8 @@ on_both_databases!(
         api.expect(204, user.delete(&format!("/api/v1/coach/links/{link_id}")))
             .await;
 
-        // Bodies over 1 MiB, and what the document itself answers.
-        let huge = "x".repeat(1024 * 1024 + 1);
+        // Bodies over 2 MiB, and what the document itself answers.
+        let huge = "x".repeat(2 * 1024 * 1024 + 1);
         api.expect(413, user.put(&draft).json(&json!({"situation": huge})))
             .await;
         api.expect(200, anonymous.get(url("/api/v1/openapi.json")))

@@ -210,7 +210,8 @@ async fn submit(
     let seconds = form.seconds();
     let now = Utc::now();
     if form.intent.as_deref() == Some("draft") {
-        answers::save_draft(
+        // A refused draft (too long) comes back with its text and the reason.
+        let refused = match answers::save_draft(
             &state.db,
             current.id(),
             card.question_id,
@@ -218,7 +219,12 @@ async fn submit(
             seconds,
             now,
         )
-        .await?;
+        .await
+        {
+            Ok(()) => None,
+            Err(err @ ApiError::Invalid { .. }) => Some(err),
+            Err(other) => return Err(other.into()),
+        };
         let story_id = form.story_id();
         return question_view(
             &req,
@@ -227,7 +233,7 @@ async fn submit(
             &card,
             (form.fields, seconds),
             story_id,
-            None,
+            refused,
         )
         .await;
     }

@@ -2,7 +2,7 @@
 //! the handlers' `#[utoipa::path]` annotations and the types they send and
 //! receive. The errors every endpoint can answer with (401 without
 //! credentials, 403 for a missing CSRF header, 404 for a path id naming
-//! nothing, 400 for a malformed body or query, 413 for a body over 1 MiB, 503
+//! nothing, 400 for a malformed body or query, 413 for a body over 2 MiB, 503
 //! while the database is unreachable) are added to each operation here, from
 //! what the operation takes, so no annotation has to repeat them.
 
@@ -240,8 +240,13 @@ fn add_common_responses(method: HttpMethod, operation: &mut Operation) {
         );
     }
     if json_body {
-        add("413", "The body is larger than 1 MiB (`too_large`)");
-        add("422", "A value is not acceptable (`invalid`, with `field`)");
+        add("413", "The body is larger than 2 MiB (`too_large`)");
+    }
+    if json_body || has(ParameterIn::Query) || has(ParameterIn::Path) {
+        add(
+            "422",
+            "A value is not acceptable (`invalid`, with `field`), such as text holding a NUL character",
+        );
     }
     if operation.operation_id.as_deref() != Some("openapi_json") {
         add(
