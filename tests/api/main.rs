@@ -13,6 +13,7 @@ mod operations;
 mod pages;
 mod practice;
 mod rehearsal;
+mod robustness;
 mod scheduling;
 mod security;
 mod stats;
