@@ -289,10 +289,19 @@ async fn screenshot(client: &Client, name: &str) {
 }
 
 /// A screenshot at the desktop size and one 390 px wide (a phone), for
-/// looking at a page's layout at both sizes.
-async fn screenshots(client: &Client, name: &str) {
+/// looking at a page's layout at both sizes; the narrow one scrolled to
+/// `focus` when given.
+async fn screenshots(client: &Client, name: &str, focus: Option<&str>) {
     screenshot(client, name).await;
     if client.set_window_size(390, 844).await.is_ok() {
+        if let Some(selector) = focus {
+            let _ = client
+                .execute(
+                    "var e = document.querySelector(arguments[0]); if (e) e.scrollIntoView(); return true;",
+                    vec![json!(selector)],
+                )
+                .await;
+        }
         tokio::time::sleep(Duration::from_millis(300)).await;
         screenshot(client, &format!("{name}-390")).await;
         let _ = client.set_window_size(1280, 1000).await;
@@ -626,7 +635,7 @@ async fn coach_reviews_and_learner_sees_feedback_in_a_browser() {
     client.goto(&app.url("/history")).await.unwrap();
     let badge = text_of(&client, "main .new-feedback").await;
     assert_eq!(badge, "new feedback");
-    screenshots(&client, "history-new-feedback").await;
+    screenshots(&client, "history-new-feedback", None).await;
     click(&client, "a.nav-unread").await;
     let attempt_path = format!("/answers/{answer_id}");
     wait_for_path(&client, &attempt_path, |p| p == attempt_path).await;
@@ -762,6 +771,21 @@ async fn learner_records_plays_back_and_deletes_a_spoken_answer() {
     let ms = recording["duration_ms"].as_i64().unwrap();
     assert!((2000..10_000).contains(&ms), "duration {ms} ms");
 
+    // Before it is played, the player knows the clip's length from its
+    // header (MediaRecorder's WebM has none until the server writes it:
+    // the player would say Infinity, shown as 0:00), and the page says it too.
+    let length = wait_for_script(
+        &client,
+        "the player has read the clip's header",
+        "var a = document.getElementById('answer-audio'); \
+         return {duration: isFinite(a.duration) ? a.duration : String(a.duration), ready: a.readyState};",
+        |v| v["ready"].as_u64().unwrap_or(0) >= 1,
+    )
+    .await;
+    assert!(
+        length["duration"].as_f64().is_some_and(|d| d > 1.0),
+        "the player does not know the clip's length: {length}"
+    );
     // Played back on the self-review: the browser decodes it and it plays.
     let state = wait_for_script(
         &client,
@@ -773,17 +797,7 @@ async fn learner_records_plays_back_and_deletes_a_spoken_answer() {
     )
     .await;
     eprintln!("playback: {state}");
-    screenshots(&client, "playback").await;
-    // The player knows the clip's length (MediaRecorder's WebM has none in
-    // its header until the server writes it), and the page says it too.
-    let length = wait_for_script(
-        &client,
-        "the player shows the clip's length",
-        "var a = document.getElementById('answer-audio'); \
-         return {duration: isFinite(a.duration) ? a.duration : null, ready: a.readyState};",
-        |v| v["duration"].as_f64().is_some_and(|d| d > 1.0),
-    )
-    .await;
+    screenshots(&client, "playback", Some("#recording")).await;
     let seconds = length["duration"].as_f64().unwrap();
     assert!(
         (seconds * 1000.0 - ms as f64).abs() < 1000.0,
@@ -999,7 +1013,7 @@ async fn typed_words_survive_an_immediate_reload_in_a_browser() {
     client.refresh().await.unwrap();
     client.wait().for_element(css("#situation")).await.unwrap();
     let values = star_values(&client).await;
-    screenshots(&client, "draft-after-reload").await;
+    screenshots(&client, "draft-after-reload", None).await;
     assert_eq!(values["situation"], situation, "after F5: {values}");
     assert_eq!(values["task"], task, "after F5: {values}");
     let after = timer_seconds(&client).await;
@@ -1100,7 +1114,7 @@ async fn registration_takes_the_browsers_time_zone_in_a_browser() {
             .is_empty(),
         "Settings says the zone was not detected"
     );
-    screenshots(&client, "settings-tokyo").await;
+    screenshots(&client, "settings-tokyo", None).await;
     client.close().await.unwrap();
 }
 
@@ -1146,7 +1160,7 @@ async fn pasted_crlf_csv_bank_errors_name_the_right_line_in_a_browser() {
         !t.is_empty()
     })
     .await;
-    screenshots(&client, "import-crlf-error").await;
+    screenshots(&client, "import-crlf-error", Some("#import-error")).await;
     // "Leadership," is 11 characters: the empty prompt starts at column 12.
     assert!(
         error.contains("line 3, column 12"),
