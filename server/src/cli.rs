@@ -188,7 +188,7 @@ async fn add_user(config: Config, username: &str, role: &str) -> anyhow::Result<
         .and_then(|p| p.hash())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let db = db::connect_and_migrate(&config.database_url).await?;
-    let user = accounts::create_user(&db, &username, hash, role)
+    let user = accounts::create_user(&db, &username, hash, role, chrono_tz::UTC)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(

@@ -1,4 +1,18 @@
 // Progressive enhancements: the pages work without this script.
+
+// Registration: the account starts in the browser's time zone (without this
+// script it starts in UTC, and Settings says so).
+(function () {
+  "use strict";
+  var input = document.querySelector("input[data-detect-time-zone]");
+  if (!input) return;
+  try {
+    input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (e) {
+    input.value = "";
+  }
+})();
+
 // Timer, live word counts and draft autosave on the question page.
 (function () {
   "use strict";
@@ -26,8 +40,76 @@
   var timer = document.getElementById("timer");
   var timerValue = document.getElementById("timer-value");
   var target = timer ? parseInt(timer.getAttribute("data-target"), 10) || 120 : 120;
-  // Without this script the server times the answer from `started_at`.
-  var startedAt = Date.now() - (timer ? parseInt(timer.getAttribute("data-start"), 10) || 0 : 0) * 1000;
+  var status = document.getElementById("save-status");
+  var url = form.getAttribute("data-autosave");
+
+  // A copy of the answer in this browser's storage, written at every
+  // keystroke, so that what was typed survives a reload, a closed tab or a
+  // lost connection even when the save sent on leaving arrives after the
+  // next page was served. Times are on the server's clock (the page says
+  // what time it was there), so the copy and the saved draft compare:
+  //   edited  when the copy was last typed into (only while `dirty`, i.e.
+  //           not yet confirmed saved on the server);
+  //   seconds the question's timer, and `ticked` when it last counted.
+  var key = form.getAttribute("data-draft-key");
+  var clockOffset = (parseInt(form.getAttribute("data-server-now"), 10) || Date.now()) - Date.now();
+  var lastSent = parseInt(form.getAttribute("data-last-sent"), 10) || 0;
+  var revisionAttr = form.getAttribute("data-draft-revision");
+  // The save of a draft is stamped when it reaches the server, a moment
+  // after the keystrokes it carries: a copy edited this little before the
+  // saved draft's revision is still counted as the newer one.
+  var SAVE_DELAY_MS = 3000;
+  function serverNow() { return Date.now() + clockOffset; }
+  function store() {
+    try { return key ? window.localStorage : null; } catch (e) { return null; }
+  }
+  function readCopy() {
+    var s = store();
+    if (!s) return null;
+    try { return JSON.parse(s.getItem(key) || "null"); } catch (e) { return null; }
+  }
+  function writeCopy(copy) {
+    var s = store();
+    if (!s) return;
+    try { s.setItem(key, JSON.stringify(copy)); } catch (e) { /* full or denied: the server copy remains */ }
+  }
+  function currentFields() {
+    var out = {};
+    fields.forEach(function (field) { out[field.name] = field.value; });
+    return out;
+  }
+
+  var copy = readCopy();
+  // A copy from before the last attempt was sent belongs to that answer.
+  if (copy && Math.max(copy.edited || 0, copy.ticked || 0) <= lastSent) {
+    try { store().removeItem(key); } catch (e) { /* ignore */ }
+    copy = null;
+  }
+  var restored = false;
+  if (copy && copy.dirty && copy.fields) {
+    var revision = revisionAttr === null ? null : parseInt(revisionAttr, 10) || 0;
+    // Put back the typed copy when the page shows the saved draft (not a
+    // story or a refused form) and no later save reached the server.
+    if (revision !== null && copy.edited + SAVE_DELAY_MS > revision) {
+      fields.forEach(function (field) {
+        if (typeof copy.fields[field.name] === "string" && copy.fields[field.name] !== field.value) {
+          field.value = copy.fields[field.name];
+          restored = true;
+        }
+      });
+    } else {
+      copy.dirty = false;
+      delete copy.fields;
+      writeCopy(copy);
+    }
+  }
+  copy = copy || { dirty: false };
+
+  // The timer goes on from where it was, on this page or in the saved draft.
+  var startSeconds = timer ? parseInt(timer.getAttribute("data-start"), 10) || 0 : 0;
+  if (copy.seconds > startSeconds) startSeconds = copy.seconds;
+  var startedAt = Date.now() - startSeconds * 1000;
+  var submitting = false;
 
   function elapsed() { return Math.floor((Date.now() - startedAt) / 1000); }
   function tick() {
@@ -37,6 +119,11 @@
     if (timer) {
       timer.classList.toggle("near", s >= target * 0.8 && s < target);
       timer.classList.toggle("over", s >= target);
+    }
+    if (key && !submitting) {
+      copy.seconds = s;
+      copy.ticked = serverNow();
+      writeCopy(copy);
     }
   }
   tick();
@@ -55,22 +142,24 @@
   }
   recount();
 
-  var status = document.getElementById("save-status");
-  var url = form.getAttribute("data-autosave");
   var pending = null;
-  var lastSent = null;
+  // The text the server last confirmed saving.
+  var confirmed = restored ? null : JSON.stringify(fields.map(function (f) { return f.value; }));
 
   function payload() {
-    var body = { seconds_spent: elapsed() };
-    fields.forEach(function (field) { body[field.name] = field.value; });
+    var body = currentFields();
+    body.seconds_spent = elapsed();
     return body;
   }
   function save(keepalive) {
+    if (pending) clearTimeout(pending);
     pending = null;
     var body = payload();
     var text = JSON.stringify(fields.map(function (f) { return f.value; }));
-    if (text === lastSent) return;
-    if (status) status.textContent = "Saving…";
+    if (text === confirmed) return;
+    if (status && !keepalive) status.textContent = "Saving…";
+    // `keepalive` lets the request outlive the page (reload, closed tab);
+    // unlike a beacon it can carry the CSRF header.
     fetch(url, {
       method: "PUT",
       credentials: "same-origin",
@@ -79,7 +168,12 @@
       body: JSON.stringify(body)
     }).then(function (res) {
       if (!res.ok) throw new Error("HTTP " + res.status);
-      lastSent = text;
+      confirmed = text;
+      if (text === JSON.stringify(fields.map(function (f) { return f.value; }))) {
+        copy.dirty = false;
+        delete copy.fields;
+        writeCopy(copy);
+      }
       if (status) status.textContent = "Draft saved " + new Date().toLocaleTimeString();
     }).catch(function () {
       if (status) status.textContent = "Draft not saved yet — will retry";
@@ -92,14 +186,30 @@
   }
 
   fields.forEach(function (field) {
-    field.addEventListener("input", function () { recount(); if (url) schedule(); });
+    field.addEventListener("input", function () {
+      recount();
+      if (key) {
+        copy.dirty = true;
+        copy.fields = currentFields();
+        copy.edited = serverNow();
+        writeCopy(copy);
+      }
+      if (url) schedule();
+    });
   });
+  // The copy put back is newer than the server's draft: save it there too.
+  if (restored && url) save(false);
+  function leaving() {
+    if (url && !submitting) save(true);
+  }
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden" && pending) save(true);
+    if (document.visibilityState === "hidden") leaving();
   });
+  window.addEventListener("pagehide", leaving);
   form.addEventListener("submit", function () {
     if (pending) clearTimeout(pending);
     pending = null;
+    submitting = true;
     secondsInput.value = String(elapsed());
   });
 })();

@@ -11,6 +11,7 @@ mod mock;
 mod openapi;
 mod operations;
 mod pages;
+mod pages_state;
 mod practice;
 mod rehearsal;
 mod robustness;

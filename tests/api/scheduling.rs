@@ -500,7 +500,10 @@ on_both_databases!(
         // Today shows the interview plan.
         let today = get("/today".to_owned()).await;
         assert!(today.contains("id=\"interview-plan\""));
-        assert!(today.contains("<span id=\"days-left\">12</span>"), "{today}");
+        assert!(
+            today.contains("<span id=\"days-left\">12</span>"),
+            "{today}"
+        );
         assert!(today.contains("needs 3 more"));
 
         // Answer and grade from the pages, then undo the grade.

@@ -39,6 +39,12 @@ impl ChromeDriver {
     }
 
     fn start(binary: &Path) -> Self {
+        Self::start_in_zone(binary, None)
+    }
+
+    /// A driver whose Chromium runs in `time_zone` (its `TZ`), as on a
+    /// learner's computer set to that zone.
+    fn start_in_zone(binary: &Path, time_zone: Option<&str>) -> Self {
         // Pick a free port: bind to port 0, note it, let it go.
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -47,7 +53,11 @@ impl ChromeDriver {
         let suffix: u64 = rand::thread_rng().gen();
         let profile = std::env::temp_dir().join(format!("starling-chromium-{suffix:016x}"));
         std::fs::create_dir_all(&profile).expect("chromium profile directory");
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        if let Some(zone) = time_zone {
+            command.env("TZ", zone);
+        }
+        let child = command
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -275,6 +285,26 @@ async fn screenshot(client: &Client, name: &str) {
     let path = Path::new(SCREENS).join(format!("{name}.png"));
     if std::fs::write(&path, png).is_ok() {
         eprintln!("screenshot: {}", path.display());
+    }
+}
+
+/// A screenshot at the desktop size and one 390 px wide (a phone), for
+/// looking at a page's layout at both sizes; the narrow one scrolled to
+/// `focus` when given.
+async fn screenshots(client: &Client, name: &str, focus: Option<&str>) {
+    screenshot(client, name).await;
+    if client.set_window_size(390, 844).await.is_ok() {
+        if let Some(selector) = focus {
+            let _ = client
+                .execute(
+                    "var e = document.querySelector(arguments[0]); if (e) e.scrollIntoView(); return true;",
+                    vec![json!(selector)],
+                )
+                .await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        screenshot(client, &format!("{name}-390")).await;
+        let _ = client.set_window_size(1280, 1000).await;
     }
 }
 
@@ -601,15 +631,12 @@ async fn coach_reviews_and_learner_sees_feedback_in_a_browser() {
         notice.contains("1 new coach review"),
         "#unread-feedback says {notice:?}"
     );
+    // History marks the attempt; the count in the navigation leads to it.
     client.goto(&app.url("/history")).await.unwrap();
-    client
-        .wait()
-        .for_element(Locator::LinkText("Open"))
-        .await
-        .expect("an \"Open\" link in History")
-        .click()
-        .await
-        .unwrap();
+    let badge = text_of(&client, "main .new-feedback").await;
+    assert_eq!(badge, "new feedback");
+    screenshots(&client, "history-new-feedback", None).await;
+    click(&client, "a.nav-unread").await;
     let attempt_path = format!("/answers/{answer_id}");
     wait_for_path(&client, &attempt_path, |p| p == attempt_path).await;
     let page = wait_for_text(&client, "main", Duration::from_secs(10), |t| {
@@ -744,6 +771,21 @@ async fn learner_records_plays_back_and_deletes_a_spoken_answer() {
     let ms = recording["duration_ms"].as_i64().unwrap();
     assert!((2000..10_000).contains(&ms), "duration {ms} ms");
 
+    // Before it is played, the player knows the clip's length from its
+    // header (MediaRecorder's WebM has none until the server writes it:
+    // the player would say Infinity, shown as 0:00), and the page says it too.
+    let length = wait_for_script(
+        &client,
+        "the player has read the clip's header",
+        "var a = document.getElementById('answer-audio'); \
+         return {duration: isFinite(a.duration) ? a.duration : String(a.duration), ready: a.readyState};",
+        |v| v["ready"].as_u64().unwrap_or(0) >= 1,
+    )
+    .await;
+    assert!(
+        length["duration"].as_f64().is_some_and(|d| d > 1.0),
+        "the player does not know the clip's length: {length}"
+    );
     // Played back on the self-review: the browser decodes it and it plays.
     let state = wait_for_script(
         &client,
@@ -755,7 +797,18 @@ async fn learner_records_plays_back_and_deletes_a_spoken_answer() {
     )
     .await;
     eprintln!("playback: {state}");
-    screenshot(&client, "playback").await;
+    screenshots(&client, "playback", Some("#recording")).await;
+    let seconds = length["duration"].as_f64().unwrap();
+    assert!(
+        (seconds * 1000.0 - ms as f64).abs() < 1000.0,
+        "the player's length {seconds} s differs from the stored {ms} ms"
+    );
+    let meta = text_of(&client, "#recording-meta").await;
+    let shown_length = format!("0:{:02}", ms / 1000);
+    assert!(
+        meta.starts_with(&shown_length),
+        "#recording-meta {meta:?} does not start with the length {shown_length}"
+    );
 
     // Deleted from the attempt page, without scripts needed.
     client
@@ -895,4 +948,223 @@ async fn mock_interview_round_then_progress_charts_in_a_browser() {
         "mock interview and progress browser test passed in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The question page's fields, as a name → value map.
+async fn star_values(client: &Client) -> serde_json::Value {
+    client
+        .execute(
+            "var out = {}; document.querySelectorAll('textarea[data-star-field]')\
+               .forEach(function (f) { out[f.name] = f.value; }); return out;",
+            vec![],
+        )
+        .await
+        .unwrap()
+}
+
+/// The question timer in seconds, from its "m:ss" text.
+async fn timer_seconds(client: &Client) -> u64 {
+    let text = text_of(client, "#timer-value").await;
+    let (m, s) = text.split_once(':').unwrap();
+    m.parse::<u64>().unwrap() * 60 + s.parse::<u64>().unwrap()
+}
+
+// Words typed just before a reload, or just before leaving for another page,
+// are on the question page afterwards: the save sent on leaving may arrive
+// after the next page was served, so the page keeps a copy in the browser.
+// The timer goes on instead of starting again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_words_survive_an_immediate_reload_in_a_browser() {
+    let Some(chromedriver) = find_chromedriver() else {
+        return;
+    };
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let started = Instant::now();
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
+    let api = app.api_user("reloader").await;
+
+    let mut driver = ChromeDriver::start(&chromedriver);
+    driver.wait_ready().await;
+    let client = connect(&driver).await;
+    log_in(&client, &app, "reloader").await;
+    client.goto(&app.url("/practice")).await.unwrap();
+    let page = wait_for_path(&client, "the question page", is_question_page).await;
+    let autosave = client
+        .execute(
+            "return document.getElementById('answer-form').getAttribute('data-autosave');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let draft_url = autosave.as_str().unwrap().to_owned();
+
+    // A first save reaches the server; then more words and at once F5.
+    type_into(&client, "#situation", "Our team missed three releases.").await;
+    wait_for_text(&client, "#save-status", Duration::from_secs(10), |t| {
+        t.starts_with("Draft saved")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let before = timer_seconds(&client).await;
+    let situation = "Our team missed three releases. The fourth was at risk too.";
+    type_into(&client, "#situation", " The fourth was at risk too.").await;
+    let task = "I had to get us back to shipping every second week.";
+    type_into(&client, "#task", task).await;
+    client.refresh().await.unwrap();
+    client.wait().for_element(css("#situation")).await.unwrap();
+    let values = star_values(&client).await;
+    screenshots(&client, "draft-after-reload", None).await;
+    assert_eq!(values["situation"], situation, "after F5: {values}");
+    assert_eq!(values["task"], task, "after F5: {values}");
+    let after = timer_seconds(&client).await;
+    assert!(
+        after >= before,
+        "the timer started again: {after} s after the reload, {before} s before"
+    );
+
+    // Words typed just before leaving for another page.
+    let action = "I cut the scope of two epics and automated the deploy.";
+    type_into(&client, "#action", action).await;
+    client.goto(&app.url("/today")).await.unwrap();
+    client.wait().for_element(css("main h1")).await.unwrap();
+    client.goto(&app.url(&page)).await.unwrap();
+    client.wait().for_element(css("#action")).await.unwrap();
+    let values = star_values(&client).await;
+    assert_eq!(values["situation"], situation, "after leaving: {values}");
+    assert_eq!(values["task"], task, "after leaving: {values}");
+    assert_eq!(values["action"], action, "after leaving: {values}");
+
+    // The server has every word too (the copy put back was saved there):
+    // without the browser's copy, the page shows the same.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let draft: serde_json::Value = api.get_json(&draft_url).await;
+        if draft["action"] == action && draft["task"] == task && draft["situation"] == situation {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server's draft lacks words: {draft}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    client
+        .execute("window.localStorage.clear(); return true;", vec![])
+        .await
+        .unwrap();
+    client.refresh().await.unwrap();
+    client.wait().for_element(css("#action")).await.unwrap();
+    assert_eq!(value_of(&client, "#action").await, action);
+
+    // Once the attempt is sent, an old copy does not come back as a draft.
+    click(&client, "#submit-answer").await;
+    wait_for_path(&client, "the review page", is_review_page).await;
+    client.goto(&app.url(&page)).await.unwrap();
+    client.wait().for_element(css("#situation")).await.unwrap();
+    let values = star_values(&client).await;
+    assert_eq!(
+        values["situation"], "",
+        "the sent answer came back: {values}"
+    );
+    assert_eq!(values["action"], "", "the sent answer came back: {values}");
+
+    client.close().await.unwrap();
+    drop(driver);
+    eprintln!(
+        "reload browser test passed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+// A learner whose computer is set to Tokyo registers: the account is in
+// Tokyo's time zone, and Settings shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_takes_the_browsers_time_zone_in_a_browser() {
+    let Some(chromedriver) = find_chromedriver() else {
+        return;
+    };
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
+    let mut driver = ChromeDriver::start_in_zone(&chromedriver, Some("Asia/Tokyo"));
+    driver.wait_ready().await;
+    let client = connect(&driver).await;
+    let zone = client
+        .execute(
+            "return Intl.DateTimeFormat().resolvedOptions().timeZone;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(zone, json!("Asia/Tokyo"), "Chromium did not take TZ");
+
+    client.goto(&app.url("/register")).await.unwrap();
+    type_into(&client, "#username", "tokyolearner").await;
+    type_into(&client, "#password", "correct horse battery").await;
+    type_into(&client, "#password_confirm", "correct horse battery").await;
+    click(&client, "#register").await;
+    wait_for_path(&client, "/today after registering", |p| p == "/today").await;
+    client.goto(&app.url("/settings")).await.unwrap();
+    client.wait().for_element(css("#time_zone")).await.unwrap();
+    assert_eq!(value_of(&client, "#time_zone").await, "Asia/Tokyo");
+    assert!(
+        client
+            .find_all(css("#time-zone-note"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "Settings says the zone was not detected"
+    );
+    screenshots(&client, "settings-tokyo", None).await;
+    client.close().await.unwrap();
+}
+
+// A CSV bank pasted into the import page: the browser sends the textarea
+// with CRLF line endings, and an error on line 3 (an empty prompt) is
+// reported at line 3, in the prompt's column, as for the same file with LF.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pasted_crlf_csv_bank_errors_name_the_right_line_in_a_browser() {
+    let Some(chromedriver) = find_chromedriver() else {
+        return;
+    };
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
+    app.api_user("importer").await;
+    let mut driver = ChromeDriver::start(&chromedriver);
+    driver.wait_ready().await;
+    let client = connect(&driver).await;
+    log_in(&client, &app, "importer").await;
+    client.goto(&app.url("/banks")).await.unwrap();
+    click(&client, "#import-link").await;
+    wait_for_path(&client, "the import page", |p| p == "/banks/import").await;
+    let csv = "competency,prompt,rubric\r\n\
+               Leadership,Tell me about a time you led a team through a hard change.,Named the change\r\n\
+               Leadership,,Named the conflict\r\n\
+               Leadership,Tell me about a decision you made without all the facts.,Named the risk\r\n";
+    client
+        .execute(
+            "document.getElementById('text').value = arguments[0]; return true;",
+            vec![json!(csv)],
+        )
+        .await
+        .unwrap();
+    client
+        .find(css("#format option[value='csv']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    type_into(&client, "#bank_id", "crlf-bank").await;
+    click(&client, "#preview").await;
+    let error = wait_for_text(&client, "#import-error", Duration::from_secs(10), |t| {
+        !t.is_empty()
+    })
+    .await;
+    screenshots(&client, "import-crlf-error", Some("#import-error")).await;
+    // "Leadership," is 11 characters: the empty prompt starts at column 12.
+    assert!(
+        error.contains("line 3, column 12"),
+        "the error does not name line 3, column 12: {error}"
+    );
+    client.close().await.unwrap();
 }

@@ -2,6 +2,8 @@
 //! declared media type and checked against the file's first bytes, so an
 //! upload that only claims to be audio is refused.
 
+pub mod webm;
+
 /// An audio container Starling accepts from the browser's MediaRecorder
 /// (WebM/Opus in Chromium and Firefox, MP4/AAC in Safari) or from a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -148,6 +148,16 @@ struct RegisterForm {
     username: String,
     password: String,
     password_confirm: String,
+    /// The browser's time zone, filled in by the page's script; without
+    /// scripts, or when the name is unknown, the account starts in UTC.
+    #[serde(default)]
+    time_zone: String,
+}
+
+impl RegisterForm {
+    fn time_zone(&self) -> chrono_tz::Tz {
+        self.time_zone.trim().parse().unwrap_or(chrono_tz::UTC)
+    }
 }
 
 #[post("/register")]
@@ -172,7 +182,7 @@ async fn register(
             ));
         }
         let hash = NewPassword::parse(&form.password)?.hash()?;
-        accounts::create_user(&state.db, &username, hash, Role::Learner).await
+        accounts::create_user(&state.db, &username, hash, Role::Learner, form.time_zone()).await
     }
     .await;
     match created {

@@ -2,7 +2,7 @@
 //! answer under a timer, drafts that survive reloads and logouts.
 
 use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use minijinja::{context, Value};
 use serde::Deserialize;
 
@@ -61,6 +61,18 @@ async fn start(state: web::Data<AppState>, current: PageUser) -> Result<HttpResp
     )
 }
 
+/// The answer the question page shows in its fields.
+struct Shown {
+    fields: StarFields,
+    seconds_spent: i64,
+    /// The saved draft's revision (its `updated_at`, the Unix epoch when
+    /// there is none) when the fields are that draft; the page's script then
+    /// puts back a newer copy the browser kept of what was typed. `None` when
+    /// the fields are a story or a form shown again, which the copy must not
+    /// replace.
+    draft_revision: Option<DateTime<Utc>>,
+}
+
 /// What the question page shows; the same for a first view and for a form
 /// shown again with the error that refused it.
 async fn question_view(
@@ -68,10 +80,16 @@ async fn question_view(
     state: &AppState,
     current: &CurrentUser,
     card: &card::Model,
-    (fields, seconds_spent): (StarFields, i64),
+    shown: Shown,
     story_id: Option<i32>,
     error: Option<ApiError>,
 ) -> Result<HttpResponse, PageError> {
+    let Shown {
+        fields,
+        seconds_spent,
+        draft_revision,
+    } = shown;
+    let last_sent = answers::last_sent_at(&state.db, current.id(), card.question_id).await?;
     let question = questions::visible_question(&state.db, current.id(), card.question_id).await?;
     // Stories that cover this question's competency first, then the rest.
     let mut my_stories = stories::list(&state.db, current.id()).await?;
@@ -108,6 +126,12 @@ async fn question_view(
             fields => Value::from_serialize(&fields),
             seconds_spent => seconds_spent,
             started_at => Utc::now().timestamp() - seconds_spent,
+            // For the script's copy of the draft, all in server-clock milliseconds.
+            draft_state => context! {
+                revision => draft_revision.map(|t| t.timestamp_millis()),
+                server_now => Utc::now().timestamp_millis(),
+                last_sent => last_sent.map_or(0, |t| t.timestamp_millis()),
+            },
             target_seconds => 120,
             error => error.map(|e| e.to_string()),
             stories => story_choices,
@@ -145,33 +169,32 @@ async fn question_page(
             .await?
             .map(|d| i64::from(d.seconds_spent))
             .unwrap_or(0);
-        let fields = story.fields();
-        return question_view(
-            &req,
-            &state,
-            &current,
-            &card,
-            (fields, seconds),
-            Some(story_id),
-            None,
-        )
-        .await;
-    }
-    let (fields, seconds) =
-        match answers::find_draft(&state.db, current.id(), card.question_id).await? {
-            Some(draft) => (
-                StarFields {
-                    situation: draft.situation,
-                    task: draft.task,
-                    action: draft.action,
-                    result: draft.result,
-                    reflection: draft.reflection,
-                },
-                i64::from(draft.seconds_spent),
-            ),
-            None => (StarFields::default(), 0),
+        let shown = Shown {
+            fields: story.fields(),
+            seconds_spent: seconds,
+            draft_revision: None,
         };
-    question_view(&req, &state, &current, &card, (fields, seconds), None, None).await
+        return question_view(&req, &state, &current, &card, shown, Some(story_id), None).await;
+    }
+    let shown = match answers::find_draft(&state.db, current.id(), card.question_id).await? {
+        Some(draft) => Shown {
+            fields: StarFields {
+                situation: draft.situation,
+                task: draft.task,
+                action: draft.action,
+                result: draft.result,
+                reflection: draft.reflection,
+            },
+            seconds_spent: i64::from(draft.seconds_spent),
+            draft_revision: Some(draft.updated_at),
+        },
+        None => Shown {
+            fields: StarFields::default(),
+            seconds_spent: 0,
+            draft_revision: Some(DateTime::UNIX_EPOCH),
+        },
+    };
+    question_view(&req, &state, &current, &card, shown, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -226,16 +249,12 @@ async fn submit(
             Err(other) => return Err(other.into()),
         };
         let story_id = form.story_id();
-        return question_view(
-            &req,
-            &state,
-            &current,
-            &card,
-            (form.fields, seconds),
-            story_id,
-            refused,
-        )
-        .await;
+        let shown = Shown {
+            fields: form.fields,
+            seconds_spent: seconds,
+            draft_revision: None,
+        };
+        return question_view(&req, &state, &current, &card, shown, story_id, refused).await;
     }
     match answers::create_answer(
         &state.db,
@@ -255,7 +274,11 @@ async fn submit(
                 &state,
                 &current,
                 &card,
-                (form.fields.clone(), seconds),
+                Shown {
+                    fields: form.fields.clone(),
+                    seconds_spent: seconds,
+                    draft_revision: None,
+                },
                 form.story_id(),
                 Some(err),
             )

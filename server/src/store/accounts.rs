@@ -12,11 +12,14 @@ use crate::{
     error::ApiError,
 };
 
+/// Creates an account in `time_zone` (the browser's, detected at
+/// registration; UTC where it is not known).
 pub async fn create_user(
     db: &impl ConnectionTrait,
     username: &Username,
     password_hash: String,
     role: Role,
+    time_zone: chrono_tz::Tz,
 ) -> Result<user::Model, ApiError> {
     if find_by_username(db, username.as_str()).await?.is_some() {
         return Err(taken(username));
@@ -25,7 +28,7 @@ pub async fn create_user(
         username: Set(username.as_str().to_owned()),
         password_hash: Set(password_hash),
         role: Set(role.as_str().to_owned()),
-        time_zone: Set("UTC".to_owned()),
+        time_zone: Set(time_zone.name().to_owned()),
         new_per_day: Set(5),
         reviews_per_day: Set(100),
         desired_retention: Set(0.9),

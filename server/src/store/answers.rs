@@ -430,6 +430,24 @@ pub async fn find_draft(
         .await
 }
 
+/// When the user last sent an attempt at this question: a copy of a draft
+/// the browser kept from before then belongs to an answer already sent.
+pub async fn last_sent_at(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    question_id: i32,
+) -> Result<Option<DateTime<Utc>>, sea_orm::DbErr> {
+    answer::Entity::find()
+        .select_only()
+        .column(answer::Column::CreatedAt)
+        .filter(answer::Column::UserId.eq(user_id))
+        .filter(answer::Column::QuestionId.eq(question_id))
+        .order_by_desc(answer::Column::CreatedAt)
+        .into_tuple::<DateTime<Utc>>()
+        .one(db)
+        .await
+}
+
 /// One attempt as the history page lists it.
 #[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
 pub struct AttemptSummary {

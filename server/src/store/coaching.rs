@@ -480,6 +480,34 @@ pub async fn unread_feedback(
         .await
 }
 
+/// The learner's answers with coach reviews they have not opened yet,
+/// newest answer first: where the "new feedback" notice leads.
+pub async fn answers_with_unread_feedback(
+    db: &impl ConnectionTrait,
+    learner_id: i32,
+) -> Result<Vec<i32>, sea_orm::DbErr> {
+    use sea_orm::QuerySelect;
+    review::Entity::find()
+        .select_only()
+        .column(review::Column::AnswerId)
+        .distinct()
+        .filter(
+            review::Column::AnswerId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(answer::Column::Id)
+                    .from(answer::Entity)
+                    .and_where(answer::Column::UserId.eq(learner_id))
+                    .to_owned(),
+            ),
+        )
+        .filter(review::Column::Kind.eq("coach"))
+        .filter(review::Column::SeenAt.is_null())
+        .order_by_desc(review::Column::AnswerId)
+        .into_tuple::<i32>()
+        .all(db)
+        .await
+}
+
 /// The learner opened an answer: its coach reviews are read.
 pub async fn mark_feedback_seen(
     db: &impl ConnectionTrait,

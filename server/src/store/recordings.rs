@@ -93,6 +93,24 @@ impl Upload<'_> {
     }
 }
 
+/// The audio to keep and its length. A WebM file (what Chromium and
+/// Firefox record) is measured from its own timestamps, which the
+/// recorder's clock only approximates, and gets the length written into
+/// its header so that players show it; other formats keep the length the
+/// uploader gave.
+fn measured(format: AudioFormat, audio: Vec<u8>, given_ms: i64) -> (Vec<u8>, i64) {
+    if format != AudioFormat::Webm {
+        return (audio, given_ms);
+    }
+    match starling_domain::audio::webm::measure(&audio) {
+        Some(length) if length.duration_ms > 0 => {
+            let ms = i64::try_from(length.duration_ms).unwrap_or(i64::MAX);
+            (length.with_duration.unwrap_or(audio), ms)
+        }
+        _ => (audio, given_ms),
+    }
+}
+
 pub fn too_large(config: &Config) -> ApiError {
     ApiError::TooLarge(format!(
         "the recording is larger than the limit of {} bytes",
@@ -139,10 +157,17 @@ pub async fn save(
     now: DateTime<Utc>,
 ) -> Result<RecordingInfo, ApiError> {
     let format = upload.check(config)?;
+    let (audio, duration_ms) = measured(format, upload.audio, upload.duration_ms.unwrap_or(0));
+    if duration_ms > config.max_recording_seconds as i64 * 1000 {
+        return Err(ApiError::TooLarge(format!(
+            "the recording is longer than the limit of {} seconds",
+            config.max_recording_seconds
+        )));
+    }
     let txn = crate::db::begin_write(db).await?;
     let question_id = question_of(&txn, user_id, owner).await?;
     remove(&txn, user_id, owner).await?;
-    let bytes = upload.audio.len() as i32;
+    let bytes = audio.len() as i32;
     let saved = recording::ActiveModel {
         user_id: Set(user_id),
         question_id: Set(question_id),
@@ -151,9 +176,9 @@ pub async fn save(
             Owner::Answer { answer_id } => Some(answer_id),
         }),
         mime: Set(format.mime().to_owned()),
-        audio: Set(upload.audio),
+        audio: Set(audio),
         bytes: Set(bytes),
-        duration_ms: Set(upload.duration_ms.unwrap_or(0) as i32),
+        duration_ms: Set(duration_ms as i32),
         created_at: Set(now),
         ..Default::default()
     }

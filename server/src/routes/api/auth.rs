@@ -26,6 +26,30 @@ struct Credentials {
     password: String,
 }
 
+#[derive(Deserialize, ToSchema)]
+struct Registration {
+    username: String,
+    password: String,
+    /// The learner's IANA time zone (such as `Europe/Berlin`), which sets
+    /// when their day starts and how times are shown; UTC when left out.
+    #[serde(default)]
+    time_zone: Option<String>,
+}
+
+impl Registration {
+    fn time_zone(&self) -> Result<chrono_tz::Tz, ApiError> {
+        match self.time_zone.as_deref() {
+            None => Ok(chrono_tz::UTC),
+            Some(name) => name.trim().parse().map_err(|_| {
+                ApiError::invalid(
+                    "time_zone",
+                    format!("unknown time zone {name:?}: use a name such as Europe/Berlin or America/New_York"),
+                )
+            }),
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 struct Registered {
     id: i32,
@@ -38,18 +62,18 @@ struct Registered {
 #[utoipa::path(
     tag = "accounts",
     security(()),
-    request_body = Credentials,
+    request_body = Registration,
     responses(
         (status = 201, description = "The account", body = Registered),
         (status = 403, description = "Registration is closed (`forbidden`)", body = ErrorBody),
         (status = 409, description = "The username is taken (`conflict`)", body = ErrorBody),
-        (status = 422, description = "The username or password is not acceptable (`invalid`, with `field`)", body = ErrorBody),
+        (status = 422, description = "The username, password or time zone is not acceptable (`invalid`, with `field`)", body = ErrorBody),
     ),
 )]
 #[post("/auth/register")]
 async fn register(
     state: web::Data<AppState>,
-    body: web::Json<Credentials>,
+    body: web::Json<Registration>,
 ) -> Result<HttpResponse, ApiError> {
     if !state.config.open_registration {
         return Err(ApiError::Forbidden(
@@ -57,8 +81,9 @@ async fn register(
         ));
     }
     let username = Username::parse(&body.username)?;
+    let time_zone = body.time_zone()?;
     let hash = NewPassword::parse(&body.password)?.hash()?;
-    let user = accounts::create_user(&state.db, &username, hash, Role::Learner).await?;
+    let user = accounts::create_user(&state.db, &username, hash, Role::Learner, time_zone).await?;
     Ok(HttpResponse::Created().json(Registered {
         id: user.id,
         username: user.username,
