@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod bank_files;
 mod banks;
 mod coaching;
 mod isolation;

@@ -548,15 +548,41 @@ pub fn rating_name(number: i16) -> &'static str {
     }
 }
 
-/// Keeps a user's text from turning into Markdown structure or HTML.
+/// Keeps a user's text from turning into Markdown structure, HTML, a link or an
+/// image: `&` and `<` as entities (no tag, comment or entity survives), a backslash
+/// before inline markup (`[`, `]`, `!`, `*`, `_`, `` ` ``, `~`, `\`), before the `:` of
+/// a URL scheme (`javascript:`, `http://`), the `@` of an e-mail address and the `.` of
+/// `www.` (no autolink), and before a line-leading character that starts a block.
 fn markdown_text(text: &str) -> String {
     text.trim()
         .lines()
         .map(|line| {
-            let line = line.replace('&', "&amp;").replace('<', "&lt;");
-            match line.trim_start().chars().next() {
-                Some('#' | '>' | '-' | '*' | '+' | '|' | '=') => format!("\\{}", line.trim_start()),
-                _ => line,
+            let line = line.trim_start();
+            let mut escaped = String::with_capacity(line.len() + 8);
+            let mut previous = None;
+            for (at, c) in line.char_indices() {
+                match c {
+                    '&' => escaped.push_str("&amp;"),
+                    '<' => escaped.push_str("&lt;"),
+                    '[' | ']' | '!' | '*' | '_' | '`' | '~' | '\\' | '@' => {
+                        escaped.push('\\');
+                        escaped.push(c);
+                    }
+                    ':' if previous.is_some_and(|p: char| p.is_ascii_alphabetic()) => {
+                        escaped.push_str("\\:");
+                    }
+                    '.' if line.as_bytes()[at.saturating_sub(3)..at]
+                        .eq_ignore_ascii_case(b"www") =>
+                    {
+                        escaped.push_str("\\.");
+                    }
+                    c => escaped.push(c),
+                }
+                previous = Some(c);
+            }
+            match line.chars().next() {
+                Some('#' | '>' | '-' | '+' | '|' | '=') => format!("\\{escaped}"),
+                _ => escaped,
             }
         })
         .collect::<Vec<_>>()

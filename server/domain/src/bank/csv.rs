@@ -1,14 +1,20 @@
 //! CSV, TSV and Anki's plain-text export: one question a row. Competencies are the
-//! distinct values of the competency (or deck) column in order of first use, each with
-//! the slug of its value as id ([`competency_id`]); values with the same slug are one
-//! competency named by the first spelling, and a blank cell (or no such column) means
-//! Anki's `#deck:` or else "General". The bank id and title come from [`ParseOptions`].
+//! distinct values of the competency (or deck) column in order of first use. Their id is
+//! the `competency_id` cell where the file has one, else the slug of the name
+//! ([`competency_id`]); rows with the same id are one competency named (and described,
+//! by a `competency_description` cell) by the first row that gives a value. A blank
+//! name (or no such column) means Anki's `#deck:` or else "General", or the id when one
+//! is given. The bank id and title come from [`ParseOptions`].
 //!
 //! List cells split on `|`; `\|` is a literal `|` and `\\` a literal `\` there (any other
 //! backslash is kept as written). Anki text also splits the back (rubric) on line breaks
 //! and the tags column on white space, and with `#html:true` reads fields as HTML.
+//!
+//! A CSV or TSV cell that starts with `'` followed by `=`, `+`, `-`, `@`, a tab, a
+//! carriage return or another such `'`-run loses its first `'`: the export writes that
+//! `'` before cells a spreadsheet would run as a formula ([`neutralize_formula`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::{
     competency_id, options_bank_header, Draft, DraftCompetency, DraftHeader, DraftQuestion, Format,
@@ -20,6 +26,8 @@ use super::{
 pub(super) enum Column {
     Id,
     Competency,
+    CompetencyId,
+    CompetencyDescription,
     Prompt,
     Variants,
     FollowUps,
@@ -30,7 +38,7 @@ pub(super) enum Column {
 
 impl Column {
     /// The columns in the order an export writes them.
-    pub(super) const ALL: [Column; 8] = [
+    pub(super) const ALL: [Column; 10] = [
         Column::Id,
         Column::Competency,
         Column::Prompt,
@@ -39,12 +47,16 @@ impl Column {
         Column::Rubric,
         Column::Tags,
         Column::Level,
+        Column::CompetencyId,
+        Column::CompetencyDescription,
     ];
 
     pub(super) fn name(self) -> &'static str {
         match self {
             Column::Id => "id",
             Column::Competency => "competency",
+            Column::CompetencyId => "competency_id",
+            Column::CompetencyDescription => "competency_description",
             Column::Prompt => "prompt",
             Column::Variants => "variants",
             Column::FollowUps => "follow_ups",
@@ -61,6 +73,10 @@ impl Column {
         match name.as_str() {
             "id" => Some(Column::Id),
             "competency" | "category" | "deck" => Some(Column::Competency),
+            "competency_id" | "category_id" | "deck_id" => Some(Column::CompetencyId),
+            "competency_description" | "category_description" | "deck_description" => {
+                Some(Column::CompetencyDescription)
+            }
             "prompt" | "question" | "front" | "text" => Some(Column::Prompt),
             "variants" | "variant" => Some(Column::Variants),
             "follow_ups" | "follow_up" | "followups" => Some(Column::FollowUps),
@@ -72,7 +88,7 @@ impl Column {
     }
 }
 
-const COLUMNS_HELP: &str = "the columns are id, competency, prompt, variants, follow_ups, rubric, tags and level (also question, front or text for prompt; back or checklist for rubric; category or deck for competency)";
+const COLUMNS_HELP: &str = "the columns are id, competency, prompt, variants, follow_ups, rubric, tags, level, competency_id and competency_description (also question, front or text for prompt; back or checklist for rubric; category or deck for competency)";
 
 /// Reads a CSV or TSV file, whose first row names the columns.
 pub(super) fn read(
@@ -537,7 +553,8 @@ enum Mode {
 struct Builder {
     mode: Mode,
     competencies: Vec<DraftCompetency>,
-    competency_ids: HashSet<String>,
+    /// The index in `competencies` of each id declared so far.
+    competency_ids: HashMap<String, usize>,
     /// Slugging is the costly part of a row; names repeat from row to row.
     ids_by_name: HashMap<String, String>,
     questions: Vec<DraftQuestion>,
@@ -550,7 +567,7 @@ impl Builder {
         Builder {
             mode,
             competencies: Vec::new(),
-            competency_ids: HashSet::new(),
+            competency_ids: HashMap::new(),
             ids_by_name: HashMap::new(),
             questions: Vec::new(),
             default_competency: None,
@@ -578,18 +595,23 @@ impl Builder {
         let index = self.questions.len();
         let mut question = DraftQuestion::new(row.pos, format!("question[{index}]"));
         let mut competency = None;
+        let mut competency_id = None;
+        let mut competency_description = None;
         question.prompt = Slot::Given(Text::new("", row.pos));
         for (cell, column) in row.cells.iter().zip(columns) {
             let Some(column) = column else { continue };
             let text = match self.mode {
                 Mode::Anki { html: true } => Text::new(html_to_text(&cell.value), cell.pos),
-                _ => Text::new(cell.value.as_str(), cell.pos),
+                Mode::Anki { html: false } => Text::new(cell.value.as_str(), cell.pos),
+                Mode::Table => Text::new(restore_formula(&cell.value), cell.pos),
             };
             let anki = matches!(self.mode, Mode::Anki { .. });
             match column {
                 Column::Id if text.value.trim().is_empty() => {}
                 Column::Id => question.id = Slot::Given(text),
                 Column::Competency => competency = Some(text),
+                Column::CompetencyId => competency_id = Some(text),
+                Column::CompetencyDescription => competency_description = Some(text),
                 Column::Prompt => question.prompt = Slot::Given(text),
                 Column::Variants => question.variants = list_items(&text, false),
                 Column::FollowUps => question.follow_ups = list_items(&text, false),
@@ -608,36 +630,67 @@ impl Builder {
         question
             .tags
             .extend(self.default_tags.iter().cloned().map(Some));
-        question.competency = Slot::Given(self.competency(competency));
+        question.competency =
+            Slot::Given(self.competency(competency, competency_id, competency_description));
         self.questions.push(question);
     }
 
-    /// The id of the competency a cell names, declaring it on first use. A blank or
-    /// missing cell means the file's `#deck:` or else "General".
-    fn competency(&mut self, cell: Option<Text>) -> Text {
-        let name = cell
-            .filter(|cell| !cell.value.trim().is_empty())
-            .or_else(|| self.default_competency.clone())
-            .filter(|name| !name.value.trim().is_empty())
-            .unwrap_or_else(|| Text::new("General", Pos::START));
-        let id = match self.ids_by_name.get(&name.value) {
-            Some(id) => id.clone(),
-            None => {
-                let id = competency_id(&name.value);
-                self.ids_by_name.insert(name.value.clone(), id.clone());
-                id
+    /// The id of the competency a row names, declaring it on first use: the id cell
+    /// where it is not blank, else the slug of the name. A blank or missing name means
+    /// the id, else the file's `#deck:`, else "General".
+    fn competency(
+        &mut self,
+        name: Option<Text>,
+        id: Option<Text>,
+        description: Option<Text>,
+    ) -> Text {
+        let not_blank = |text: &Text| !text.value.trim().is_empty();
+        let id = id.filter(not_blank);
+        let name = name.filter(not_blank).or_else(|| {
+            if id.is_some() {
+                None
+            } else {
+                self.default_competency.clone().filter(not_blank)
+            }
+        });
+        let (id, name) = match (id, name) {
+            (Some(id), Some(name)) => (id, name),
+            (Some(id), None) => (id.clone(), id),
+            (None, name) => {
+                let name = name.unwrap_or_else(|| Text::new("General", Pos::START));
+                let id = match self.ids_by_name.get(&name.value) {
+                    Some(id) => id.clone(),
+                    None => {
+                        let id = competency_id(&name.value);
+                        self.ids_by_name.insert(name.value.clone(), id.clone());
+                        id
+                    }
+                };
+                (Text::new(id, name.pos), name)
             }
         };
-        if self.competency_ids.insert(id.clone()) {
-            self.competencies.push(DraftCompetency {
-                pos: name.pos,
-                path: format!("competency[{}]", self.competencies.len()),
-                id: Slot::Given(Text::new(id.as_str(), name.pos)),
-                name: Slot::Given(name.clone()),
-                description: Slot::Missing,
-            });
+        let description = description.filter(not_blank);
+        let key = id.value.trim().to_owned();
+        match self.competency_ids.get(&key) {
+            Some(&index) => {
+                // The first row that describes the competency describes it.
+                let declared = &mut self.competencies[index];
+                if let (Slot::Missing, Some(description)) = (&declared.description, description) {
+                    declared.description = Slot::Given(description);
+                }
+            }
+            None => {
+                self.competency_ids.insert(key, self.competencies.len());
+                self.competencies.push(DraftCompetency {
+                    pos: name.pos,
+                    path: format!("competency[{}]", self.competencies.len()),
+                    id: Slot::Given(id.clone()),
+                    name: Slot::Given(name),
+                    description: description.map_or(Slot::Missing, Slot::Given),
+                });
+            }
         }
-        Text::new(id, name.pos)
+        Text::new(id.value.trim(), id.pos)
     }
 
     fn finish(self, bank: DraftHeader) -> Draft {
@@ -680,6 +733,34 @@ pub(super) fn split_list(cell: &str, on_lines: bool) -> Vec<String> {
         .map(|item| item.trim().to_owned())
         .filter(|item| !item.is_empty())
         .collect()
+}
+
+/// A CSV or TSV cell as written, without the `'` the export puts before a would-be
+/// formula (see [`neutralize_formula`]).
+fn restore_formula(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if starts_like_formula(rest) => rest.to_owned(),
+        _ => cell.to_owned(),
+    }
+}
+
+/// Whether a spreadsheet could run a cell that starts so as a formula (OWASP's list:
+/// `=`, `+`, `-`, `@`, tab and carriage return), after any number of `'`.
+fn starts_like_formula(cell: &str) -> bool {
+    cell.trim_start_matches('\'')
+        .starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// A cell value a spreadsheet shows as text rather than runs: a `'` before a value that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return, as OWASP recommends
+/// against CSV injection. A value that already starts with `'`s followed by one of those
+/// gets one more `'`, so [`restore_formula`] undoes exactly what was added.
+pub(super) fn neutralize_formula(cell: String) -> String {
+    if starts_like_formula(&cell) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
 }
 
 /// A list item as a list cell writes it, so [`split_list`] reads it back whole.
@@ -964,6 +1045,102 @@ q3,\"Lead\",Again?
                     .to_owned()
             )]
         );
+    }
+
+    #[test]
+    fn line_breaks_do_not_move_errors() {
+        // An empty prompt on line 3 and an extra cell on line 4, in a spreadsheet export.
+        let source =
+            "id,competency,prompt,rubric\nq1,Lead,Why?,ok\nq2,Lead,,\nq3,Lead,How?,x,extra\n";
+        let expected = vec![
+            (3, 9, "`prompt` must not be empty".to_owned()),
+            (
+                4,
+                16,
+                "this row has 5 cells but the header names 4 columns".to_owned(),
+            ),
+        ];
+        for ending in ["\n", "\r\n", "\r"] {
+            let file = source.replace('\n', ending);
+            assert_eq!(found(&file, Format::Csv), expected, "{file:?}");
+            let tsv = file.replace(',', "\t");
+            assert_eq!(found(&tsv, Format::Tsv), expected, "{tsv:?}");
+        }
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_an_error_whatever_the_line_breaks() {
+        let message =
+            "this quoted cell is never closed; a `\"` inside a quoted cell is written `\"\"`";
+        for ending in ["\n", "\r\n", "\r"] {
+            let csv =
+                "prompt,rubric\nWhy?,ok\nHow?,\"unclosed\nWhat?,x\nWho?,y\n".replace('\n', ending);
+            assert_eq!(
+                found(&csv, Format::Csv),
+                [(3, 6, message.to_owned())],
+                "{csv:?}"
+            );
+            let tsv = csv.replace(',', "\t");
+            assert_eq!(
+                found(&tsv, Format::Tsv),
+                [(3, 6, message.to_owned())],
+                "{tsv:?}"
+            );
+            let anki = format!("#separator:tab{ending}{tsv}");
+            assert_eq!(
+                found(&anki, Format::AnkiText),
+                [(4, 6, message.to_owned())],
+                "{anki:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_competency_id_column_keeps_ids_apart_from_names() {
+        let source = "\
+prompt,competency,competency_id,competency_description
+Why?,Building Leadership Teams,leadership-bench,Hiring leads
+How?,,conflict,
+Who?,Building Leadership Teams,leadership-bench,Ignored: the first row describes it
+When?,Old Style,,
+";
+        let bank = parse_as(source, Format::Csv).unwrap();
+        assert_eq!(
+            bank.competencies,
+            [
+                Competency {
+                    id: "leadership-bench".into(),
+                    name: "Building Leadership Teams".into(),
+                    description: "Hiring leads".into(),
+                },
+                Competency {
+                    id: "conflict".into(),
+                    name: "conflict".into(),
+                    description: String::new(),
+                },
+                Competency {
+                    id: "old-style".into(),
+                    name: "Old Style".into(),
+                    description: String::new(),
+                },
+            ]
+        );
+        let competencies: Vec<_> = bank
+            .questions
+            .iter()
+            .map(|q| q.competency.as_str())
+            .collect();
+        assert_eq!(
+            competencies,
+            [
+                "leadership-bench",
+                "conflict",
+                "leadership-bench",
+                "old-style"
+            ]
+        );
+        let errors = found("prompt,competency_id\nWhy?,Bad Id\n", Format::Csv);
+        assert_eq!((errors[0].0, errors[0].1), (2, 6), "{errors:?}");
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::csv::{escape_item, Column};
-use super::markdown::escape_text_line;
+use super::csv::{escape_item, neutralize_formula, Column};
+use super::markdown::{escape_inline, escape_text_line};
 use super::{Bank, Format};
 
 /// The bank as a file of `format`. Anki text is written with its `#` header lines.
@@ -247,11 +247,31 @@ fn yaml_string(text: &str) -> String {
     quoted
 }
 
-/// The competency names by id: tables name competencies, not ids.
-fn competency_names(bank: &Bank) -> HashMap<&str, &str> {
-    bank.competencies
+/// The name, id and description cells of each question's competency in a table: the
+/// description only on the first row of the competency, as the reader takes the first.
+fn competency_cells(bank: &Bank) -> Vec<[String; 3]> {
+    let by_id: HashMap<&str, &super::Competency> = bank
+        .competencies
         .iter()
-        .map(|competency| (competency.id.as_str(), competency.name.as_str()))
+        .map(|competency| (competency.id.as_str(), competency))
+        .collect();
+    let mut described = std::collections::HashSet::new();
+    bank.questions
+        .iter()
+        .map(|question| {
+            let id = question.competency.clone();
+            match by_id.get(question.competency.as_str()) {
+                Some(competency) => {
+                    let description = if described.insert(competency.id.as_str()) {
+                        competency.description.clone()
+                    } else {
+                        String::new()
+                    };
+                    [competency.name.clone(), id, description]
+                }
+                None => [id.clone(), id, String::new()],
+            }
+        })
         .collect()
 }
 
@@ -277,63 +297,71 @@ fn write_rows(delimiter: u8, rows: impl IntoIterator<Item = Vec<String>>) -> Str
     String::from_utf8(bytes).unwrap_or_default()
 }
 
+/// CSV or TSV: the columns of [`Column::ALL`], every cell a spreadsheet could run as a
+/// formula neutralized.
 fn table(bank: &Bank, delimiter: u8) -> String {
-    let names = competency_names(bank);
     let header = Column::ALL
         .iter()
         .map(|column| column.name().to_owned())
         .collect();
-    let rows = bank.questions.iter().map(|question| {
-        vec![
-            question.id.clone(),
-            names
-                .get(question.competency.as_str())
-                .map_or_else(|| question.competency.clone(), |name| (*name).to_owned()),
-            question.prompt.clone(),
-            join_items(&question.variants),
-            join_items(&question.follow_ups),
-            join_items(&question.rubric),
-            join_items(&question.tags),
-            join_items(&question.level),
-        ]
-    });
+    let rows = bank.questions.iter().zip(competency_cells(bank)).map(
+        |(question, [name, competency_id, description])| {
+            let cells = Column::ALL.map(|column| match column {
+                Column::Id => question.id.clone(),
+                Column::Competency => name.clone(),
+                Column::CompetencyId => competency_id.clone(),
+                Column::CompetencyDescription => description.clone(),
+                Column::Prompt => question.prompt.clone(),
+                Column::Variants => join_items(&question.variants),
+                Column::FollowUps => join_items(&question.follow_ups),
+                Column::Rubric => join_items(&question.rubric),
+                Column::Tags => join_items(&question.tags),
+                Column::Level => join_items(&question.level),
+            });
+            cells.into_iter().map(neutralize_formula).collect()
+        },
+    );
     write_rows(delimiter, std::iter::once(header).chain(rows))
 }
 
 fn anki(bank: &Bank) -> String {
-    let names = competency_names(bank);
     let mut out = String::from(
-        "#separator:tab\n#html:false\n#columns:id\tdeck\tfront\tback\tvariants\tfollow_ups\tlevel\ttags\n#deck column:2\n#tags column:8\n",
+        "#separator:tab\n#html:false\n#columns:id\tdeck\tfront\tback\tvariants\tfollow_ups\tlevel\ttags\tcompetency_id\tcompetency_description\n#deck column:2\n#tags column:8\n",
     );
-    let rows = bank.questions.iter().map(|question| {
-        // The back splits on line breaks and tags on white space in Anki text.
-        let rubric: Vec<String> = question
-            .rubric
-            .iter()
-            .map(|item| item.replace(['\r', '\n'], " "))
-            .collect();
-        let tags: Vec<String> = question
-            .tags
-            .iter()
-            .map(|tag| tag.split_whitespace().collect::<Vec<_>>().join("_"))
-            .collect();
-        vec![
-            question.id.clone(),
-            names
-                .get(question.competency.as_str())
-                .map_or_else(|| question.competency.clone(), |name| (*name).to_owned()),
-            question.prompt.clone(),
-            join_items(&rubric),
-            join_items(&question.variants),
-            join_items(&question.follow_ups),
-            join_items(&question.level),
-            tags.join(" "),
-        ]
-    });
+    let rows = bank.questions.iter().zip(competency_cells(bank)).map(
+        |(question, [name, competency_id, description])| {
+            // The back splits on line breaks and tags on white space in Anki text.
+            let rubric: Vec<String> = question
+                .rubric
+                .iter()
+                .map(|item| item.replace(['\r', '\n'], " "))
+                .collect();
+            let tags: Vec<String> = question
+                .tags
+                .iter()
+                .map(|tag| tag.split_whitespace().collect::<Vec<_>>().join("_"))
+                .collect();
+            vec![
+                question.id.clone(),
+                name,
+                question.prompt.clone(),
+                join_items(&rubric),
+                join_items(&question.variants),
+                join_items(&question.follow_ups),
+                join_items(&question.level),
+                tags.join(" "),
+                competency_id,
+                description,
+            ]
+        },
+    );
     out.push_str(&write_rows(b'\t', rows));
     out
 }
 
+/// Markdown with every value escaped ([`escape_inline`]), so a renderer shows text and
+/// no HTML, link or image. Questions keep their order: a run of questions of a
+/// competency whose heading was written already gets the heading again.
 fn markdown(bank: &Bank) -> String {
     let mut out = String::from("---\n");
     let _ = writeln!(out, "id: {}", front_value(&bank.id));
@@ -342,56 +370,87 @@ fn markdown(bank: &Bank) -> String {
         let _ = writeln!(out, "description: {}", front_value(&bank.description));
     }
     out.push_str("---\n\n");
-    let _ = writeln!(out, "# {}", one_line(&bank.title));
-    for competency in &bank.competencies {
-        let _ = write!(
-            out,
-            "\n## {} {{#{}}}\n",
-            one_line(&competency.name),
-            competency.id
-        );
-        if !competency.description.is_empty() {
-            out.push('\n');
-            for line in competency.description.split('\n') {
-                out.push_str(&escape_text_line(line));
-                out.push('\n');
-            }
-        }
-        for question in bank
-            .questions
+    let _ = writeln!(out, "# {}", inline(&bank.title));
+    // Competencies are written in the bank's order, each the first time before its
+    // first run of questions (or at the end).
+    let mut written = 0;
+    let mut current: Option<usize> = None;
+    for question in &bank.questions {
+        let Some(index) = bank
+            .competencies
             .iter()
-            .filter(|question| question.competency == competency.id)
-        {
-            let _ = write!(
-                out,
-                "\n### {} {{#{}}}\n",
-                one_line(&question.prompt),
-                question.id
-            );
-            let groups = [
-                ("Variant: ", &question.variants),
-                ("- [ ] ", &question.rubric),
-                ("> ", &question.follow_ups),
-            ];
-            for (marker, items) in groups {
-                if !items.is_empty() {
-                    out.push('\n');
-                }
-                for item in items {
-                    let _ = writeln!(out, "{marker}{}", one_line(item));
-                }
+            .position(|competency| competency.id == question.competency)
+        else {
+            continue;
+        };
+        if current != Some(index) {
+            if index < written {
+                markdown_competency(&mut out, &bank.competencies[index], false);
             }
-            if !question.tags.is_empty() || !question.level.is_empty() {
-                out.push('\n');
+            while written <= index {
+                markdown_competency(&mut out, &bank.competencies[written], true);
+                written += 1;
             }
-            for (label, words) in [("Tags", &question.tags), ("Level", &question.level)] {
-                if !words.is_empty() {
-                    let _ = writeln!(out, "{label}: {}", word_list(words));
-                }
-            }
+            current = Some(index);
         }
+        markdown_question(&mut out, question);
+    }
+    for competency in &bank.competencies[written..] {
+        markdown_competency(&mut out, competency, true);
     }
     out
+}
+
+/// A `## ` competency heading, with its description the first time.
+fn markdown_competency(out: &mut String, competency: &super::Competency, first: bool) {
+    let _ = write!(
+        out,
+        "\n## {} {{#{}}}\n",
+        inline(&competency.name),
+        competency.id
+    );
+    if first && !competency.description.is_empty() {
+        out.push('\n');
+        for line in competency.description.split('\n') {
+            out.push_str(&escape_text_line(line));
+            out.push('\n');
+        }
+    }
+}
+
+fn markdown_question(out: &mut String, question: &super::Question) {
+    let _ = write!(
+        out,
+        "\n### {} {{#{}}}\n",
+        inline(&question.prompt),
+        question.id
+    );
+    let groups = [
+        ("Variant: ", &question.variants),
+        ("- [ ] ", &question.rubric),
+        ("> ", &question.follow_ups),
+    ];
+    for (marker, items) in groups {
+        if !items.is_empty() {
+            out.push('\n');
+        }
+        for item in items {
+            let _ = writeln!(out, "{marker}{}", inline(item));
+        }
+    }
+    if !question.tags.is_empty() || !question.level.is_empty() {
+        out.push('\n');
+    }
+    for (label, words) in [("Tags", &question.tags), ("Level", &question.level)] {
+        if !words.is_empty() {
+            let _ = writeln!(out, "{label}: {}", word_list(words));
+        }
+    }
+}
+
+/// One line of escaped Markdown text.
+fn inline(text: &str) -> String {
+    escape_inline(&one_line(text))
 }
 
 /// A front matter value, quoted (with JSON escapes) where plain text would not read back.
@@ -416,7 +475,7 @@ fn one_line(text: &str) -> String {
 fn word_list(words: &[String]) -> String {
     let joined = words
         .iter()
-        .map(|word| one_line(word))
+        .map(|word| inline(word))
         .collect::<Vec<_>>()
         .join(", ");
     if words.len() == 1 && joined.contains(char::is_whitespace) {
@@ -432,7 +491,9 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::super::{competency_id, parse, Competency, Limits, ParseOptions, Question};
+    use super::super::{
+        competency_id, parse, parse_bytes, Competency, Limits, ParseOptions, Question,
+    };
     use super::*;
 
     /// What a format can carry, so the generator makes only banks it can round-trip.
@@ -444,10 +505,10 @@ mod tests {
         multi_line_rubric: bool,
         tags_with_space: bool,
         words_with_commas: bool,
-        /// Descriptions, competency ids other than slugs, unused competencies.
+        /// The bank description, unused competencies, competencies in any order.
         declares_competencies: bool,
-        /// Questions may come in any order rather than grouped by competency.
-        any_question_order: bool,
+        /// Competency ids other than slugs of names, competency descriptions.
+        competency_details: bool,
     }
 
     fn reach(format: Format) -> Reach {
@@ -457,7 +518,7 @@ mod tests {
             tags_with_space: true,
             words_with_commas: true,
             declares_competencies: true,
-            any_question_order: true,
+            competency_details: true,
         };
         match format {
             Format::Toml | Format::Json | Format::Yaml => full,
@@ -475,7 +536,6 @@ mod tests {
                 multi_line_fields: false,
                 multi_line_rubric: false,
                 words_with_commas: false,
-                any_question_order: false,
                 ..full
             },
         }
@@ -564,7 +624,7 @@ mod tests {
                 let mut competencies: Vec<Competency> = competencies
                     .into_iter()
                     .map(|(id, name, description)| {
-                        if reach.declares_competencies {
+                        if reach.competency_details {
                             Competency {
                                 id,
                                 name,
@@ -581,7 +641,7 @@ mod tests {
                     })
                     .filter(|competency| seen.insert(competency.id.clone()))
                     .collect();
-                let mut questions: Vec<Question> = if competencies.is_empty() {
+                let questions: Vec<Question> = if competencies.is_empty() {
                     Vec::new()
                 } else {
                     questions
@@ -612,10 +672,6 @@ mod tests {
                     let position = |id: &str| questions.iter().position(|q| q.competency == id);
                     competencies.retain(|c| position(&c.id).is_some());
                     competencies.sort_by_key(|c| position(&c.id));
-                }
-                if !reach.any_question_order {
-                    let rank = |id: &str| competencies.iter().position(|c| c.id == id);
-                    questions.sort_by_key(|q| rank(&q.competency));
                 }
                 Bank {
                     id,
@@ -671,6 +727,277 @@ mod tests {
     fn bank_and_format() -> impl Strategy<Value = (Format, Bank)> {
         prop::sample::select(Format::ALL.to_vec())
             .prop_flat_map(|format| (Just(format), bank(format)))
+    }
+
+    /// The same text with every line break written as `ending`.
+    fn with_line_breaks(text: &str, ending: &str) -> String {
+        text.replace("\r\n", "\n")
+            .replace('\r', "\n")
+            .replace('\n', ending)
+    }
+
+    /// A bank whose competency ids are not the slugs of their names, with questions
+    /// that alternate between competencies.
+    fn leadership_bank() -> Bank {
+        let question = |id: &str, competency: &str, prompt: &str| Question {
+            id: id.into(),
+            competency: competency.into(),
+            prompt: prompt.into(),
+            variants: vec!["Say it another way?".into()],
+            follow_ups: vec!["What then?".into()],
+            rubric: vec!["Names the stakes".into(), "Says what they did".into()],
+            tags: vec!["leadership".into()],
+            level: vec!["team-lead".into()],
+        };
+        Bank {
+            id: "leaders".into(),
+            title: "Leaders".into(),
+            description: String::new(),
+            competencies: vec![
+                Competency {
+                    id: "leadership-bench".into(),
+                    name: "Building Leadership Teams".into(),
+                    description: "Hiring and growing leads.\nTwo lines.".into(),
+                },
+                Competency {
+                    id: "conflict".into(),
+                    name: "Handling Conflict".into(),
+                    description: String::new(),
+                },
+            ],
+            questions: vec![
+                question(
+                    "bench-1",
+                    "leadership-bench",
+                    "Tell me about a lead you hired.",
+                ),
+                question("conflict-1", "conflict", "Tell me about a disagreement."),
+                question(
+                    "bench-2",
+                    "leadership-bench",
+                    "Tell me about a lead you grew.",
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn competency_ids_names_and_question_order_survive_every_format() {
+        let bank = leadership_bank();
+        for format in Format::ALL {
+            let text = export(&bank, format);
+            let parsed = parse(&text, format, &options_for(&bank));
+            assert_eq!(parsed, Ok(bank.clone()), "{format:?}:\n{text}");
+        }
+    }
+
+    #[test]
+    fn spreadsheet_formulas_are_neutralized_and_read_back() {
+        let mut bank = leadership_bank();
+        bank.competencies[1].name = "=Evil()".into();
+        bank.questions[0].prompt = "=HYPERLINK(\"http://evil.example\",\"Click\")".into();
+        bank.questions[0].rubric = vec!["+cmd|' /C calc'!A0".into(), "fine".into()];
+        bank.questions[0].tags = vec!["@SUM(1+1)".into()];
+        bank.questions[0].level = vec!["-2+3".into()];
+        bank.questions[1].prompt = "'=1+1 is already quoted".into();
+        bank.questions[1].variants = vec!["''@twice".into()];
+        bank.questions[2].prompt = "'plain quote stays".into();
+        bank.questions[2].follow_ups = vec!["- a dash".into()];
+        for format in [Format::Csv, Format::Tsv] {
+            let text = export(&bank, format);
+            let delimiter = if format == Format::Tsv { b'\t' } else { b',' };
+            let mut reader = ::csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .from_reader(text.as_bytes());
+            let mut cells = Vec::new();
+            for record in reader.records() {
+                for cell in record.unwrap().iter() {
+                    assert!(
+                        !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                        "{format:?} cell `{cell}`:\n{text}"
+                    );
+                    cells.push(cell.to_owned());
+                }
+            }
+            for written in [
+                "'=HYPERLINK(\"http://evil.example\",\"Click\")",
+                "'+cmd\\|' /C calc'!A0 | fine",
+                "'=Evil()",
+                "''=1+1 is already quoted",
+                "'''@twice",
+                "'plain quote stays",
+                "'- a dash",
+            ] {
+                assert!(
+                    cells.iter().any(|cell| cell == written),
+                    "{written}:\n{text}"
+                );
+            }
+            let parsed = parse(&text, format, &options_for(&bank));
+            assert_eq!(parsed, Ok(bank.clone()), "{format:?}:\n{text}");
+        }
+        // A hand-written `'` before a formula is what spreadsheets show as the text.
+        let parsed = parse(
+            "prompt,rubric\n'=1+1,'@x | '-y\n",
+            Format::Csv,
+            &options_for(&bank),
+        )
+        .unwrap();
+        assert_eq!(parsed.questions[0].prompt, "=1+1");
+        assert_eq!(parsed.questions[0].rubric, ["@x", "'-y"]);
+    }
+
+    #[test]
+    fn markdown_export_escapes_html_links_and_images() {
+        let mut bank = leadership_bank();
+        bank.title = "<b>Leaders</b>".into();
+        bank.competencies[0].name = "<script>alert(1)</script>".into();
+        bank.competencies[0].description =
+            "<img src=x onerror=alert(1)>\n- [x](javascript:alert(1))\n&lt;b&gt; *em* `code`"
+                .into();
+        bank.questions[0].prompt = "Why <iframe src=\"http://evil.example\"></iframe>?".into();
+        bank.questions[0].rubric = vec!["[click](javascript:alert(1))".into()];
+        bank.questions[0].follow_ups = vec!["![](http://evil.example/x.png)".into()];
+        bank.questions[0].variants = vec!["<http://evil.example> &amp; {#fake}".into()];
+        bank.questions[1].tags = vec!["<b>".into(), "a\\b".into()];
+        bank.questions[2].prompt = "Ends with a backslash \\".into();
+        let text = export(&bank, Format::Markdown);
+        let body = text.split("\n---\n").nth(1).unwrap();
+        for (at, _) in body.match_indices(['<', '[', '&', '`', '*', '!']) {
+            let escaped = body[..at].chars().rev().take_while(|&c| c == '\\').count() % 2 == 1;
+            let checkbox = body[at..].starts_with("[ ] ") && body[..at].ends_with("\n- ");
+            assert!(escaped || checkbox, "unescaped markup at {at}:\n{body}");
+        }
+        let parsed = parse(&text, Format::Markdown, &options_for(&bank));
+        assert_eq!(parsed, Ok(bank), "{text}");
+    }
+
+    /// Any text as the bank stores it: trimmed, not empty, line breaks as `\n`; on one
+    /// line where `one_line`, and now and then starting with what spreadsheets and
+    /// Markdown treat specially.
+    fn any_text(one_line: bool) -> impl Strategy<Value = String> {
+        let start = prop::sample::select(vec![
+            "", "=", "+", "-", "@", "'", "'=", "''-", "<b>", "#", "\\", "[x](y)",
+        ]);
+        (start, any::<String>())
+            .prop_map(move |(start, rest)| {
+                let text = format!("{start}{rest}")
+                    .replace("\r\n", "\n")
+                    .replace('\r', "\n");
+                let text = if one_line {
+                    text.replace('\n', " ")
+                } else {
+                    text
+                };
+                text.trim().to_owned()
+            })
+            .prop_filter("text is never empty", |text| !text.is_empty())
+    }
+
+    fn any_text_bank(format: Format) -> impl Strategy<Value = Bank> {
+        let one_line = format == Format::Markdown;
+        let text = move || any_text(one_line);
+        // Markdown splits `Tags:` and `Level:` lines at commas.
+        let word = move || {
+            any_text(one_line).prop_map(move |word| {
+                if one_line {
+                    word.replace(',', ";")
+                } else {
+                    word
+                }
+            })
+        };
+        let question = (
+            text(),
+            prop::collection::vec(text(), 0..3),
+            prop::collection::vec(text(), 0..3),
+            prop::collection::vec(text(), 0..3),
+            prop::collection::vec(word(), 0..3),
+            prop::collection::vec(word(), 0..3),
+        );
+        (
+            prop::collection::vec((text(), any_text(false)), 1..3),
+            prop::collection::vec((question, any::<prop::sample::Index>()), 1..4),
+        )
+            .prop_map(|(competencies, questions)| {
+                let mut competencies: Vec<Competency> = competencies
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, (name, description))| Competency {
+                        id: format!("c{n}"),
+                        name,
+                        description,
+                    })
+                    .collect();
+                let questions: Vec<Question> = questions
+                    .into_iter()
+                    .enumerate()
+                    .map(
+                        |(n, ((prompt, variants, follow_ups, rubric, tags, level), at))| Question {
+                            id: format!("q{n}"),
+                            competency: at.get(&competencies).id.clone(),
+                            prompt,
+                            variants,
+                            follow_ups,
+                            rubric,
+                            tags,
+                            level,
+                        },
+                    )
+                    .collect();
+                // Tables write competencies in order of first use, and only used ones.
+                let position = |id: &str| questions.iter().position(|q| q.competency == id);
+                competencies.retain(|c| position(&c.id).is_some());
+                competencies.sort_by_key(|c| position(&c.id));
+                Bank {
+                    id: "any".into(),
+                    title: "Any".into(),
+                    description: String::new(),
+                    competencies,
+                    questions,
+                }
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn any_text_in_any_field_survives_csv_tsv_and_markdown(
+            (format, bank) in prop::sample::select(vec![Format::Csv, Format::Tsv, Format::Markdown])
+                .prop_flat_map(|format| (Just(format), any_text_bank(format)))
+        ) {
+            let text = export(&bank, format);
+            let parsed = parse(&text, format, &options_for(&bank));
+            prop_assert_eq!(parsed, Ok(bank), "{:?}:\n{}", format, text);
+        }
+
+        #[test]
+        fn line_breaks_and_a_byte_order_mark_never_change_the_result(
+            (format, bank) in bank_and_format(),
+            edits in prop::collection::vec(
+                (any::<prop::sample::Index>(), 0..4_usize, damage()),
+                0..4,
+            ),
+        ) {
+            let mut chars: Vec<char> = export(&bank, format).chars().collect();
+            for (at, removed, inserted) in edits {
+                let at = at.index(chars.len() + 1);
+                let end = (at + removed).min(chars.len());
+                chars.splice(at..end, inserted.chars());
+            }
+            let lf = with_line_breaks(&chars.into_iter().collect::<String>(), "\n");
+            let options = options_for(&bank);
+            let expected = parse(&lf, format, &options);
+            for variant in [
+                with_line_breaks(&lf, "\r\n"),
+                with_line_breaks(&lf, "\r"),
+                format!("\u{feff}{}", with_line_breaks(&lf, "\r\n")),
+            ] {
+                let found = parse_bytes(variant.as_bytes(), format, &options);
+                prop_assert_eq!(&found, &expected, "{:?}: {:?}", format, variant);
+            }
+        }
     }
 
     proptest! {

@@ -2,6 +2,12 @@
 //! `description`), `## ` competencies, `### ` questions, and under a question `- ` rubric
 //! items, `> ` follow-ups and `Tags:`, `Level:` and `Variant:` lines. A trailing `{#id}`
 //! on a heading sets its id; plain text under the title or a competency describes it.
+//! A `## ` heading that repeats an earlier one (same name and id) continues that
+//! competency, so questions can keep any order.
+//!
+//! A backslash before ASCII punctuation stands for the character itself, as in
+//! CommonMark: the export escapes what a Markdown renderer would read as markup or HTML
+//! ([`escape_inline`]), and the reader removes those escapes from every value.
 
 use super::{
     competency_id, options_bank_id, options_title, Draft, DraftCompetency, DraftHeader,
@@ -168,6 +174,8 @@ impl Description {
 #[derive(Default)]
 struct Reader {
     context: Context,
+    /// The index in `competencies` of the competency being read.
+    current: usize,
     in_comment: bool,
     title: Option<Text>,
     title_id: Option<Text>,
@@ -192,7 +200,7 @@ impl Reader {
             match self.context {
                 Context::Bank => self.bank_description.blank(line),
                 Context::Competency => {
-                    if let Some((_, description)) = self.competencies.last_mut() {
+                    if let Some((_, description)) = self.competencies.get_mut(self.current) {
                         description.blank(line);
                     }
                 }
@@ -247,7 +255,7 @@ impl Reader {
             // `Tags:` and the like mean nothing outside a question: plain text there.
             (Context::Bank, _) => self.bank_description.text(at(0), unescape(line)),
             (Context::Competency, _) => {
-                if let Some((_, description)) = self.competencies.last_mut() {
+                if let Some((_, description)) = self.competencies.get_mut(self.current) {
                     description.text(at(0), unescape(line));
                 }
             }
@@ -272,7 +280,7 @@ impl Reader {
                 },
             )
         });
-        let name = Text::new(name, text_pos);
+        let name = Text::new(unescape(name), text_pos);
         match level {
             1 if !self.competencies.is_empty() => problems.push(Problem::new(
                 line_pos,
@@ -290,6 +298,18 @@ impl Reader {
             }
             2 => {
                 let id = id.unwrap_or_else(|| Text::new(competency_id(&name.value), name.pos));
+                self.context = Context::Competency;
+                let same = |given: &Slot, value: &str| {
+                    matches!(given, Slot::Given(text) if text.value.trim() == value.trim())
+                };
+                let earlier = self.competencies.iter().position(|(competency, _)| {
+                    same(&competency.id, &id.value) && same(&competency.name, &name.value)
+                });
+                if let Some(earlier) = earlier {
+                    self.current = earlier;
+                    return;
+                }
+                self.current = self.competencies.len();
                 let competency = DraftCompetency {
                     pos: line_pos,
                     path: format!("competency[{}]", self.competencies.len()),
@@ -298,10 +318,9 @@ impl Reader {
                     description: Slot::Missing,
                 };
                 self.competencies.push((competency, Description::default()));
-                self.context = Context::Competency;
             }
             3 => {
-                let Some((competency, _)) = self.competencies.last() else {
+                let Some((competency, _)) = self.competencies.get(self.current) else {
                     problems.push(Problem::new(
                         line_pos,
                         None,
@@ -335,7 +354,7 @@ impl Reader {
         let Some(question) = self.questions.last_mut() else {
             return;
         };
-        let item = || Some(Text::new(value, pos));
+        let item = || Some(Text::new(unescape(value), pos));
         match kind {
             LineKind::Rubric => question.rubric.push(item()),
             LineKind::FollowUp => question.follow_ups.push(item()),
@@ -409,7 +428,12 @@ fn heading(content: &str) -> Option<(usize, usize)> {
 fn split_id(text: &str) -> (&str, Option<(&str, usize)>) {
     if let Some(open) = text.strip_suffix('}').and_then(|inner| inner.rfind("{#")) {
         let id = &text[open + 2..text.len() - 1];
-        if !id.is_empty() && !id.contains(|c: char| c.is_whitespace() || c == '{' || c == '}') {
+        // `\{#x\}` is text that looks like an id, escaped.
+        let backslashes = text[..open].len() - text[..open].trim_end_matches('\\').len();
+        if !id.is_empty()
+            && backslashes % 2 == 0
+            && !id.contains(|c: char| c.is_whitespace() || matches!(c, '{' | '}' | '\\'))
+        {
             return (text[..open].trim_end(), Some((id, open + 2)));
         }
     }
@@ -490,31 +514,60 @@ fn words(value: &str, pos: Pos) -> Vec<Option<Text>> {
         .into_iter()
         .map(str::trim)
         .filter(|word| !word.is_empty())
-        .map(|word| Some(Text::new(word, pos)))
+        .map(|word| Some(Text::new(unescape(word), pos)))
         .collect()
 }
 
-/// A text line with a leading backslash escape removed: `\#`, `\-`, `\>` and the like
-/// stand for the character itself, as in CommonMark.
-fn unescape(line: &str) -> String {
-    let content = line.trim_start();
-    let indent = &line[..line.len() - content.len()];
-    let mut chars = content.chars();
-    match (chars.next(), chars.next()) {
-        (Some('\\'), Some(next)) if next.is_ascii_punctuation() => {
-            format!("{indent}{}", &content[1..])
-        }
-        _ => line.to_owned(),
+/// Text with its backslash escapes removed: `\#`, `\-`, `\<` and the like stand for the
+/// character itself, as in CommonMark; a backslash before anything else is kept.
+fn unescape(text: &str) -> String {
+    if !text.contains('\\') {
+        return text.to_owned();
     }
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(&next) if c == '\\' && next.is_ascii_punctuation() => {
+                plain.push(next);
+                chars.next();
+            }
+            _ => plain.push(c),
+        }
+    }
+    plain
 }
 
-/// A description line escaped so that [`unescape`] reads it back as plain text.
+/// The characters a Markdown renderer reads as inline markup, HTML or entities.
+const INLINE_MARKUP: &[char] = &[
+    '\\', '`', '*', '_', '~', '[', ']', '<', '>', '&', '{', '}', '|', '!',
+];
+
+/// Text a Markdown renderer shows as written, and [`unescape`] reads back: a backslash
+/// before every character of [`INLINE_MARKUP`], so no HTML, link, image, emphasis or
+/// entity comes out of it.
+pub(super) fn escape_inline(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if INLINE_MARKUP.contains(&c) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// A description line escaped so that the reader takes it for plain text (not a
+/// heading, list item, quote or rule) and [`unescape`] reads it back as written.
 pub(super) fn escape_text_line(line: &str) -> String {
     let content = line.trim_start();
     let indent = &line[..line.len() - content.len()];
+    let escaped = escape_inline(content);
     match content.chars().next() {
-        Some(first) if first.is_ascii_punctuation() => format!("{indent}\\{content}"),
-        _ => line.to_owned(),
+        Some(first) if first.is_ascii_punctuation() && !INLINE_MARKUP.contains(&first) => {
+            format!("{indent}\\{escaped}")
+        }
+        _ => format!("{indent}{escaped}"),
     }
 }
 

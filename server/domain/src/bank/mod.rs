@@ -8,21 +8,25 @@
 //! that is never closed, Markdown front matter without its closing line) is reported on
 //! its own, since what follows it cannot be trusted.
 //!
+//! Line breaks may be `\n`, `\r\n` or `\r` in every format: [`parse`] reads them all as
+//! `\n` before any format sees the text, so results and error positions (line, and
+//! column in characters) do not depend on them. A UTF-8 byte order mark is skipped.
+//!
 //! [`export`] writes a bank in any format so that parsing it back gives the same bank,
 //! within what each format can carry:
-//! - CSV, TSV and Anki text carry no bank description and no competency descriptions, and
-//!   name competencies only by their name: a competency's id is read back as the slug of
-//!   its name ([`competency_id`]), and competencies without questions are not written.
-//!   So only banks whose competency ids are the slugs of their names, whose descriptions
-//!   are empty and whose competencies all have questions (in order of first use) survive
-//!   a round trip unchanged.
+//! - CSV, TSV and Anki text carry no bank description, and write each competency's
+//!   name, id (`competency_id`) and description (`competency_description`, on its first
+//!   row) in the rows of its questions: competencies without questions are not written,
+//!   and competencies are read back in order of first use. CSV and TSV cells that a
+//!   spreadsheet would run as a formula get a leading `'` that the reader removes.
 //! - Anki text separates tags with white space and rubric items also with line breaks:
 //!   the export writes `_` for white space inside a tag and a space for a line break
 //!   inside a rubric item.
-//! - Markdown writes questions grouped under their competency, so the question order
-//!   becomes competency by competency; names, prompts, list items, tags and levels are one
-//!   line each (the export writes line breaks in them as spaces), and a tag or level
-//!   containing a comma comes back split at it.
+//! - Markdown escapes markup in every value (so a renderer shows text, never HTML) and
+//!   writes a competency's heading again when its questions are not all together;
+//!   names, prompts, list items, tags and levels are one line each (the export writes
+//!   line breaks in them as spaces), and a tag or level containing a comma comes back
+//!   split at it.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -251,11 +255,18 @@ pub fn parse_toml(source: &str, limits: &Limits) -> Result<Bank, BankErrors> {
 }
 
 /// Parses and validates a bank written in `format`, reporting every problem of the file.
+///
+/// Line breaks are read alike whether written `\n`, `\r\n` (Windows, Excel, a pasted
+/// browser textarea) or a lone `\r` (old Mac): each format reads the text with every
+/// break turned into `\n`, so the result and the positions of errors (line, and column
+/// in characters from the line start) do not depend on them.
 pub fn parse(source: &str, format: Format, options: &ParseOptions) -> Result<Bank, BankErrors> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     if source.len() > options.limits.max_file_bytes {
         return Err(too_large(&options.limits));
     }
+    let source = unify_line_breaks(source);
+    let source = source.as_ref();
     let mut problems = Vec::new();
     let draft = match format {
         Format::Toml => toml::read(source, &mut problems),
@@ -298,6 +309,7 @@ pub fn parse_bytes(
             let valid = &bytes[..error.valid_up_to()];
             // The prefix is valid UTF-8 by definition; the fallback never runs.
             let prefix = std::str::from_utf8(valid).unwrap_or_default();
+            let prefix = unify_line_breaks(prefix);
             let line = prefix.matches('\n').count() + 1;
             let line_start = prefix.rfind('\n').map_or(0, |at| at + 1);
             let column = prefix[line_start..].chars().count() + 1;
@@ -311,6 +323,15 @@ pub fn parse_bytes(
                 ),
             }]))
         }
+    }
+}
+
+/// The text with `\r\n` and lone `\r` line breaks written as `\n`.
+fn unify_line_breaks(source: &str) -> std::borrow::Cow<'_, str> {
+    if source.contains('\r') {
+        std::borrow::Cow::Owned(source.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(source)
     }
 }
 
@@ -669,9 +690,11 @@ fn validate(draft: Draft, limits: &Limits, problems: &mut Vec<Problem>) -> Optio
 }
 
 /// Line breaks as `\n` and no white space around: how every text value is stored.
+/// A `\r` written as an escape (`"a\rb"` in TOML, JSON or YAML) is a line break too, so
+/// every format stores the same text.
 fn clean(text: Text) -> Text {
     let value = if text.value.contains('\r') {
-        text.value.replace("\r\n", "\n")
+        unify_line_breaks(&text.value).into_owned()
     } else {
         text.value
     };
