@@ -277,6 +277,7 @@ pub fn parse(source: &str, format: Format, options: &ParseOptions) -> Result<Ban
         Format::Markdown => markdown::read(source, options, &mut problems),
     };
     let bank = draft.and_then(|draft| validate(draft, &options.limits, &mut problems));
+    nul_problems(source, bank.as_ref(), &mut problems);
     match bank {
         Some(bank) if problems.is_empty() => Ok(bank),
         _ => {
@@ -288,6 +289,56 @@ pub fn parse(source: &str, format: Format, options: &ParseOptions) -> Result<Ban
                 ));
             }
             Err(into_errors(problems))
+        }
+    }
+}
+
+/// NUL characters (U+0000) cannot be stored (PostgreSQL refuses them in
+/// text), so a bank holding one is refused: where the file has one, or in
+/// which field an escape such as `\u0000` put one.
+fn nul_problems(source: &str, bank: Option<&Bank>, problems: &mut Vec<Problem>) {
+    const MESSAGE: &str = "a NUL character (U+0000) cannot be stored; remove it";
+    if let Some(at) = source.find('\0') {
+        let pos = LineIndex::new(source).position(at);
+        problems.push(Problem::new(pos, None, MESSAGE.to_owned()));
+        return;
+    }
+    let Some(bank) = bank else { return };
+    let mut check = |value: &str, field: &dyn Fn() -> String| {
+        if value.contains('\0') {
+            problems.push(Problem::new(Pos::START, Some(field()), MESSAGE.to_owned()));
+        }
+    };
+    check(&bank.id, &|| "bank.id".to_owned());
+    check(&bank.title, &|| "bank.title".to_owned());
+    check(&bank.description, &|| "bank.description".to_owned());
+    for (i, c) in bank.competencies.iter().enumerate() {
+        for (key, value) in [
+            ("id", &c.id),
+            ("name", &c.name),
+            ("description", &c.description),
+        ] {
+            check(value, &|| format!("competency[{i}].{key}"));
+        }
+    }
+    for (i, q) in bank.questions.iter().enumerate() {
+        for (key, value) in [
+            ("id", &q.id),
+            ("competency", &q.competency),
+            ("prompt", &q.prompt),
+        ] {
+            check(value, &|| format!("question[{i}].{key}"));
+        }
+        for (key, list) in [
+            ("variants", &q.variants),
+            ("follow_ups", &q.follow_ups),
+            ("rubric", &q.rubric),
+            ("tags", &q.tags),
+            ("level", &q.level),
+        ] {
+            for (j, value) in list.iter().enumerate() {
+                check(value, &|| format!("question[{i}].{key}[{j}]"));
+            }
         }
     }
 }
@@ -1099,6 +1150,27 @@ mod tests {
         // A string that kept its BOM parses too.
         let source = format!("\u{feff}{TOML_BANK}");
         assert!(parse(&source, Format::Toml, &ParseOptions::default()).is_ok());
+    }
+
+    #[test]
+    fn nul_characters_are_refused_where_they_are() {
+        // Written as an escape: the field that holds it is named.
+        let escaped = TOML_BANK.replace("Why?", "Why\\u0000?");
+        let errors = parse(&escaped, Format::Toml, &ParseOptions::default())
+            .unwrap_err()
+            .0;
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert_eq!(errors[0].field.as_deref(), Some("question[0].prompt"));
+        assert!(errors[0].message.contains("NUL"));
+        // A raw one in a CSV file: its line and column.
+        let options = ParseOptions {
+            bank_id: Some("core".to_owned()),
+            ..ParseOptions::default()
+        };
+        let csv = "competency,prompt\nLeading,Why?\nLeading,Wh\0y not?\n";
+        let errors = parse(csv, Format::Csv, &options).unwrap_err().0;
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert_eq!((errors[0].line, errors[0].column), (3, 11));
     }
 
     #[test]
