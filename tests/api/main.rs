@@ -6,6 +6,7 @@
 mod accounts;
 mod banks;
 mod coaching;
+mod faults;
 mod isolation;
 mod mock;
 mod openapi;
