@@ -133,17 +133,28 @@ impl Drop for TestApp {
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<Self> {
         let (database, url) = TestDatabase::create(backend).await?;
+        Some(Self::start(database, url, backend).await)
+    }
+
+    /// A server on a SQLite database at `path` (say, on a small file system
+    /// the test fills up); the files go when the app goes.
+    pub async fn spawn_sqlite_at(path: PathBuf) -> Self {
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        Self::start(TestDatabase::Sqlite(path), url, Backend::Sqlite).await
+    }
+
+    async fn start(database: TestDatabase, url: String, backend: Backend) -> Self {
         let address = start_server(&url).await;
         let db = starling::db::connect(&url)
             .await
             .expect("connect to the test database");
-        Some(Self {
+        Self {
             address,
             db,
             database_url: url,
             backend,
             database,
-        })
+        }
     }
 
     /// A second server on the same database, as after a restart or in a scale-out.

@@ -36,6 +36,8 @@ pub enum ApiError {
     TooManyRequests { message: String, retry_after: u64 },
     #[error("the database is unavailable; try again shortly")]
     Unavailable(#[source] DbErr),
+    #[error("the server's disk is full; nothing was saved")]
+    StorageFull(#[source] DbErr),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -54,6 +56,7 @@ impl ApiError {
         match self {
             Self::Internal(err) => tracing::error!(error = ?err, "request failed"),
             Self::Unavailable(err) => tracing::error!(error = %err, "database unavailable"),
+            Self::StorageFull(err) => tracing::error!(error = %err, "disk full: a write failed"),
             _ => {}
         }
     }
@@ -73,6 +76,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Unavailable(_) => "unavailable",
+            Self::StorageFull(_) => "storage_full",
             Self::Internal(_) => "internal",
         }
     }
@@ -86,9 +90,10 @@ impl From<starling_domain::schedule::UnknownRating> for ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
-        match err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(err),
-            other => Self::Internal(other.into()),
+        match crate::db::fault(&err) {
+            Some(crate::db::Fault::Unavailable) => Self::Unavailable(err),
+            Some(crate::db::Fault::StorageFull) => Self::StorageFull(err),
+            None => Self::Internal(err.into()),
         }
     }
 }
@@ -115,6 +120,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -137,13 +143,22 @@ impl ResponseError for ApiError {
             body["errors"] = json!(errors);
         }
         let mut response = HttpResponse::build(self.status_code());
-        if let Self::TooManyRequests { retry_after, .. } = self {
+        let retry_after = match self {
+            Self::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            // Long enough for a pool to reconnect or a failover to finish.
+            Self::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER),
+            _ => None,
+        };
+        if let Some(retry_after) = retry_after {
             body["retry_after"] = json!(retry_after);
             response.insert_header(("retry-after", retry_after.to_string()));
         }
         response.json(json!({ "error": body }))
     }
 }
+
+/// Seconds a client should wait after a 503 `unavailable`.
+const UNAVAILABLE_RETRY_AFTER: u64 = 5;
 
 fn bank_summary(errors: &[starling_domain::bank::BankError]) -> String {
     match errors {

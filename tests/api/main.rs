@@ -7,6 +7,7 @@ mod accounts;
 mod bank_files;
 mod banks;
 mod coaching;
+mod faults;
 mod isolation;
 mod mock;
 mod openapi;

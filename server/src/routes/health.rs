@@ -1,7 +1,7 @@
 //! `GET /healthz`: 200 when the database answers, 503 when it does not.
-//! `GET /readyz`: 200 when the database answers and has every migration this
-//! build knows (a load balancer sends traffic only then). `GET /metrics`:
-//! Prometheus text.
+//! `GET /readyz`: 200 when the database answers, has every migration this
+//! build knows and takes a write (a load balancer sends traffic only then).
+//! `GET /metrics`: Prometheus text.
 
 use actix_web::{get, web, HttpResponse};
 use serde_json::json;
@@ -37,13 +37,52 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         return unavailable("the database does not answer".to_owned());
     }
     match migration::Migrator::get_pending_migrations(&state.db).await {
-        Ok(pending) if pending.is_empty() => HttpResponse::Ok().json(json!({"status": "ready"})),
-        Ok(pending) => unavailable(format!("{} database migrations are pending", pending.len())),
+        Ok(pending) if pending.is_empty() => {}
+        Ok(pending) => {
+            return unavailable(format!("{} database migrations are pending", pending.len()))
+        }
         Err(err) => {
             tracing::warn!(error = %err, "readiness: cannot read migrations");
-            unavailable("cannot read the database's migrations".to_owned())
+            return unavailable("cannot read the database's migrations".to_owned());
         }
     }
+    match probe_write(&state.db).await {
+        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness: the database takes no writes");
+            let (code, message) = match crate::db::fault(&err) {
+                Some(crate::db::Fault::StorageFull) => (
+                    "storage_full",
+                    "the server's disk is full; writes fail until space is freed",
+                ),
+                _ => ("unavailable", "the database takes no writes"),
+            };
+            HttpResponse::ServiceUnavailable()
+                .json(json!({"status": "unavailable", "error": {"code": code, "message": message}}))
+        }
+    }
+}
+
+/// Writes one small row, as every user's change must: a database that
+/// answers reads may still refuse writes (a full disk), and an instance that
+/// cannot save what users send should get no traffic. The row is rewritten
+/// with the time on each probe, so the write always reaches the disk.
+async fn probe_write(db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::{sea_query::OnConflict, EntityTrait, Set};
+
+    use crate::entities::setting;
+    setting::Entity::insert(setting::ActiveModel {
+        key: Set("readiness_probe".to_owned()),
+        value: Set(chrono::Utc::now().to_rfc3339()),
+    })
+    .on_conflict(
+        OnConflict::column(setting::Column::Key)
+            .update_column(setting::Column::Value)
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await
+    .map(|_| ())
 }
 
 #[get("/metrics")]

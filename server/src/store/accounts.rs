@@ -131,20 +131,30 @@ pub async fn user_for_api_token(
     else {
         return Ok(None);
     };
-    // Remember when it was last used, at most once a minute per token.
+    // Remember when it was last used, at most once a minute per token. On a
+    // full disk that note is skipped rather than refusing the request: reads
+    // need no room.
     let now = Utc::now();
     if found
         .last_used_at
         .is_none_or(|at| now - at > chrono::Duration::minutes(1))
     {
-        api_token::Entity::update_many()
+        let noted = api_token::Entity::update_many()
             .col_expr(
                 api_token::Column::LastUsedAt,
                 sea_orm::sea_query::Expr::value(now),
             )
             .filter(api_token::Column::TokenHash.eq(found.token_hash.clone()))
             .exec(db)
-            .await?;
+            .await;
+        match noted {
+            Err(err) if crate::db::fault(&err) == Some(crate::db::Fault::StorageFull) => {
+                tracing::warn!(error = %err, "disk full: a token's last use is not noted");
+            }
+            other => {
+                other?;
+            }
+        }
     }
     user::Entity::find_by_id(found.user_id).one(db).await
 }

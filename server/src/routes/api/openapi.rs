@@ -3,8 +3,9 @@
 //! receive. The errors every endpoint can answer with (401 without
 //! credentials, 403 for a missing CSRF header, 404 for a path id naming
 //! nothing, 400 for a malformed body or query, 413 for a body over 2 MiB, 503
-//! while the database is unreachable) are added to each operation here, from
-//! what the operation takes, so no annotation has to repeat them.
+//! while the database is unreachable, 507 while the server's disk is full)
+//! are added to each operation here, from what the operation takes, so no
+//! annotation has to repeat them.
 
 use std::sync::OnceLock;
 
@@ -52,7 +53,7 @@ pub struct ErrorDetail {
     pub column: Option<u32>,
     /// Every problem of a bank file (`invalid_bank`).
     pub errors: Option<Vec<starling_domain::bank::BankError>>,
-    /// Seconds to wait before trying again (`too_many_requests`; also the `Retry-After` header).
+    /// Seconds to wait before trying again (`too_many_requests`, `unavailable`; also the `Retry-After` header).
     pub retry_after: Option<u64>,
 }
 
@@ -74,6 +75,7 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     TooManyRequests,
     Unavailable,
+    StorageFull,
     Internal,
 }
 
@@ -251,7 +253,12 @@ fn add_common_responses(method: HttpMethod, operation: &mut Operation) {
     if operation.operation_id.as_deref() != Some("openapi_json") {
         add(
             "503",
-            "The database is unreachable; try again shortly (`unavailable`)",
+            "The database is unreachable; try again shortly (`unavailable`, with `Retry-After`)",
+        );
+        // Reads write too: a token's last use, a card for a new question.
+        add(
+            "507",
+            "The server's disk is full; nothing was saved (`storage_full`)",
         );
     }
     add(
