@@ -132,8 +132,15 @@ impl Drop for TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// A server whose configuration `configure` changes first.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<Self> {
         let (database, url) = TestDatabase::create(backend).await?;
-        let address = start_server(&url).await;
+        let mut config = test_config(&url);
+        configure(&mut config);
+        let address = start_config(config).await;
         let db = starling::db::connect(&url)
             .await
             .expect("connect to the test database");
@@ -285,14 +292,21 @@ impl TestApp {
     }
 }
 
-async fn start_server(database_url: &str) -> String {
-    let config = Config {
+fn test_config(database_url: &str) -> Config {
+    Config {
         database_url: database_url.to_owned(),
         addr: "127.0.0.1:0".to_owned(),
         log: "warn".to_owned(),
         secret: None,
         ..Config::default()
-    };
+    }
+}
+
+async fn start_server(database_url: &str) -> String {
+    start_config(test_config(database_url)).await
+}
+
+async fn start_config(config: Config) -> String {
     let app = Application::build(config)
         .await
         .expect("build the application");

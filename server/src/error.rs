@@ -36,6 +36,10 @@ pub enum ApiError {
     TooManyRequests { message: String, retry_after: u64 },
     #[error("the database is unavailable; try again shortly")]
     Unavailable(#[source] DbErr),
+    /// Too many passwords are being checked at once (each takes 19 MiB and a
+    /// core for tens of milliseconds); the client should retry shortly.
+    #[error("the server is busy checking other logins; try again in {retry_after} seconds")]
+    Busy { retry_after: u64 },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -58,6 +62,16 @@ impl ApiError {
         }
     }
 
+    /// Seconds the client should wait before trying again (`Retry-After`).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after, .. } | Self::Busy { retry_after } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadRequest(_) => "bad_request",
@@ -73,6 +87,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Unavailable(_) => "unavailable",
+            Self::Busy { .. } => "busy",
             Self::Internal(_) => "internal",
         }
     }
@@ -114,7 +129,7 @@ impl ResponseError for ApiError {
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -137,7 +152,7 @@ impl ResponseError for ApiError {
             body["errors"] = json!(errors);
         }
         let mut response = HttpResponse::build(self.status_code());
-        if let Self::TooManyRequests { retry_after, .. } = self {
+        if let Some(retry_after) = self.retry_after() {
             body["retry_after"] = json!(retry_after);
             response.insert_header(("retry-after", retry_after.to_string()));
         }

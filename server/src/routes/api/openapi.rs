@@ -52,7 +52,7 @@ pub struct ErrorDetail {
     pub column: Option<u32>,
     /// Every problem of a bank file (`invalid_bank`).
     pub errors: Option<Vec<starling_domain::bank::BankError>>,
-    /// Seconds to wait before trying again (`too_many_requests`; also the `Retry-After` header).
+    /// Seconds to wait before trying again (`too_many_requests`, `busy`; also the `Retry-After` header).
     pub retry_after: Option<u64>,
 }
 
@@ -74,6 +74,7 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     TooManyRequests,
     Unavailable,
+    Busy,
     Internal,
 }
 
