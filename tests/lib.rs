@@ -132,19 +132,27 @@ impl Drop for TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// A server whose configuration `configure` changes first.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<Self> {
         let (database, url) = TestDatabase::create(backend).await?;
-        Some(Self::start(database, url, backend).await)
+        let mut config = test_config(&url);
+        configure(&mut config);
+        Some(Self::start(database, url, backend, config).await)
     }
 
     /// A server on a SQLite database at `path` (say, on a small file system
     /// the test fills up); the files go when the app goes.
     pub async fn spawn_sqlite_at(path: PathBuf) -> Self {
         let url = format!("sqlite://{}?mode=rwc", path.display());
-        Self::start(TestDatabase::Sqlite(path), url, Backend::Sqlite).await
+        let config = test_config(&url);
+        Self::start(TestDatabase::Sqlite(path), url, Backend::Sqlite, config).await
     }
 
-    async fn start(database: TestDatabase, url: String, backend: Backend) -> Self {
-        let address = start_server(&url).await;
+    async fn start(database: TestDatabase, url: String, backend: Backend, config: Config) -> Self {
+        let address = start_config(config).await;
         let db = starling::db::connect(&url)
             .await
             .expect("connect to the test database");
@@ -296,14 +304,21 @@ impl TestApp {
     }
 }
 
-async fn start_server(database_url: &str) -> String {
-    let config = Config {
+fn test_config(database_url: &str) -> Config {
+    Config {
         database_url: database_url.to_owned(),
         addr: "127.0.0.1:0".to_owned(),
         log: "warn".to_owned(),
         secret: None,
         ..Config::default()
-    };
+    }
+}
+
+async fn start_server(database_url: &str) -> String {
+    start_config(test_config(database_url)).await
+}
+
+async fn start_config(config: Config) -> String {
     let app = Application::build(config)
         .await
         .expect("build the application");

@@ -3,6 +3,11 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{
+    atomic::{AtomicUsize, Ordering},
+    Arc, OnceLock,
+};
+use std::time::Duration;
 
 use actix_web::{
     cookie::{Cookie, SameSite},
@@ -16,6 +21,7 @@ use argon2::{
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use tokio::sync::{Semaphore, TryAcquireError};
 
 use crate::{entities::user, error::ApiError, startup::AppState, store};
 
@@ -96,6 +102,121 @@ pub fn verify_password(password: &str, stored_hash: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// A hash of a random password, made once: logins for unknown usernames are
+/// checked against it, so that they take as long as those of known ones and
+/// the time of an answer does not say whether a username exists.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| NewPassword(new_token()).hash().unwrap_or_default())
+}
+
+/// Checks `password` against `stored_hash`, or against the dummy hash when
+/// there is no such user (always false then, in the same time).
+pub fn verify_password_or_dummy(password: &str, stored_hash: Option<&str>) -> bool {
+    match stored_hash {
+        Some(hash) => verify_password(password, hash),
+        None => {
+            verify_password(password, dummy_hash());
+            false
+        }
+    }
+}
+
+/// Bounds password hashing. Each argon2 call takes 19 MiB and tens of
+/// milliseconds of a core, so a burst of logins run all at once exhausts the
+/// memory and starves every other request. At most `concurrency` hashes run at
+/// once, on blocking threads (never on the async workers); at most `queue`
+/// more wait, each at most `MAX_WAIT`; anyone beyond that gets
+/// `ApiError::Busy` (503 with `Retry-After`) at once instead of piling up.
+pub struct PasswordHashing {
+    permits: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
+    queue: usize,
+}
+
+/// How long a login or registration waits for a turn before 503.
+const MAX_WAIT: Duration = Duration::from_secs(3);
+
+/// Holds a place in the queue; gives it back however the wait ends (also
+/// when the client goes away and the request's future is dropped).
+struct QueuePlace(Arc<AtomicUsize>);
+
+impl Drop for QueuePlace {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl PasswordHashing {
+    /// `concurrency` 0 means one per core.
+    pub fn new(concurrency: usize, queue: usize) -> PasswordHashing {
+        let concurrency = if concurrency == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            concurrency
+        };
+        PasswordHashing {
+            permits: Arc::new(Semaphore::new(concurrency)),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            queue,
+        }
+    }
+
+    fn busy() -> ApiError {
+        ApiError::Busy {
+            retry_after: MAX_WAIT.as_secs().max(1),
+        }
+    }
+
+    /// Runs `work` on a blocking thread once a turn is free.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let closed = || ApiError::Internal(anyhow::anyhow!("password hashing stopped"));
+        let permit = match self.permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(TryAcquireError::Closed) => return Err(closed()),
+            Err(TryAcquireError::NoPermits) => {
+                if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
+                    self.waiting.fetch_sub(1, Ordering::SeqCst);
+                    return Err(Self::busy());
+                }
+                let _place = QueuePlace(self.waiting.clone());
+                match tokio::time::timeout(MAX_WAIT, self.permits.clone().acquire_owned()).await {
+                    Ok(Ok(permit)) => permit,
+                    Ok(Err(_)) => return Err(closed()),
+                    Err(_) => return Err(Self::busy()),
+                }
+            }
+        };
+        // The permit goes with the work: a hash still running after its
+        // client left keeps its turn until it ends.
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|err| ApiError::Internal(anyhow::anyhow!("password hashing failed: {err}")))
+    }
+
+    /// Hashes a new password (registration).
+    pub async fn hash(&self, password: NewPassword) -> Result<String, ApiError> {
+        self.run(move || password.hash()).await?
+    }
+
+    /// Checks a login's password; `None` (no such user) checks against the
+    /// dummy hash and is always false.
+    pub async fn verify(
+        &self,
+        password: String,
+        stored_hash: Option<String>,
+    ) -> Result<bool, ApiError> {
+        self.run(move || verify_password_or_dummy(&password, stored_hash.as_deref()))
+            .await
+    }
 }
 
 /// The user's roles, stored as their lowercase names.

@@ -29,6 +29,11 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Mark cookies `Secure` (serve over HTTPS, or behind a proxy that does).
     pub secure_cookies: bool,
+    /// Passwords checked or hashed at once (each takes 19 MiB); 0: one per core.
+    pub password_hashing_concurrency: usize,
+    /// Logins and registrations that may wait for a turn (at most 3 s each);
+    /// any more get 503 `busy` at once.
+    pub password_hashing_queue: usize,
 }
 
 impl Default for Config {
@@ -49,6 +54,8 @@ impl Default for Config {
             max_recording_seconds: 300,
             trust_forwarded_for: false,
             secure_cookies: false,
+            password_hashing_concurrency: 0,
+            password_hashing_queue: 32,
         }
     }
 }
@@ -89,6 +96,8 @@ struct FileConfig {
     max_recording_seconds: Option<usize>,
     trust_forwarded_for: Option<bool>,
     secure_cookies: Option<bool>,
+    password_hashing_concurrency: Option<usize>,
+    password_hashing_queue: Option<usize>,
 }
 
 impl Config {
@@ -156,6 +165,14 @@ impl Config {
             (&mut self.max_rubric_item_chars, file.max_rubric_item_chars),
             (&mut self.max_recording_bytes, file.max_recording_bytes),
             (&mut self.max_recording_seconds, file.max_recording_seconds),
+            (
+                &mut self.password_hashing_concurrency,
+                file.password_hashing_concurrency,
+            ),
+            (
+                &mut self.password_hashing_queue,
+                file.password_hashing_queue,
+            ),
         ] {
             if let Some(v) = value {
                 *target = v;
@@ -203,6 +220,14 @@ impl Config {
             (
                 "STARLING_MAX_RECORDING_SECONDS",
                 &mut self.max_recording_seconds,
+            ),
+            (
+                "STARLING_PASSWORD_HASHING_CONCURRENCY",
+                &mut self.password_hashing_concurrency,
+            ),
+            (
+                "STARLING_PASSWORD_HASHING_QUEUE",
+                &mut self.password_hashing_queue,
             ),
         ] {
             if let Some(v) = var(name) {

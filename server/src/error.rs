@@ -38,6 +38,10 @@ pub enum ApiError {
     Unavailable(#[source] DbErr),
     #[error("the server's disk is full; nothing was saved")]
     StorageFull(#[source] DbErr),
+    /// Too many passwords are being checked at once (each takes 19 MiB and a
+    /// core for tens of milliseconds); the client should retry shortly.
+    #[error("the server is busy checking other logins; try again in {retry_after} seconds")]
+    Busy { retry_after: u64 },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -61,6 +65,18 @@ impl ApiError {
         }
     }
 
+    /// Seconds the client should wait before trying again (`Retry-After`).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after, .. } | Self::Busy { retry_after } => {
+                Some(*retry_after)
+            }
+            // Long enough for a pool to reconnect or a failover to finish.
+            Self::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadRequest(_) => "bad_request",
@@ -77,6 +93,7 @@ impl ApiError {
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Unavailable(_) => "unavailable",
             Self::StorageFull(_) => "storage_full",
+            Self::Busy { .. } => "busy",
             Self::Internal(_) => "internal",
         }
     }
@@ -119,7 +136,7 @@ impl ResponseError for ApiError {
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -143,13 +160,7 @@ impl ResponseError for ApiError {
             body["errors"] = json!(errors);
         }
         let mut response = HttpResponse::build(self.status_code());
-        let retry_after = match self {
-            Self::TooManyRequests { retry_after, .. } => Some(*retry_after),
-            // Long enough for a pool to reconnect or a failover to finish.
-            Self::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER),
-            _ => None,
-        };
-        if let Some(retry_after) = retry_after {
+        if let Some(retry_after) = self.retry_after() {
             body["retry_after"] = json!(retry_after);
             response.insert_header(("retry-after", retry_after.to_string()));
         }

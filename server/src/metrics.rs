@@ -1,6 +1,8 @@
 //! Prometheus metrics at `/metrics`: requests and their latency by route
-//! pattern (not by raw path, so ids do not explode the label space) and
-//! status, and the database pool.
+//! pattern (not by raw path, so ids do not explode the label space), method
+//! and status, and the database pool. Every label has a bounded set of
+//! values: unmatched paths share one route label, unknown methods one method
+//! label.
 
 use std::sync::OnceLock;
 
@@ -46,8 +48,10 @@ impl Metrics {
         })
     }
 
-    /// Records one served request.
-    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    /// Records one served request. `route` is the matched route pattern, or
+    /// `None` for a path no route matched.
+    pub fn observe(&self, method: &str, route: Option<&str>, status: u16, seconds: f64) {
+        let (method, route) = (method_label(method), route.unwrap_or(UNMATCHED));
         self.requests
             .with_label_values(&[method, route, &status.to_string()])
             .inc();
@@ -71,6 +75,22 @@ impl Metrics {
         }
         String::from_utf8(out).unwrap_or_default()
     }
+}
+
+/// The label of every path no route matches, whatever the path.
+pub const UNMATCHED: &str = "unmatched";
+
+/// The method as a label: the standard methods by name, anything else (a
+/// client may send any token as a method) as `other`, so that made-up
+/// methods cannot add a series each and blow up `/metrics`.
+fn method_label(method: &str) -> &'static str {
+    const STANDARD: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    STANDARD
+        .into_iter()
+        .find(|standard| *standard == method)
+        .unwrap_or("other")
 }
 
 fn pool_figures(db: &DatabaseConnection) -> (i64, i64) {
@@ -101,4 +121,17 @@ pub fn global() -> Option<&'static Metrics> {
             }
         })
         .as_ref()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn made_up_methods_share_one_label() {
+        assert_eq!(method_label("GET"), "GET");
+        assert_eq!(method_label("PATCH"), "PATCH");
+        assert_eq!(method_label("FOO"), "other");
+        assert_eq!(method_label("get"), "other");
+    }
 }

@@ -30,6 +30,8 @@ pub struct AppState {
     pub config: Config,
     /// Wakes this instance's optimization worker when a job is queued here.
     pub optimizer: std::sync::Arc<tokio::sync::Notify>,
+    /// Every password check and hash of this instance takes a turn here.
+    pub hashing: crate::auth::PasswordHashing,
 }
 
 pub struct Application {
@@ -55,12 +57,17 @@ impl Application {
             optimizer.clone(),
             instance,
         ));
+        let hashing = crate::auth::PasswordHashing::new(
+            config.password_hashing_concurrency,
+            config.password_hashing_queue,
+        );
         let state = web::Data::new(AppState {
             db,
             templates: Templates::new(),
             secret,
             config,
             optimizer,
+            hashing,
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -215,15 +222,13 @@ async fn trace_request(
     req.extensions_mut()
         .insert(routes::page::RequestId(request_id.clone()));
     let method = req.method().as_str().to_owned();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let route = req.match_pattern();
     let started = std::time::Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
     let elapsed = started.elapsed();
     let status = res.status().as_u16();
     if let Some(metrics) = crate::metrics::global() {
-        metrics.observe(&method, &route, status, elapsed.as_secs_f64());
+        metrics.observe(&method, route.as_deref(), status, elapsed.as_secs_f64());
     }
     if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&request_id) {
         res.headers_mut().insert(

@@ -29,14 +29,56 @@ async fn home(user: MaybeUser) -> HttpResponse {
     redirect(if user.0.is_some() { "/today" } else { "/login" })
 }
 
-/// Only same-site paths are followed after login.
-fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path
+/// Where to go after a form that carries a `next` parameter: `next` when it
+/// is a path on this site, else `fallback`. Every place that follows a
+/// `next` goes through here. Browsers drop tabs and newlines from a
+/// `Location` and read `\` as `/`, so `/<tab>/evil.example` or `/\evil.example`
+/// would lead to `//evil.example`, another site. So a path must start with a
+/// single `/` and hold no backslash, whitespace or control character; and
+/// decoded once more (in case something on the way decodes it again) it must
+/// still start with a single `/` and hold no backslash or control character.
+/// An escaped space (`%20`) stays allowed: a space in a path is harmless.
+pub fn safe_next<'a>(next: Option<&'a str>, fallback: &'a str) -> &'a str {
+    next.filter(|path| is_safe_next(path)).unwrap_or(fallback)
+}
+
+fn is_safe_next(path: &str) -> bool {
+    let single_slash = |p: &str| {
+        let mut chars = p.chars();
+        chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\'))
+    };
+    let decoded = percent_decoded(path);
+    single_slash(path)
+        && !path
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+        && single_slash(&decoded)
+        && !decoded.chars().any(|c| c == '\\' || c.is_control())
+}
+
+/// `%XX` escapes decoded (invalid ones kept as they are; bytes that are not
+/// UTF-8 become U+FFFD).
+fn percent_decoded(text: &str) -> String {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(&byte) = text.as_bytes().get(i) {
+        let escaped = (byte == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(decoded) => {
+                out.push(decoded);
+                i += 3;
+            }
+            None => {
+                out.push(byte);
+                i += 1;
+            }
         }
-        _ => "/today",
     }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[derive(Deserialize)]
@@ -60,7 +102,7 @@ async fn login_page(
         None,
         "login.html",
         StatusCode::OK,
-        context! { error => None::<String>, username => "", next => query.next.clone(), open_registration => state.config.open_registration },
+        context! { error => None::<String>, username => "", next => query.next.as_deref().filter(|n| is_safe_next(n)), open_registration => state.config.open_registration },
     )
 }
 
@@ -109,18 +151,30 @@ async fn login(
             err.status_code(),
             context! { error => Some(err.to_string()), username => form.username.clone(), next => form.next.clone(), open_registration => state.config.open_registration },
         )?;
-        if let ApiError::TooManyRequests { retry_after, .. } = err {
-            page.headers_mut().insert(
-                actix_web::http::header::RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from(retry_after),
-            );
-        }
+        with_retry_after(&mut page, &err);
         Ok::<_, PageError>(page)
     };
     match accounts::log_in(&state, &req, &form.username, &form.password).await {
-        Ok(user) => start_session(&req, &state, user.id, safe_next(form.next.as_deref())).await,
-        Err(err @ (ApiError::BadCredentials | ApiError::TooManyRequests { .. })) => refused(err),
+        Ok(user) => {
+            let next = safe_next(form.next.as_deref(), "/today");
+            start_session(&req, &state, user.id, next).await
+        }
+        Err(
+            err @ (ApiError::BadCredentials
+            | ApiError::TooManyRequests { .. }
+            | ApiError::Busy { .. }),
+        ) => refused(err),
         Err(other) => Err(other.into()),
+    }
+}
+
+/// A form refused for a while (429, 503 `busy`) says for how long.
+fn with_retry_after(page: &mut HttpResponse, err: &ApiError) {
+    if let Some(seconds) = err.retry_after() {
+        page.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(seconds),
+        );
     }
 }
 
@@ -181,21 +235,31 @@ async fn register(
                 "the two passwords differ",
             ));
         }
-        let hash = NewPassword::parse(&form.password)?.hash()?;
+        let hash = state
+            .hashing
+            .hash(NewPassword::parse(&form.password)?)
+            .await?;
         accounts::create_user(&state.db, &username, hash, Role::Learner, form.time_zone()).await
     }
     .await;
     match created {
         Ok(user) => start_session(&req, &state, user.id, "/today").await,
-        Err(err @ (ApiError::Invalid { .. } | ApiError::Conflict(_) | ApiError::Forbidden(_))) => {
-            render(
+        Err(
+            err @ (ApiError::Invalid { .. }
+            | ApiError::Conflict(_)
+            | ApiError::Forbidden(_)
+            | ApiError::Busy { .. }),
+        ) => {
+            let mut page = render(
                 &state,
                 &req,
                 None,
                 "register.html",
                 actix_web::ResponseError::status_code(&err),
                 context! { error => Some(err.to_string()), username => form.username, open_registration => state.config.open_registration },
-            )
+            )?;
+            with_retry_after(&mut page, &err);
+            Ok(page)
         }
         Err(other) => Err(other.into()),
     }

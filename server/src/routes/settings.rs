@@ -272,11 +272,10 @@ async fn card_action(
             return Err(ApiError::invalid("action", format!("unknown action {other:?}")).into())
         }
     };
-    let next = form
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-        .unwrap_or_else(|| "/leeches".to_owned());
-    Ok(redirect(&next))
+    Ok(redirect(crate::routes::accounts::safe_next(
+        form.next.as_deref(),
+        "/leeches",
+    )))
 }
 
 #[post("/undo")]

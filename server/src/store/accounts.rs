@@ -315,8 +315,11 @@ pub async fn usernames(
 }
 
 /// Checks a username and password, throttled per account and per address:
-/// the user, `BadCredentials`, or `TooManyRequests` with the wait. The
-/// password hash is verified off the async workers.
+/// the user, `BadCredentials`, `TooManyRequests` with the wait, or `Busy`
+/// when too many passwords are being checked. The attempt is counted before
+/// the password is checked (so concurrent guesses cannot all pass the limit),
+/// and unknown usernames are checked against a dummy hash (so they take as
+/// long as known ones); the hash is checked off the async workers.
 pub async fn log_in(
     state: &crate::startup::AppState,
     req: &actix_web::HttpRequest,
@@ -327,25 +330,27 @@ pub async fn log_in(
     let now = chrono::Utc::now();
     let address = crate::auth::client_address(req, state.config.trust_forwarded_for);
     let attempt = throttle::Attempt::new(username, address.as_deref());
-    throttle::check(&state.db, &attempt, now).await?;
-    let found = find_by_username(&state.db, username).await?;
-    let ok = match &found {
-        Some(user) => {
-            let (password, hash) = (password.to_owned(), user.password_hash.clone());
-            actix_web::web::block(move || crate::auth::verify_password(&password, &hash))
-                .await
-                .map_err(|err| ApiError::Internal(err.into()))?
-        }
-        None => false,
-    };
-    match found.filter(|_| ok) {
-        Some(user) => {
-            throttle::succeeded(&state.db, &attempt).await?;
+    let pending = throttle::begin(&state.db, &attempt, now).await?;
+    let checked = async {
+        let found = find_by_username(&state.db, username).await?;
+        let hash = found.as_ref().map(|user| user.password_hash.clone());
+        let ok = state.hashing.verify(password.to_owned(), hash).await?;
+        Ok::<_, ApiError>(found.filter(|_| ok))
+    }
+    .await;
+    match checked {
+        Ok(Some(user)) => {
+            throttle::succeeded(&state.db, &pending).await?;
             Ok(user)
         }
-        None => {
-            throttle::failed(&state.db, &attempt, now).await?;
+        Ok(None) => {
+            throttle::failed(&state.db, now).await?;
             Err(ApiError::BadCredentials)
+        }
+        // Not checked (busy, or the database failed): not a failure.
+        Err(err) => {
+            throttle::abandon(&state.db, &pending).await?;
+            Err(err)
         }
     }
 }

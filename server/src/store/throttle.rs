@@ -1,7 +1,9 @@
 //! Login throttling: too many failed logins for one account, or from one
 //! address, within a window are refused with 429 and `Retry-After` until the
 //! oldest failure leaves the window. Failures live in the database, so every
-//! instance behind a load balancer agrees.
+//! instance behind a load balancer agrees. Each attempt is written as a
+//! failure before its password is checked, and removed again when the
+//! password was right (or was not checked), so concurrent guesses count.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -37,25 +39,70 @@ impl Attempt {
     }
 }
 
-/// Refuses the attempt when the account or the address has failed too often.
-pub async fn check(
+/// An attempt counted under its keys while its password is checked: the ids
+/// of its rows (one per key, account first).
+pub struct Pending {
+    account: String,
+    rows: Vec<i32>,
+}
+
+/// Counts the attempt, then refuses it when the account or the address has
+/// more attempts in the window than allowed, counting the attempts still
+/// being checked as failures. The rows are written first and counted after,
+/// so of concurrent attempts (on any instance, on either database) each one
+/// counts at least every attempt whose row was committed before its own:
+/// never more than the limit get through to the password check. A refused
+/// attempt's rows are removed again (it was not tried).
+pub async fn begin(
     db: &impl ConnectionTrait,
     attempt: &Attempt,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<Pending, ApiError> {
+    let mut pending = Pending {
+        account: attempt.account.clone(),
+        rows: Vec::new(),
+    };
+    for (key, _) in attempt.keys() {
+        let inserted = login_failure::Entity::insert(login_failure::ActiveModel {
+            key: Set(key.to_owned()),
+            failed_at: Set(now),
+            ..Default::default()
+        })
+        .exec(db)
+        .await;
+        match inserted {
+            Ok(row) => pending.rows.push(row.last_insert_id),
+            Err(err) => {
+                abandon(db, &pending).await?;
+                return Err(err.into());
+            }
+        }
+    }
     let since = now - Duration::minutes(WINDOW_MINUTES);
-    for (key, limit) in attempt.keys() {
+    for ((key, limit), own) in attempt.keys().zip(pending.rows.clone()) {
         let recent = login_failure::Entity::find()
             .filter(login_failure::Column::Key.eq(key))
             .filter(login_failure::Column::FailedAt.gt(since));
-        if recent.clone().count(db).await? >= limit {
-            // Free again when enough failures have left the window.
+        let counted = recent.clone().count(db).await;
+        let counted = match counted {
+            Ok(n) => n,
+            Err(err) => {
+                abandon(db, &pending).await?;
+                return Err(err.into());
+            }
+        };
+        if counted > limit {
+            // Free again when enough of the others have left the window.
             let oldest_counted = recent
+                .filter(login_failure::Column::Id.ne(own))
                 .order_by_desc(login_failure::Column::FailedAt)
                 .offset(limit - 1)
                 .one(db)
-                .await?
+                .await
+                .ok()
+                .flatten()
                 .map_or(now, |f| f.failed_at);
+            abandon(db, &pending).await?;
             let wait = (oldest_counted + Duration::minutes(WINDOW_MINUTES) - now)
                 .num_seconds()
                 .max(1);
@@ -74,22 +121,12 @@ pub async fn check(
             });
         }
     }
-    Ok(())
+    Ok(pending)
 }
 
-/// Counts a failed attempt, and forgets failures older than a day.
-pub async fn failed(
-    db: &impl ConnectionTrait,
-    attempt: &Attempt,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    login_failure::Entity::insert_many(attempt.keys().map(|(key, _)| login_failure::ActiveModel {
-        key: Set(key.to_owned()),
-        failed_at: Set(now),
-        ..Default::default()
-    }))
-    .exec(db)
-    .await?;
+/// The password was wrong: the attempt's rows stay as its failures. Forgets
+/// failures older than a day.
+pub async fn failed(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), ApiError> {
     login_failure::Entity::delete_many()
         .filter(login_failure::Column::FailedAt.lt(now - Duration::days(1)))
         .exec(db)
@@ -97,11 +134,29 @@ pub async fn failed(
     Ok(())
 }
 
-/// A successful login clears the account's failures (not the address's).
-pub async fn succeeded(db: &impl ConnectionTrait, attempt: &Attempt) -> Result<(), ApiError> {
-    login_failure::Entity::delete_many()
-        .filter(login_failure::Column::Key.eq(attempt.account.as_str()))
-        .exec(db)
-        .await?;
+/// The attempt was not tried after all (the server was busy, or failed):
+/// its rows go.
+pub async fn abandon(db: &impl ConnectionTrait, pending: &Pending) -> Result<(), ApiError> {
+    if !pending.rows.is_empty() {
+        login_failure::Entity::delete_many()
+            .filter(login_failure::Column::Id.is_in(pending.rows.clone()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A successful login is no failure, and clears the account's earlier
+/// failures (not the address's).
+pub async fn succeeded(db: &impl ConnectionTrait, pending: &Pending) -> Result<(), ApiError> {
+    abandon(db, pending).await?;
+    // Rows of the account written after this attempt's belong to attempts
+    // still being checked; they stay counted.
+    let mut earlier = login_failure::Entity::delete_many()
+        .filter(login_failure::Column::Key.eq(pending.account.as_str()));
+    if let Some(own) = pending.rows.first() {
+        earlier = earlier.filter(login_failure::Column::Id.lt(*own));
+    }
+    earlier.exec(db).await?;
     Ok(())
 }

@@ -68,6 +68,8 @@ struct Registered {
         (status = 403, description = "Registration is closed (`forbidden`)", body = ErrorBody),
         (status = 409, description = "The username is taken (`conflict`)", body = ErrorBody),
         (status = 422, description = "The username, password or time zone is not acceptable (`invalid`, with `field`)", body = ErrorBody),
+        (status = 503, description = "Too many passwords are being checked at once; see `Retry-After` (`busy`), or the database is unreachable (`unavailable`)", body = ErrorBody,
+            headers(("retry-after" = u64, description = "Seconds to wait (`busy`)"))),
     ),
 )]
 #[post("/auth/register")]
@@ -82,7 +84,10 @@ async fn register(
     }
     let username = Username::parse(&body.username)?;
     let time_zone = body.time_zone()?;
-    let hash = NewPassword::parse(&body.password)?.hash()?;
+    let hash = state
+        .hashing
+        .hash(NewPassword::parse(&body.password)?)
+        .await?;
     let user = accounts::create_user(&state.db, &username, hash, Role::Learner, time_zone).await?;
     Ok(HttpResponse::Created().json(Registered {
         id: user.id,
@@ -105,8 +110,10 @@ struct IssuedToken {
     responses(
         (status = 200, description = "A new token", body = IssuedToken),
         (status = 401, description = "Wrong username or password (`bad_credentials`)", body = ErrorBody),
-        (status = 429, description = "Too many failed attempts for the account or the address; see `Retry-After` (`too_many_requests`)", body = ErrorBody,
+        (status = 429, description = "Too many failed attempts for the account or the address, counting those still being checked; see `Retry-After` (`too_many_requests`)", body = ErrorBody,
             headers(("retry-after" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Too many passwords are being checked at once; see `Retry-After` (`busy`), or the database is unreachable (`unavailable`)", body = ErrorBody,
+            headers(("retry-after" = u64, description = "Seconds to wait (`busy`)"))),
     ),
 )]
 #[post("/auth/token")]

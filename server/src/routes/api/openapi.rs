@@ -53,7 +53,7 @@ pub struct ErrorDetail {
     pub column: Option<u32>,
     /// Every problem of a bank file (`invalid_bank`).
     pub errors: Option<Vec<starling_domain::bank::BankError>>,
-    /// Seconds to wait before trying again (`too_many_requests`, `unavailable`; also the `Retry-After` header).
+    /// Seconds to wait before trying again (`too_many_requests`, `busy`, `unavailable`; also the `Retry-After` header).
     pub retry_after: Option<u64>,
 }
 
@@ -76,6 +76,7 @@ pub enum ErrorCode {
     TooManyRequests,
     Unavailable,
     StorageFull,
+    Busy,
     Internal,
 }
 
