@@ -14,10 +14,6 @@ use actix_web::{
     dev::Payload,
     web, FromRequest, HttpMessage, HttpRequest,
 };
-use argon2::{
-    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
-    Argon2,
-};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -86,22 +82,18 @@ impl NewPassword {
     }
 
     pub fn hash(&self) -> Result<String, ApiError> {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(self.0.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
+        self.hash_in(&mut Vec::new())
+    }
+
+    /// [`NewPassword::hash`] with argon2's working memory given.
+    fn hash_in(&self, memory: &mut Vec<argon2::Block>) -> Result<String, ApiError> {
+        crate::argon::hash(self.0.as_bytes(), memory)
             .map_err(|err| ApiError::Internal(anyhow::anyhow!("hashing password: {err}")))
     }
 }
 
 pub fn verify_password(password: &str, stored_hash: &str) -> bool {
-    PasswordHash::new(stored_hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    crate::argon::verify(password.as_bytes(), stored_hash, &mut Vec::new())
 }
 
 /// A hash of a random password, made once: logins for unknown usernames are
@@ -114,11 +106,15 @@ fn dummy_hash() -> &'static str {
 
 /// Checks `password` against `stored_hash`, or against the dummy hash when
 /// there is no such user (always false then, in the same time).
-pub fn verify_password_or_dummy(password: &str, stored_hash: Option<&str>) -> bool {
+fn verify_password_or_dummy(
+    password: &str,
+    stored_hash: Option<&str>,
+    memory: &mut Vec<argon2::Block>,
+) -> bool {
     match stored_hash {
-        Some(hash) => verify_password(password, hash),
+        Some(hash) => crate::argon::verify(password.as_bytes(), hash, memory),
         None => {
-            verify_password(password, dummy_hash());
+            crate::argon::verify(password.as_bytes(), dummy_hash(), memory);
             false
         }
     }
@@ -127,10 +123,12 @@ pub fn verify_password_or_dummy(password: &str, stored_hash: Option<&str>) -> bo
 /// Bounds password hashing. Each argon2 call takes 19 MiB and tens of
 /// milliseconds of a core, so a burst of logins run all at once exhausts the
 /// memory and starves every other request. At most `concurrency` hashes run at
-/// once, on blocking threads (never on the async workers); at most `queue`
-/// more wait, each at most `MAX_WAIT`; anyone beyond that gets
-/// `ApiError::Busy` (503 with `Retry-After`) at once instead of piling up.
+/// once, on threads of their own that keep their memory (never on the async
+/// workers); at most `queue` more wait, each at most `MAX_WAIT`; anyone
+/// beyond that gets `ApiError::Busy` (503 with `Retry-After`) at once
+/// instead of piling up.
 pub struct PasswordHashing {
+    threads: crate::argon::HashingThreads,
     permits: Arc<Semaphore>,
     waiting: Arc<AtomicUsize>,
     queue: usize,
@@ -151,17 +149,18 @@ impl Drop for QueuePlace {
 
 impl PasswordHashing {
     /// `concurrency` 0 means one per core.
-    pub fn new(concurrency: usize, queue: usize) -> PasswordHashing {
+    pub fn new(concurrency: usize, queue: usize) -> std::io::Result<PasswordHashing> {
         let concurrency = if concurrency == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {
             concurrency
         };
-        PasswordHashing {
+        Ok(PasswordHashing {
+            threads: crate::argon::HashingThreads::start(concurrency)?,
             permits: Arc::new(Semaphore::new(concurrency)),
             waiting: Arc::new(AtomicUsize::new(0)),
             queue,
-        }
+        })
     }
 
     fn busy() -> ApiError {
@@ -170,10 +169,10 @@ impl PasswordHashing {
         }
     }
 
-    /// Runs `work` on a blocking thread once a turn is free.
+    /// Runs `work` on a hashing thread, with its memory, once a turn is free.
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&mut Vec<argon2::Block>) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
         let closed = || ApiError::Internal(anyhow::anyhow!("password hashing stopped"));
         let permit = match self.permits.clone().try_acquire_owned() {
@@ -194,17 +193,18 @@ impl PasswordHashing {
         };
         // The permit goes with the work: a hash still running after its
         // client left keeps its turn until it ends.
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            work()
-        })
-        .await
-        .map_err(|err| ApiError::Internal(anyhow::anyhow!("password hashing failed: {err}")))
+        self.threads
+            .run(move |memory| {
+                let _permit = permit;
+                work(memory)
+            })
+            .await
+            .ok_or_else(closed)
     }
 
     /// Hashes a new password (registration).
     pub async fn hash(&self, password: NewPassword) -> Result<String, ApiError> {
-        self.run(move || password.hash()).await?
+        self.run(move |memory| password.hash_in(memory)).await?
     }
 
     /// Checks a login's password; `None` (no such user) checks against the
@@ -214,7 +214,7 @@ impl PasswordHashing {
         password: String,
         stored_hash: Option<String>,
     ) -> Result<bool, ApiError> {
-        self.run(move || verify_password_or_dummy(&password, stored_hash.as_deref()))
+        self.run(move |memory| verify_password_or_dummy(&password, stored_hash.as_deref(), memory))
             .await
     }
 }

@@ -1,6 +1,7 @@
 //! Starling: a self-hosted practice server for behavioral management
 //! interviews. The binary in `main.rs` only parses the command line and calls in here.
 
+pub mod argon;
 pub mod auth;
 pub mod cli;
 pub mod config;

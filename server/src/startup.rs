@@ -60,7 +60,7 @@ impl Application {
         let hashing = crate::auth::PasswordHashing::new(
             config.password_hashing_concurrency,
             config.password_hashing_queue,
-        );
+        )?;
         let state = web::Data::new(AppState {
             db,
             templates: Templates::new(),
