@@ -459,11 +459,7 @@ pub async fn calibration(
 }
 
 /// Coach reviews of the learner's answers they have not opened yet.
-pub async fn unread_feedback(
-    db: &impl ConnectionTrait,
-    learner_id: i32,
-) -> Result<u64, sea_orm::DbErr> {
-    use sea_orm::PaginatorTrait;
+fn unread_coach_reviews(learner_id: i32) -> sea_orm::Select<review::Entity> {
     review::Entity::find()
         .filter(
             review::Column::AnswerId.in_subquery(
@@ -476,8 +472,15 @@ pub async fn unread_feedback(
         )
         .filter(review::Column::Kind.eq("coach"))
         .filter(review::Column::SeenAt.is_null())
-        .count(db)
-        .await
+}
+
+/// How many coach reviews of the learner's answers they have not opened yet.
+pub async fn unread_feedback(
+    db: &impl ConnectionTrait,
+    learner_id: i32,
+) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::PaginatorTrait;
+    unread_coach_reviews(learner_id).count(db).await
 }
 
 /// The learner's answers with coach reviews they have not opened yet,
@@ -487,21 +490,10 @@ pub async fn answers_with_unread_feedback(
     learner_id: i32,
 ) -> Result<Vec<i32>, sea_orm::DbErr> {
     use sea_orm::QuerySelect;
-    review::Entity::find()
+    unread_coach_reviews(learner_id)
         .select_only()
         .column(review::Column::AnswerId)
         .distinct()
-        .filter(
-            review::Column::AnswerId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(answer::Column::Id)
-                    .from(answer::Entity)
-                    .and_where(answer::Column::UserId.eq(learner_id))
-                    .to_owned(),
-            ),
-        )
-        .filter(review::Column::Kind.eq("coach"))
-        .filter(review::Column::SeenAt.is_null())
         .order_by_desc(review::Column::AnswerId)
         .into_tuple::<i32>()
         .all(db)
