@@ -169,15 +169,17 @@ impl PasswordHashing {
         }
     }
 
-    /// Runs `work` on a hashing thread, with its memory, once a turn is free.
-    async fn run<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&mut Vec<argon2::Block>) -> T + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let closed = || ApiError::Internal(anyhow::anyhow!("password hashing stopped"));
+    fn closed() -> ApiError {
+        ApiError::Internal(anyhow::anyhow!("password hashing stopped"))
+    }
+
+    /// A turn at hashing: at once when one is free, else after a bounded wait
+    /// in the bounded queue, else `Busy`. Logins take it before they touch the
+    /// database, so a refused burst costs the database nothing.
+    pub async fn turn(&self) -> Result<HashingTurn, ApiError> {
         let permit = match self.permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
-            Err(TryAcquireError::Closed) => return Err(closed()),
+            Err(TryAcquireError::Closed) => return Err(Self::closed()),
             Err(TryAcquireError::NoPermits) => {
                 if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
                     self.waiting.fetch_sub(1, Ordering::SeqCst);
@@ -186,37 +188,56 @@ impl PasswordHashing {
                 let _place = QueuePlace(self.waiting.clone());
                 match tokio::time::timeout(MAX_WAIT, self.permits.clone().acquire_owned()).await {
                     Ok(Ok(permit)) => permit,
-                    Ok(Err(_)) => return Err(closed()),
+                    Ok(Err(_)) => return Err(Self::closed()),
                     Err(_) => return Err(Self::busy()),
                 }
             }
         };
-        // The permit goes with the work: a hash still running after its
+        Ok(HashingTurn { _permit: permit })
+    }
+
+    /// Runs `work` on a hashing thread, with its memory, in `turn`.
+    async fn run<T: Send + 'static>(
+        &self,
+        turn: HashingTurn,
+        work: impl FnOnce(&mut Vec<argon2::Block>) -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        // The turn goes with the work: a hash still running after its
         // client left keeps its turn until it ends.
         self.threads
             .run(move |memory| {
-                let _permit = permit;
+                let _turn = turn;
                 work(memory)
             })
             .await
-            .ok_or_else(closed)
+            .ok_or_else(Self::closed)
     }
 
     /// Hashes a new password (registration).
     pub async fn hash(&self, password: NewPassword) -> Result<String, ApiError> {
-        self.run(move |memory| password.hash_in(memory)).await?
+        let turn = self.turn().await?;
+        self.run(turn, move |memory| password.hash_in(memory))
+            .await?
     }
 
-    /// Checks a login's password; `None` (no such user) checks against the
-    /// dummy hash and is always false.
+    /// Checks a login's password in `turn`; `None` (no such user) checks
+    /// against the dummy hash and is always false.
     pub async fn verify(
         &self,
+        turn: HashingTurn,
         password: String,
         stored_hash: Option<String>,
     ) -> Result<bool, ApiError> {
-        self.run(move |memory| verify_password_or_dummy(&password, stored_hash.as_deref(), memory))
-            .await
+        self.run(turn, move |memory| {
+            verify_password_or_dummy(&password, stored_hash.as_deref(), memory)
+        })
+        .await
     }
+}
+
+/// One of the few places at password hashing, held until the hash ends.
+pub struct HashingTurn {
+    _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// The user's roles, stored as their lowercase names.

@@ -124,7 +124,8 @@ on_both_databases!(
                 token_attempt(app, "gina", &format!("guess {n:04}")).await
             }))
             .await;
-        let seen = statuses(guesses, &[401, 429]).await;
+        // Refused as throttled, or as busy before anything was counted.
+        let seen = statuses(guesses, &[401, 429, 503]).await;
         let wrong = seen.iter().filter(|s| **s == 401).count();
         assert!(wrong <= 5, "{wrong} guesses were checked: {seen:?}");
         // The guesses that were checked count as failures; the refused ones did not.

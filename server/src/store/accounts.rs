@@ -330,11 +330,16 @@ pub async fn log_in(
     let now = chrono::Utc::now();
     let address = crate::auth::client_address(req, state.config.trust_forwarded_for);
     let attempt = throttle::Attempt::new(username, address.as_deref());
+    // Busy before anything is counted or looked up.
+    let turn = state.hashing.turn().await?;
     let pending = throttle::begin(&state.db, &attempt, now).await?;
     let checked = async {
         let found = find_by_username(&state.db, username).await?;
         let hash = found.as_ref().map(|user| user.password_hash.clone());
-        let ok = state.hashing.verify(password.to_owned(), hash).await?;
+        let ok = state
+            .hashing
+            .verify(turn, password.to_owned(), hash)
+            .await?;
         Ok::<_, ApiError>(found.filter(|_| ok))
     }
     .await;
