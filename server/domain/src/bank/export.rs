@@ -730,6 +730,18 @@ mod tests {
     }
 
     /// The same text with every line break written as `ending`.
+    /// `text` with each edit applied: at a position, some characters removed
+    /// and others inserted.
+    fn damaged(text: String, edits: Vec<(prop::sample::Index, usize, String)>) -> String {
+        let mut chars: Vec<char> = text.chars().collect();
+        for (at, removed, inserted) in edits {
+            let at = at.index(chars.len() + 1);
+            let end = (at + removed).min(chars.len());
+            chars.splice(at..end, inserted.chars());
+        }
+        chars.into_iter().collect()
+    }
+
     fn with_line_breaks(text: &str, ending: &str) -> String {
         text.replace("\r\n", "\n")
             .replace('\r', "\n")
@@ -980,13 +992,7 @@ mod tests {
                 0..4,
             ),
         ) {
-            let mut chars: Vec<char> = export(&bank, format).chars().collect();
-            for (at, removed, inserted) in edits {
-                let at = at.index(chars.len() + 1);
-                let end = (at + removed).min(chars.len());
-                chars.splice(at..end, inserted.chars());
-            }
-            let lf = with_line_breaks(&chars.into_iter().collect::<String>(), "\n");
+            let lf = with_line_breaks(&damaged(export(&bank, format), edits), "\n");
             let options = options_for(&bank);
             let expected = parse(&lf, format, &options);
             for variant in [
@@ -1018,13 +1024,7 @@ mod tests {
                 1..5,
             ),
         ) {
-            let mut chars: Vec<char> = export(&bank, format).chars().collect();
-            for (at, removed, inserted) in edits {
-                let at = at.index(chars.len() + 1);
-                let end = (at + removed).min(chars.len());
-                chars.splice(at..end, inserted.chars());
-            }
-            let text: String = chars.into_iter().collect();
+            let text = damaged(export(&bank, format), edits);
             if let Err(errors) = parse(&text, format, &options_for(&bank)) {
                 prop_assert!(!errors.0.is_empty());
                 for error in &errors.0 {
