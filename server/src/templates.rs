@@ -34,6 +34,7 @@ impl Templates {
                 .map(str::to_owned))
         });
         env.add_filter("datetime", format_datetime);
+        env.add_filter("day", format_day);
         env.add_filter("duration", format_duration);
         env.add_filter("code_spans", code_spans);
         Self { env }
@@ -90,14 +91,55 @@ pub fn static_asset(path: &str) -> Option<(&'static [u8], &'static str)> {
     Some((file.contents(), content_type))
 }
 
-/// `2026-11-25T10:00:00Z` → `25 Nov 2026, 11:00` in the given time zone.
-fn format_datetime(value: String, time_zone: Option<String>) -> String {
-    let tz: chrono_tz::Tz = time_zone
+/// The one way dates are shown to people: `Fri 11 Dec`, with the year only
+/// when it is not the current year in that time zone (`Thu 3 Dec 2025`).
+fn people_day(date: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    if date.year() == today.year() {
+        date.format("%a %-d %b").to_string()
+    } else {
+        date.format("%a %-d %b %Y").to_string()
+    }
+}
+
+fn zone(time_zone: Option<String>) -> chrono_tz::Tz {
+    time_zone
         .and_then(|name| name.parse().ok())
-        .unwrap_or(chrono_tz::UTC);
-    chrono::DateTime::parse_from_rfc3339(&value)
-        .map(|dt| dt.with_timezone(&tz).format("%-d %b %Y, %H:%M").to_string())
-        .unwrap_or(value)
+        .unwrap_or(chrono_tz::UTC)
+}
+
+/// `2026-11-25T10:00:00Z` → `Wed 25 Nov, 11:00` in the given time zone.
+fn format_datetime(value: String, time_zone: Option<String>) -> String {
+    datetime_at(&value, zone(time_zone), chrono::Utc::now())
+}
+
+fn datetime_at(value: &str, tz: chrono_tz::Tz, now: chrono::DateTime<chrono::Utc>) -> String {
+    chrono::DateTime::parse_from_rfc3339(value)
+        .map(|dt| {
+            let local = dt.with_timezone(&tz);
+            format!(
+                "{}, {}",
+                people_day(local.date_naive(), now.with_timezone(&tz).date_naive()),
+                local.format("%H:%M")
+            )
+        })
+        .unwrap_or_else(|_| value.to_owned())
+}
+
+/// A date (`2026-12-11`) or an instant (RFC 3339, shown in the given time
+/// zone) → `Fri 11 Dec`.
+fn format_day(value: String, time_zone: Option<String>) -> String {
+    day_at(&value, zone(time_zone), chrono::Utc::now())
+}
+
+fn day_at(value: &str, tz: chrono_tz::Tz, now: chrono::DateTime<chrono::Utc>) -> String {
+    let today = now.with_timezone(&tz).date_naive();
+    if let Ok(date) = value.parse::<chrono::NaiveDate>() {
+        return people_day(date, today);
+    }
+    chrono::DateTime::parse_from_rfc3339(value)
+        .map(|dt| people_day(dt.with_timezone(&tz).date_naive(), today))
+        .unwrap_or_else(|_| value.to_owned())
 }
 
 /// Seconds → `1:05`.
@@ -107,19 +149,30 @@ fn format_duration(seconds: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
     fn filters_format_for_people() {
         assert_eq!(format_duration(65), "1:05");
+        let now: chrono::DateTime<chrono::Utc> = "2026-12-04T12:00:00Z".parse().unwrap();
+        let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
         assert_eq!(
-            format_datetime("2026-11-25T10:03:00Z".into(), None),
-            "25 Nov 2026, 10:03"
+            datetime_at("2026-11-25T10:03:00Z", chrono_tz::UTC, now),
+            "Wed 25 Nov, 10:03"
         );
         assert_eq!(
-            format_datetime("2026-11-25T10:03:00Z".into(), Some("Europe/Berlin".into())),
-            "25 Nov 2026, 11:03"
+            datetime_at("2026-11-25T23:03:00Z", berlin, now),
+            "Thu 26 Nov, 00:03"
         );
+        assert_eq!(
+            datetime_at("2025-12-03T10:03:00Z", berlin, now),
+            "Wed 3 Dec 2025, 11:03"
+        );
+        assert_eq!(day_at("2026-12-11", berlin, now), "Fri 11 Dec");
+        assert_eq!(day_at("2027-01-08", berlin, now), "Fri 8 Jan 2027");
+        assert_eq!(day_at("2026-12-03T23:30:00Z", berlin, now), "Fri 4 Dec");
+        assert_eq!(day_at("not a date", berlin, now), "not a date");
     }
 
     #[test]
