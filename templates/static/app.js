@@ -334,3 +334,113 @@
       .catch(function (err) { status.textContent = "Could not delete: " + err.message; });
   });
 })();
+
+// Keyboard: Ctrl/Cmd+Enter submits an answer, 1-4 grade as in Anki, u undoes
+// the last grade, ? lists the shortcuts. Single-key shortcuts never fire while
+// the focus is in a text field. Also: the question page starts in its first
+// empty field, the review page on its first checklist item, and the STAR
+// fields grow with their text where CSS alone can't do it.
+(function () {
+  "use strict";
+  var GRADES = ["again", "hard", "good", "easy"];
+  var TYPING_INPUTS = /^(text|search|email|url|tel|password|number|date|datetime-local|month|time|week)$/;
+
+  function isTyping(el) {
+    if (!el || el === document.body) return false;
+    if (el.isContentEditable) return true;
+    var tag = el.tagName;
+    if (tag === "TEXTAREA" || tag === "SELECT") return true;
+    return tag === "INPUT" && TYPING_INPUTS.test((el.getAttribute("type") || "text").toLowerCase());
+  }
+
+  var answerForm = document.getElementById("answer-form");
+  var gradeGroups = document.querySelectorAll(".grades");
+  var gradeButtons = gradeGroups.length === 1 ? GRADES.map(function (g) {
+    return gradeGroups[0].querySelector("#grade-" + g);
+  }) : [];
+  var dialog = document.getElementById("shortcuts");
+  var link = document.getElementById("shortcuts-link");
+
+  function openShortcuts() {
+    if (!dialog || dialog.open) return;
+    if (typeof dialog.showModal === "function") dialog.showModal();
+    else dialog.setAttribute("open", "");
+  }
+  if (link && dialog) {
+    link.hidden = false;
+    link.addEventListener("click", function (e) { e.preventDefault(); openShortcuts(); });
+  }
+
+  function submitAnswer() {
+    if (!answerForm) return false;
+    var button = answerForm.querySelector("button.primary[type=submit]") ||
+      answerForm.querySelector("button[type=submit]");
+    if (typeof answerForm.requestSubmit === "function") answerForm.requestSubmit(button || undefined);
+    else if (button) button.click();
+    else answerForm.submit();
+    return true;
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.defaultPrevented || e.isComposing) return;
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey) {
+      if (answerForm && answerForm.contains(e.target) || answerForm && !isTyping(e.target)) {
+        if (submitAnswer()) e.preventDefault();
+      }
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (isTyping(e.target) || (dialog && dialog.open)) return;
+    if (e.key === "?") {
+      e.preventDefault();
+      openShortcuts();
+      return;
+    }
+    var n = "1234".indexOf(e.key);
+    if (e.key.length === 1 && n >= 0 && gradeButtons[n]) {
+      e.preventDefault();
+      gradeButtons[n].click();
+      return;
+    }
+    if (e.key === "u" || e.key === "U") {
+      var undo = document.querySelector("[data-shortcut=u]");
+      if (undo) { e.preventDefault(); undo.click(); }
+    }
+  });
+
+  // Where to start typing or ticking, unless something already has the focus
+  // (a link followed to a #fragment, an error being shown).
+  function focusWithoutScrollJump(el) {
+    try { el.focus({ preventScroll: true }); } catch (err) { el.focus(); }
+  }
+  var active = document.activeElement;
+  var nothingFocused = !active || active === document.body || active === document.documentElement;
+  if (nothingFocused && !location.hash && !document.querySelector("[role=alert]")) {
+    if (answerForm) {
+      var fields = answerForm.querySelectorAll("textarea[data-star-field]");
+      for (var i = 0; i < fields.length; i++) {
+        if (!fields[i].value.trim()) {
+          // The first field stays in view with the prompt above it; later ones are scrolled to.
+          if (i === 0) focusWithoutScrollJump(fields[i]); else fields[i].focus();
+          break;
+        }
+      }
+    } else if (gradeButtons.length) {
+      var first = document.querySelector("#review-form input[type=checkbox]");
+      if (first) focusWithoutScrollJump(first);
+    }
+  }
+
+  // STAR fields grow with their content.
+  var supportsFieldSizing = window.CSS && CSS.supports && CSS.supports("field-sizing", "content");
+  if (!supportsFieldSizing) {
+    Array.prototype.forEach.call(document.querySelectorAll("textarea[data-star-field]"), function (area) {
+      function grow() {
+        area.style.height = "auto";
+        area.style.height = area.scrollHeight + 2 + "px";
+      }
+      area.addEventListener("input", grow);
+      grow();
+    });
+  }
+})();
