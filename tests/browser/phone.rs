@@ -9,6 +9,7 @@ use fantoccini::key::Key;
 use serde_json::Value;
 
 const PHONE: (u32, u32) = (390, 844);
+const SMALL_PHONE: (u32, u32) = (360, 740);
 const DESKTOP: (u32, u32) = (1280, 1000);
 
 /// axe.min.js: `AXE_CORE_JS` (scripts/test sets it from scripts/install-axe),
@@ -19,7 +20,8 @@ fn axe_source() -> Option<String> {
         .map(PathBuf::from)
         .or_else(|| {
             std::env::var_os("HOME").map(|home| {
-                PathBuf::from(home).join(".cache/starling-axe/4.14.1/node_modules/axe-core/axe.min.js")
+                PathBuf::from(home)
+                    .join(".cache/starling-axe/4.14.1/node_modules/axe-core/axe.min.js")
             })
         });
     match path.as_deref().map(std::fs::read_to_string) {
@@ -85,7 +87,9 @@ async fn overflow(client: &Client) -> Value {
 async fn axe(client: &Client, source: &str) -> Vec<String> {
     let loaded = client
         .execute(
-            &format!("{source}\n;return typeof axe === 'object' || typeof window.axe === 'object';"),
+            &format!(
+                "{source}\n;return typeof axe === 'object' || typeof window.axe === 'object';"
+            ),
             vec![],
         )
         .await
@@ -133,15 +137,24 @@ async fn check_current(client: &Client, name: &str, axe_js: Option<&str>, findin
         findings.0.push(format!("{name}: an error page ({title})"));
         return;
     }
-    resize(client, PHONE).await;
-    let fit = overflow(client).await;
-    let (scroll, inner) = (fit["scroll"].as_i64().unwrap(), fit["inner"].as_i64().unwrap());
-    assert!((360..=430).contains(&inner), "the window is {inner} px wide, not a phone's");
-    if scroll > inner {
-        findings.0.push(format!(
-            "{name}: {scroll} px wide at {inner} px; sticking out: {}",
-            fit["out"]
-        ));
+    // The narrowest phones first, then the 390 px one the screenshots show.
+    for size in [SMALL_PHONE, PHONE] {
+        resize(client, size).await;
+        let fit = overflow(client).await;
+        let (scroll, inner) = (
+            fit["scroll"].as_i64().unwrap(),
+            fit["inner"].as_i64().unwrap(),
+        );
+        assert!(
+            (360..=430).contains(&inner),
+            "the window is {inner} px wide, not a phone's"
+        );
+        if scroll > inner {
+            findings.0.push(format!(
+                "{name}: {scroll} px wide at {inner} px; sticking out: {}",
+                fit["out"]
+            ));
+        }
     }
     screenshot(client, &format!("phone-{name}")).await;
     if let Some(source) = axe_js {
@@ -191,7 +204,10 @@ async fn every_page_fits_a_phone_and_passes_axe() {
     let coach = app.coach_user("pcoach").await;
     let learner = app.api_user("plearner").await;
     let res = coach.post("/api/v1/coach/invites").send().await.unwrap();
-    let code = res.json::<Value>().await.unwrap()["code"].as_str().unwrap().to_owned();
+    let code = res.json::<Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let res = learner
         .post("/api/v1/coach/links")
         .json(&json!({"code": code}))
@@ -250,11 +266,23 @@ async fn every_page_fits_a_phone_and_passes_axe() {
     wait_for_path(&client, "a question page", is_question_page).await;
     check_current(&client, "question", axe_js, &mut findings).await;
     for (field, text) in [
-        ("#situation", "Our team missed three releases in a row last spring."),
-        ("#task", "I had to get us back to a release every two weeks."),
-        ("#action", "I mapped the blockers with each engineer and automated the deploy."),
+        (
+            "#situation",
+            "Our team missed three releases in a row last spring.",
+        ),
+        (
+            "#task",
+            "I had to get us back to a release every two weeks.",
+        ),
+        (
+            "#action",
+            "I mapped the blockers with each engineer and automated the deploy.",
+        ),
         ("#result", "We shipped the next six releases on time."),
-        ("#reflection", "I review the release plan with the team every Monday now."),
+        (
+            "#reflection",
+            "I review the release plan with the team every Monday now.",
+        ),
     ] {
         type_into(&client, field, text).await;
     }
@@ -273,7 +301,9 @@ async fn every_page_fits_a_phone_and_passes_axe() {
             .await
             .unwrap();
         if covered == json!(true) {
-            findings.0.push(format!("question: the timer covers the {field} label"));
+            findings
+                .0
+                .push(format!("question: the timer covers the {field} label"));
         }
     }
     click(&client, "#submit-answer").await;
@@ -302,7 +332,10 @@ async fn every_page_fits_a_phone_and_passes_axe() {
         for r in rects(&client, selector).await {
             let (w, h) = (r["width"].as_f64().unwrap(), r["height"].as_f64().unwrap());
             if w > 0.0 && (w < 44.0 || h < 44.0) {
-                findings.0.push(format!("review: {selector} {:?} is {w:.0} × {h:.0} px", r["text"]));
+                findings.0.push(format!(
+                    "review: {selector} {:?} is {w:.0} × {h:.0} px",
+                    r["text"]
+                ));
             }
         }
     }
@@ -401,7 +434,11 @@ async fn practice_from_the_keyboard_alone() {
         .execute("return document.activeElement.id;", vec![])
         .await
         .unwrap();
-    assert_eq!(focused, json!("situation"), "the question page starts elsewhere");
+    assert_eq!(
+        focused,
+        json!("situation"),
+        "the question page starts elsewhere"
+    );
     let answer = [
         "A key customer's launch was at risk.",
         "I owned the delivery plan.",
@@ -447,11 +484,16 @@ async fn practice_from_the_keyboard_alone() {
         !t.is_empty()
     })
     .await;
-    assert!(notice.starts_with("Good — back"), "the notice says {notice:?}");
+    assert!(
+        notice.starts_with("Good — back"),
+        "the notice says {notice:?}"
+    );
     screenshot(&client, "keyboard-next").await;
 
     // What the keys did, checked through the API.
-    let saved: Value = learner.get_json(&format!("/api/v1/answers/{answer_id}")).await;
+    let saved: Value = learner
+        .get_json(&format!("/api/v1/answers/{answer_id}"))
+        .await;
     assert_eq!(saved["action"], answer[2]);
     assert_eq!(saved["result"], answer[3]);
     let checked = saved["reviews"][0]["checked"]
@@ -517,8 +559,18 @@ async fn practice_on_a_phone_without_javascript() {
     click(&client, "#nav-start").await;
     wait_for_path(&client, "a question", is_question_page).await;
     type_into(&client, "#situation", "Two teams disagreed on an API.").await;
-    type_into(&client, "#action", "I ran a design review and wrote down the decision.").await;
-    type_into(&client, "#result", "The API shipped in 3 weeks instead of 8.").await;
+    type_into(
+        &client,
+        "#action",
+        "I ran a design review and wrote down the decision.",
+    )
+    .await;
+    type_into(
+        &client,
+        "#result",
+        "The API shipped in 3 weeks instead of 8.",
+    )
+    .await;
     click(&client, "#submit-answer").await;
     wait_for_path(&client, "the review page", is_review_page).await;
     click(&client, "label.check").await;
@@ -528,7 +580,10 @@ async fn practice_on_a_phone_without_javascript() {
         !t.is_empty()
     })
     .await;
-    assert!(notice.starts_with("Good — back"), "the notice says {notice:?}");
+    assert!(
+        notice.starts_with("Good — back"),
+        "the notice says {notice:?}"
+    );
     screenshot(&client, "noscript-next").await;
     client.close().await.unwrap();
     drop(driver);
