@@ -462,8 +462,37 @@ async fn practice_from_the_keyboard_alone() {
         .trim_end_matches("/review")
         .parse()
         .unwrap();
-    // 2-4: Space ticks the focused first item, Tab, Space ticks the second.
     client.wait().for_element(css("#grade-good")).await.unwrap();
+    let focused = client
+        .execute("return document.activeElement.type;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        focused,
+        json!("checkbox"),
+        "the review page starts elsewhere"
+    );
+    // A digit typed into the comment is text, not a grade.
+    client
+        .execute(
+            "document.getElementById('comment').focus(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    press(&client, "4").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(client.current_url().await.unwrap().path(), review);
+    assert_eq!(value_of(&client, "#comment").await, "4");
+    client
+        .execute(
+            "var c = document.getElementById('comment'); c.value = ''; \
+             document.querySelector('#review-form input[type=checkbox]').focus(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    // 2-4: Space ticks the focused first item, Tab, Space ticks the second.
     press(&client, " ").await;
     press(&client, &Key::Tab.to_string()).await;
     press(&client, " ").await;
