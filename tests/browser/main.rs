@@ -606,10 +606,10 @@ async fn coach_reviews_and_learner_sees_feedback_in_a_browser() {
         first_box.is_selected().await.unwrap(),
         "the first item did not tick"
     );
-    type_into(&client, r#"input[name^="note_"]"#, "Name the date").await;
+    type_into(&client, r#"textarea[name^="note_"]"#, "Name the date").await;
     let overall = "Strong numbers; open with the stakes next time.";
     type_into(&client, "#comment", overall).await;
-    screenshot(&client, "coach-review").await;
+    screenshots(&client, "coach-review", Some(".coach-item")).await;
     click(&client, "#save-coach-review").await;
     wait_for_path(&client, "/coaching/queue after saving the review", |p| {
         p == "/coaching/queue"
@@ -654,12 +654,25 @@ async fn coach_reviews_and_learner_sees_feedback_in_a_browser() {
             "the attempt page lacks {expected:?}: {page}"
         );
     }
-    let met = text_of(&client, ".coach-feedback li.met").await;
+    // The first item's row: the coach ticked it, with the comment beside it.
+    let met = text_of(&client, ".coach-feedback tbody tr:first-child").await;
     assert!(
-        met.contains(first_item.trim()),
-        "the ticked item {first_item:?} is not shown as met: {met:?}"
+        met.contains(first_item.trim()) && met.contains("Name the date"),
+        "the ticked item {first_item:?} is not in the first row: {met:?}"
     );
-    screenshot(&client, "learner-feedback").await;
+    assert_eq!(
+        client
+            .find(css(".coach-feedback tbody tr:first-child td.sbs-coach"))
+            .await
+            .unwrap()
+            .attr("class")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("sbs-coach met"),
+        "the coach's tick of {first_item:?} is not shown as met"
+    );
+    screenshots(&client, "learner-feedback", Some(".coach-feedback")).await;
     client.goto(&app.url("/today")).await.unwrap();
     client.wait().for_element(css("main h1")).await.unwrap();
     assert!(
@@ -873,15 +886,43 @@ async fn mock_interview_round_then_progress_charts_in_a_browser() {
             t == position.to_string()
         })
         .await;
-        // The per-question timer runs.
+        // The per-question timer runs, and the round clock beside it counts
+        // down from the round's 15 minutes.
         let t0 = text_of(&client, "#timer-value").await;
+        let c0 = clock_seconds(&text_of(&client, "#round-clock-value").await);
+        assert!(c0 <= 15 * 60 && c0 > 10 * 60, "round clock at {c0} s");
         tokio::time::sleep(Duration::from_millis(1200)).await;
         assert_ne!(
             t0,
             text_of(&client, "#timer-value").await,
             "the timer is stuck"
         );
-        type_into(&client, "#situation", "Two teams wanted one release slot.").await;
+        assert!(
+            clock_seconds(&text_of(&client, "#round-clock-value").await) < c0,
+            "the round clock is stuck"
+        );
+        assert_eq!(text_of(&client, ".timer-target").await, "/ 5:00 target");
+        if position == 1 {
+            screenshots(&client, "mock-question", None).await;
+        }
+        if position == 2 {
+            // End the round asks first; dismissed, the round goes on.
+            click(&client, "#finish-round").await;
+            let asked = client.get_alert_text().await.unwrap();
+            assert!(asked.contains("End the round now?"), "{asked}");
+            client.dismiss_alert().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            assert_eq!(text_of(&client, "#position").await, "2");
+        }
+        let situation = format!("Two teams wanted one release slot ({position}).");
+        type_into(&client, "#situation", &situation).await;
+        if position == 3 {
+            // What was typed survives a reload (autosaved, and kept in the
+            // browser) and is sent with the answer.
+            client.refresh().await.unwrap();
+            wait_for_text(&client, "#position", Duration::from_secs(10), |t| t == "3").await;
+            assert_eq!(value_of(&client, "#situation").await, situation);
+        }
         type_into(
             &client,
             "#action",
@@ -915,11 +956,15 @@ async fn mock_interview_round_then_progress_charts_in_a_browser() {
         )
         .await;
     }
-    screenshot(&client, "mock-summary").await;
+    screenshots(&client, "mock-summary", Some("#q1")).await;
     let rounds: serde_json::Value = api.get_json("/api/v1/mock-interviews").await;
     let id = rounds[0]["id"].as_i64().unwrap();
     let summary: serde_json::Value = api.get_json(&format!("/api/v1/mock-interviews/{id}")).await;
     assert_eq!(summary["graded"], 3, "{summary}");
+    assert_eq!(
+        summary["items"][2]["answer"]["situation"],
+        "Two teams wanted one release slot (3)."
+    );
     let today: serde_json::Value = api.get_json("/api/v1/practice/today").await;
     assert_eq!(today["done_today"], 3, "the round fed the scheduler");
 
@@ -960,6 +1005,12 @@ async fn star_values(client: &Client) -> serde_json::Value {
         )
         .await
         .unwrap()
+}
+
+/// Seconds from an "m:ss" clock text.
+fn clock_seconds(text: &str) -> u64 {
+    let (m, s) = text.split_once(':').unwrap();
+    m.parse::<u64>().unwrap() * 60 + s.parse::<u64>().unwrap()
 }
 
 /// The question timer in seconds, from its "m:ss" text.
