@@ -19,7 +19,10 @@ async fn start_round(app: &TestApp, browser: &reqwest::Client, minutes: &str) ->
     let html = app.page(browser, "/mock").await;
     let res = browser
         .post(app.url("/mock"))
-        .form(&[("csrf_token", csrf_from(&html).as_str()), ("minutes", minutes)])
+        .form(&[
+            ("csrf_token", csrf_from(&html).as_str()),
+            ("minutes", minutes),
+        ])
         .send()
         .await
         .unwrap();
@@ -84,17 +87,19 @@ on_both_databases!(
         assert_eq!(questions, 3, "{round}");
         // One target: the round's minutes shared among its questions.
         assert_eq!(round["round"]["target_seconds"], 15 * 60 / questions);
-        let created = chrono::DateTime::parse_from_rfc3339(
-            round["round"]["created_at"].as_str().unwrap(),
-        )
-        .unwrap();
+        let created =
+            chrono::DateTime::parse_from_rfc3339(round["round"]["created_at"].as_str().unwrap())
+                .unwrap();
         let ends =
             chrono::DateTime::parse_from_rfc3339(round["round"]["ends_at"].as_str().unwrap())
                 .unwrap();
         assert_eq!((ends - created).num_minutes(), 15);
 
         let html = app.page(&browser, &path).await;
-        assert_eq!(attribute(&html, "round-clock", "data-minutes").unwrap(), "15");
+        assert_eq!(
+            attribute(&html, "round-clock", "data-minutes").unwrap(),
+            "15"
+        );
         assert_eq!(
             attribute(&html, "round-clock", "data-started").unwrap(),
             created.timestamp_millis().to_string()
@@ -120,7 +125,10 @@ on_both_databases!(
         let timer = html.find("id=\"timer\"").unwrap();
         let clock = html.find("id=\"round-clock\"").unwrap();
         let fields = html.find("id=\"situation\"").unwrap();
-        assert!(timer < clock && clock < fields, "the clock sits in the timer bar");
+        assert!(
+            timer < clock && clock < fields,
+            "the clock sits in the timer bar"
+        );
 
         // A reload goes on: the same end, and the question's timer from its draft.
         let question_id = round["round"]["questions"][0]["id"].as_i64().unwrap();
@@ -213,9 +221,7 @@ on_both_databases!(
             attribute(&html, "answer-form", "data-draft-revision").unwrap(),
             "0"
         );
-        assert!(html.contains(&format!(
-            "src=\"/api/v1/drafts/{question_id}/recording\""
-        )));
+        assert!(html.contains(&format!("src=\"/api/v1/drafts/{question_id}/recording\"")));
 
         // The browser sends the fields as shown: the draft becomes the answer.
         let mut form: Vec<(String, String)> = vec![
@@ -326,7 +332,10 @@ on_both_databases!(
         // Confirmed: the round ends and the summary follows.
         let res = browser
             .post(app.url(&format!("{path}/finish")))
-            .form(&[("csrf_token", csrf_from(&asked).as_str()), ("confirm", "yes")])
+            .form(&[
+                ("csrf_token", csrf_from(&asked).as_str()),
+                ("confirm", "yes"),
+            ])
             .send()
             .await
             .unwrap();
@@ -367,7 +376,10 @@ on_both_databases!(
         let summary: Value = api.get_json(&format!("/api/v1/mock-interviews/{id}")).await;
         let hints = summary["items"][0]["hints"].as_array().unwrap();
         assert!(!hints.is_empty(), "{summary}");
-        assert_eq!(summary["items"][0]["analysis"]["hints"], summary["items"][0]["hints"]);
+        assert_eq!(
+            summary["items"][0]["analysis"]["hints"],
+            summary["items"][0]["hints"]
+        );
 
         let page = app.page(&browser, &format!("{path}/summary")).await;
         let item = page.split("id=\"q1\"").nth(1).unwrap();
@@ -400,7 +412,11 @@ on_both_databases!(
         assert_eq!(shown, expected);
         // Questions not answered show no buttons.
         assert!(!page.contains("id=\"grade-2\""));
-        assert!(page.split("id=\"q2\"").nth(1).unwrap().contains("not answered"));
+        assert!(page
+            .split("id=\"q2\"")
+            .nth(1)
+            .unwrap()
+            .contains("not answered"));
 
         // Graded: the grade and the next review replace the buttons.
         let res = browser
@@ -418,11 +434,7 @@ on_both_databases!(
 
 /// A coach and a linked learner; the learner's answer (self-reviewed with
 /// `ticks` of its checklist ids); returns the answer id and the checklist ids.
-async fn reviewed_answer(
-    coach: &ApiUser,
-    learner: &ApiUser,
-    ticks: &[usize],
-) -> (i64, Vec<i64>) {
+async fn reviewed_answer(coach: &ApiUser, learner: &ApiUser, ticks: &[usize]) -> (i64, Vec<i64>) {
     let code = invite_code(coach).await;
     assert_eq!(join(learner, &code).await.status(), 201);
     let card = learner.next().await.unwrap();
@@ -486,20 +498,18 @@ on_both_databases!(
                 .find(&format!("name=\"checked\" value=\"{id}\""))
                 .unwrap();
             let rest = &review[at..];
-            let next_box = rest[1..].find("name=\"checked\"").map_or(rest.len(), |n| n + 1);
+            let next_box = rest[1..]
+                .find("name=\"checked\"")
+                .map_or(rest.len(), |n| n + 1);
             assert!(
                 rest[..next_box].contains(&format!("<textarea name=\"note_{id}\"")),
                 "no comment box beside item {id}"
             );
         }
         // And what the learner ticked is shown beside each item.
-        let first = &review[review
-            .find(&format!("value=\"{}\"", rubric[0]))
-            .unwrap()..];
+        let first = &review[review.find(&format!("value=\"{}\"", rubric[0])).unwrap()..];
         assert!(first[..first.find("</label>").unwrap()].contains("sidelearner: ticked"));
-        let second = &review[review
-            .find(&format!("value=\"{}\"", rubric[1]))
-            .unwrap()..];
+        let second = &review[review.find(&format!("value=\"{}\"", rubric[1])).unwrap()..];
         assert!(second[..second.find("</label>").unwrap()].contains("sidelearner: not ticked"));
 
         // A comment over several lines keeps its lines.
@@ -550,7 +560,10 @@ on_both_databases!(
         let page = app
             .page(&learner_page, &format!("/answers/{answer_id}"))
             .await;
-        let table = page.split("id=\"side-by-side-1\"").nth(1).expect("a side-by-side table");
+        let table = page
+            .split("id=\"side-by-side-1\"")
+            .nth(1)
+            .expect("a side-by-side table");
         let table = &table[..table.find("</table>").unwrap()];
         assert!(table.contains("<th scope=\"col\" role=\"columnheader\">You</th>"));
         assert!(table.contains("<th scope=\"col\" role=\"columnheader\">bothcoach</th>"));
@@ -563,7 +576,12 @@ on_both_databases!(
         let expect = [("met", "met"), ("missed", "met"), ("met", "missed")];
         for (n, (mine, coach_tick)) in expect.iter().enumerate() {
             assert_eq!(cell(rows[n], "sbs-mine"), *mine, "row {n}: {}", rows[n]);
-            assert_eq!(cell(rows[n], "sbs-coach"), *coach_tick, "row {n}: {}", rows[n]);
+            assert_eq!(
+                cell(rows[n], "sbs-coach"),
+                *coach_tick,
+                "row {n}: {}",
+                rows[n]
+            );
         }
         for row in &rows[3..] {
             assert_eq!(cell(row, "sbs-mine"), "missed");
@@ -571,7 +589,10 @@ on_both_databases!(
         }
         // The coach's comment sits in the row of its item, escaped.
         assert!(rows[1].contains("Say &lt;what&gt; you decided"));
-        assert!(rows.iter().enumerate().all(|(n, r)| n == 1 || !r.contains("Say &lt;what")));
+        assert!(rows
+            .iter()
+            .enumerate()
+            .all(|(n, r)| n == 1 || !r.contains("Say &lt;what")));
         assert!(page.contains("Good start"));
         // The rows follow the learner's checklist, item texts included.
         let texts: Vec<String> = rows
@@ -586,7 +607,9 @@ on_both_databases!(
             .await;
         let mut last = 0;
         for text in &texts {
-            let at = review.find(&format!("<span>{text}")).unwrap_or_else(|| panic!("{text} not on the review page"));
+            let at = review
+                .find(&format!("<span>{text}"))
+                .unwrap_or_else(|| panic!("{text} not on the review page"));
             assert!(at > last, "{text} out of order");
             last = at;
         }

@@ -1219,3 +1219,186 @@ async fn pasted_crlf_csv_bank_errors_name_the_right_line_in_a_browser() {
     );
     client.close().await.unwrap();
 }
+
+/// The page's widest element against the window: `scrollWidth ≤ innerWidth`.
+async fn assert_no_sideways_scroll(client: &Client, what: &str) {
+    let widths = client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let scroll = widths[0].as_f64().unwrap();
+    let inner = widths[1].as_f64().unwrap();
+    assert!(
+        scroll <= inner,
+        "{what} scrolls sideways: {scroll} px wide in a {inner} px window"
+    );
+}
+
+/// Each page in `pages`, at 390 px (no sideways scrolling, a screenshot) and
+/// at 1280 px (a screenshot).
+async fn at_both_sizes(client: &Client, app: &TestApp, pages: &[(&str, String, Option<&str>)]) {
+    for (name, path, focus) in pages {
+        client.set_window_size(390, 844).await.unwrap();
+        client.goto(&app.url(path)).await.unwrap();
+        client.wait().for_element(css("main h1")).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_no_sideways_scroll(client, path).await;
+        if let Some(selector) = focus {
+            client
+                .execute(
+                    "var e = document.querySelector(arguments[0]); if (e) e.scrollIntoView(); return true;",
+                    vec![json!(selector)],
+                )
+                .await
+                .unwrap();
+        }
+        screenshot(client, &format!("{name}-390")).await;
+        client.set_window_size(1280, 1000).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        screenshot(client, name).await;
+    }
+}
+
+// The mock round's pages (question, End the round, summary with grade
+// buttons) and coach and learner side by side, at a phone's width and at a
+// desktop's: nothing scrolls sideways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_and_side_by_side_pages_fit_a_phone_in_a_browser() {
+    let Some(chromedriver) = find_chromedriver() else {
+        return;
+    };
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
+    let learner = app.api_user("sidelearner").await;
+    let coach = app.coach_user("sidecoach").await;
+
+    // A round with one answer, ready to grade.
+    let round: serde_json::Value = learner
+        .post("/api/v1/mock-interviews")
+        .json(&json!({"minutes": 15}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let round_id = round["id"].as_i64().unwrap();
+    let res = learner
+        .post(&format!(
+            "/api/v1/mock-interviews/{round_id}/questions/1/answer"
+        ))
+        .json(&json!({
+            "situation": "Two teams wanted the one release slot in March.",
+            "task": "I had to settle it within the week.",
+            "action": "We met both leads, compared the risk of each change and split the slot.",
+            "result": "Both shipped within 3 days.",
+            "seconds_spent": 340
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
+    // An answer the learner ticked and the coach reviewed, with comments.
+    let res = coach.post("/api/v1/coach/invites").send().await.unwrap();
+    let code = res.json::<serde_json::Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = learner
+        .post("/api/v1/coach/links")
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let card = learner.next().await.unwrap();
+    let rubric: Vec<i64> = card["question"]["rubric"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    let answer = learner
+        .answer(card["question"]["id"].as_i64().unwrap())
+        .await;
+    let answer_id = answer["id"].as_i64().unwrap();
+    let res = learner
+        .post(&format!("/api/v1/answers/{answer_id}/reviews"))
+        .json(&json!({"checked": [rubric[0], rubric[2]], "comment": "I forgot the stakes."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = coach
+        .post(&format!("/api/v1/answers/{answer_id}/reviews"))
+        .json(&json!({
+            "checked": [rubric[0], rubric[1]],
+            "comment": "Strong numbers; open with the stakes next time.",
+            "item_comments": [
+                {"rubric_item_id": rubric[1], "comment": "Name the date.\nAnd how big the team was."},
+                {"rubric_item_id": rubric[2], "comment": "I could not hear your own role here."}
+            ]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
+    let mut driver = ChromeDriver::start(&chromedriver);
+    driver.wait_ready().await;
+    let client = connect(&driver).await;
+    log_in(&client, &app, "sidelearner").await;
+    at_both_sizes(
+        &client,
+        &app,
+        &[
+            ("side-mock-question", format!("/mock/{round_id}"), None),
+            ("side-mock-finish", format!("/mock/{round_id}/finish"), None),
+            (
+                "side-attempt",
+                format!("/answers/{answer_id}"),
+                Some("#coach-feedback-1"),
+            ),
+        ],
+    )
+    .await;
+    // The summary once the round is over, its first answer not graded yet.
+    let res = learner
+        .post(&format!("/api/v1/mock-interviews/{round_id}/finish"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    at_both_sizes(
+        &client,
+        &app,
+        &[(
+            "side-mock-summary",
+            format!("/mock/{round_id}/summary"),
+            Some("#grade-1"),
+        )],
+    )
+    .await;
+    let intervals = text_of(&client, "#grade-1 .grades").await;
+    assert!(intervals.contains("Good"), "{intervals}");
+    log_out(&client).await;
+    log_in(&client, &app, "sidecoach").await;
+    at_both_sizes(
+        &client,
+        &app,
+        &[(
+            "side-coach-review",
+            format!("/coaching/review/{answer_id}"),
+            Some(".coach-item"),
+        )],
+    )
+    .await;
+    assert_eq!(text_of(&client, "#learner").await, "sidelearner");
+
+    client.close().await.unwrap();
+    drop(driver);
+}
