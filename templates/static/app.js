@@ -444,3 +444,47 @@
     });
   }
 })();
+
+// i15-mockcoach: the mock round's clock counts down to the round's end, on
+// the server's clock (the page says when the round ends and what time it
+// was there), so a reload goes on where it was.
+(function () {
+  "use strict";
+  var clockBox = document.getElementById("round-clock");
+  var value = document.getElementById("round-clock-value");
+  if (!clockBox || !value) return;
+  var ends = parseInt(clockBox.getAttribute("data-ends"), 10);
+  var serverNow = parseInt(clockBox.getAttribute("data-server-now"), 10);
+  var minutes = parseInt(clockBox.getAttribute("data-minutes"), 10) || 0;
+  if (!ends || !serverNow) return;
+  var offset = serverNow - Date.now();
+  function clock(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    var s = seconds % 60;
+    return Math.floor(seconds / 60) + ":" + (s < 10 ? "0" : "") + s;
+  }
+  function tick() {
+    var left = (ends - (Date.now() + offset)) / 1000;
+    value.textContent = clock(Math.ceil(left));
+    clockBox.classList.toggle("near", left > 0 && left <= Math.max(60, minutes * 6));
+    clockBox.classList.toggle("over", left <= 0);
+  }
+  tick();
+  setInterval(tick, 1000);
+})();
+
+// i15-mockcoach: "End the round" asks first. Without this script the form
+// leads to a page that asks; with it, a dialog asks and the round ends at once.
+(function () {
+  "use strict";
+  var form = document.getElementById("finish-form");
+  var confirmInput = document.getElementById("finish-confirm");
+  if (!form || !confirmInput) return;
+  form.addEventListener("submit", function (event) {
+    if (window.confirm(form.getAttribute("data-confirm") || "End the round now?")) {
+      confirmInput.value = "yes";
+    } else {
+      event.preventDefault();
+    }
+  });
+})();

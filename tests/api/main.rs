@@ -20,6 +20,7 @@ mod rehearsal;
 mod robustness;
 mod scheduling;
 mod security;
+mod side_by_side;
 mod stats;
 mod stories;
 

@@ -608,10 +608,10 @@ async fn coach_reviews_and_learner_sees_feedback_in_a_browser() {
         first_box.is_selected().await.unwrap(),
         "the first item did not tick"
     );
-    type_into(&client, r#"input[name^="note_"]"#, "Name the date").await;
+    type_into(&client, r#"textarea[name^="note_"]"#, "Name the date").await;
     let overall = "Strong numbers; open with the stakes next time.";
     type_into(&client, "#comment", overall).await;
-    screenshot(&client, "coach-review").await;
+    screenshots(&client, "coach-review", Some(".coach-item")).await;
     click(&client, "#save-coach-review").await;
     wait_for_path(&client, "/coaching/queue after saving the review", |p| {
         p == "/coaching/queue"
@@ -656,12 +656,25 @@ async fn coach_reviews_and_learner_sees_feedback_in_a_browser() {
             "the attempt page lacks {expected:?}: {page}"
         );
     }
-    let met = text_of(&client, ".coach-feedback li.met").await;
+    // The first item's row: the coach ticked it, with the comment beside it.
+    let met = text_of(&client, ".coach-feedback tbody tr:first-child").await;
     assert!(
-        met.contains(first_item.trim()),
-        "the ticked item {first_item:?} is not shown as met: {met:?}"
+        met.contains(first_item.trim()) && met.contains("Name the date"),
+        "the ticked item {first_item:?} is not in the first row: {met:?}"
     );
-    screenshot(&client, "learner-feedback").await;
+    assert_eq!(
+        client
+            .find(css(".coach-feedback tbody tr:first-child td.sbs-coach"))
+            .await
+            .unwrap()
+            .attr("class")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("sbs-coach met"),
+        "the coach's tick of {first_item:?} is not shown as met"
+    );
+    screenshots(&client, "learner-feedback", Some(".coach-feedback")).await;
     client.goto(&app.url("/today")).await.unwrap();
     client.wait().for_element(css("main h1")).await.unwrap();
     assert!(
@@ -875,15 +888,43 @@ async fn mock_interview_round_then_progress_charts_in_a_browser() {
             t == position.to_string()
         })
         .await;
-        // The per-question timer runs.
+        // The per-question timer runs, and the round clock beside it counts
+        // down from the round's 15 minutes.
         let t0 = text_of(&client, "#timer-value").await;
+        let c0 = clock_seconds(&text_of(&client, "#round-clock-value").await);
+        assert!(c0 <= 15 * 60 && c0 > 10 * 60, "round clock at {c0} s");
         tokio::time::sleep(Duration::from_millis(1200)).await;
         assert_ne!(
             t0,
             text_of(&client, "#timer-value").await,
             "the timer is stuck"
         );
-        type_into(&client, "#situation", "Two teams wanted one release slot.").await;
+        assert!(
+            clock_seconds(&text_of(&client, "#round-clock-value").await) < c0,
+            "the round clock is stuck"
+        );
+        assert_eq!(text_of(&client, ".timer-target").await, "/ 5:00 target");
+        if position == 1 {
+            screenshots(&client, "mock-question", None).await;
+        }
+        if position == 2 {
+            // End the round asks first; dismissed, the round goes on.
+            click(&client, "#finish-round").await;
+            let asked = client.get_alert_text().await.unwrap();
+            assert!(asked.contains("End the round now?"), "{asked}");
+            client.dismiss_alert().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            assert_eq!(text_of(&client, "#position").await, "2");
+        }
+        let situation = format!("Two teams wanted one release slot ({position}).");
+        type_into(&client, "#situation", &situation).await;
+        if position == 3 {
+            // What was typed survives a reload (autosaved, and kept in the
+            // browser) and is sent with the answer.
+            client.refresh().await.unwrap();
+            wait_for_text(&client, "#position", Duration::from_secs(10), |t| t == "3").await;
+            assert_eq!(value_of(&client, "#situation").await, situation);
+        }
         type_into(
             &client,
             "#action",
@@ -917,11 +958,15 @@ async fn mock_interview_round_then_progress_charts_in_a_browser() {
         )
         .await;
     }
-    screenshot(&client, "mock-summary").await;
+    screenshots(&client, "mock-summary", Some("#q1")).await;
     let rounds: serde_json::Value = api.get_json("/api/v1/mock-interviews").await;
     let id = rounds[0]["id"].as_i64().unwrap();
     let summary: serde_json::Value = api.get_json(&format!("/api/v1/mock-interviews/{id}")).await;
     assert_eq!(summary["graded"], 3, "{summary}");
+    assert_eq!(
+        summary["items"][2]["answer"]["situation"],
+        "Two teams wanted one release slot (3)."
+    );
     let today: serde_json::Value = api.get_json("/api/v1/practice/today").await;
     assert_eq!(today["done_today"], 3, "the round fed the scheduler");
 
@@ -962,6 +1007,12 @@ async fn star_values(client: &Client) -> serde_json::Value {
         )
         .await
         .unwrap()
+}
+
+/// Seconds from an "m:ss" clock text.
+fn clock_seconds(text: &str) -> u64 {
+    let (m, s) = text.split_once(':').unwrap();
+    m.parse::<u64>().unwrap() * 60 + s.parse::<u64>().unwrap()
 }
 
 /// The question timer in seconds, from its "m:ss" text.
@@ -1169,4 +1220,187 @@ async fn pasted_crlf_csv_bank_errors_name_the_right_line_in_a_browser() {
         "the error does not name line 3, column 12: {error}"
     );
     client.close().await.unwrap();
+}
+
+/// The page's widest element against the window: `scrollWidth ≤ innerWidth`.
+async fn assert_no_sideways_scroll(client: &Client, what: &str) {
+    let widths = client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let scroll = widths[0].as_f64().unwrap();
+    let inner = widths[1].as_f64().unwrap();
+    assert!(
+        scroll <= inner,
+        "{what} scrolls sideways: {scroll} px wide in a {inner} px window"
+    );
+}
+
+/// Each page in `pages`, at 390 px (no sideways scrolling, a screenshot) and
+/// at 1280 px (a screenshot).
+async fn at_both_sizes(client: &Client, app: &TestApp, pages: &[(&str, String, Option<&str>)]) {
+    for (name, path, focus) in pages {
+        client.set_window_size(390, 844).await.unwrap();
+        client.goto(&app.url(path)).await.unwrap();
+        client.wait().for_element(css("main h1")).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_no_sideways_scroll(client, path).await;
+        if let Some(selector) = focus {
+            client
+                .execute(
+                    "var e = document.querySelector(arguments[0]); if (e) e.scrollIntoView(); return true;",
+                    vec![json!(selector)],
+                )
+                .await
+                .unwrap();
+        }
+        screenshot(client, &format!("{name}-390")).await;
+        client.set_window_size(1280, 1000).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        screenshot(client, name).await;
+    }
+}
+
+// The mock round's pages (question, End the round, summary with grade
+// buttons) and coach and learner side by side, at a phone's width and at a
+// desktop's: nothing scrolls sideways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_and_side_by_side_pages_fit_a_phone_in_a_browser() {
+    let Some(chromedriver) = find_chromedriver() else {
+        return;
+    };
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
+    let learner = app.api_user("sidelearner").await;
+    let coach = app.coach_user("sidecoach").await;
+
+    // A round with one answer, ready to grade.
+    let round: serde_json::Value = learner
+        .post("/api/v1/mock-interviews")
+        .json(&json!({"minutes": 15}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let round_id = round["id"].as_i64().unwrap();
+    let res = learner
+        .post(&format!(
+            "/api/v1/mock-interviews/{round_id}/questions/1/answer"
+        ))
+        .json(&json!({
+            "situation": "Two teams wanted the one release slot in March.",
+            "task": "I had to settle it within the week.",
+            "action": "We met both leads, compared the risk of each change and split the slot.",
+            "result": "Both shipped within 3 days.",
+            "seconds_spent": 340
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
+    // An answer the learner ticked and the coach reviewed, with comments.
+    let res = coach.post("/api/v1/coach/invites").send().await.unwrap();
+    let code = res.json::<serde_json::Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = learner
+        .post("/api/v1/coach/links")
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let card = learner.next().await.unwrap();
+    let rubric: Vec<i64> = card["question"]["rubric"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    let answer = learner
+        .answer(card["question"]["id"].as_i64().unwrap())
+        .await;
+    let answer_id = answer["id"].as_i64().unwrap();
+    let res = learner
+        .post(&format!("/api/v1/answers/{answer_id}/reviews"))
+        .json(&json!({"checked": [rubric[0], rubric[2]], "comment": "I forgot the stakes."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = coach
+        .post(&format!("/api/v1/answers/{answer_id}/reviews"))
+        .json(&json!({
+            "checked": [rubric[0], rubric[1]],
+            "comment": "Strong numbers; open with the stakes next time.",
+            "item_comments": [
+                {"rubric_item_id": rubric[1], "comment": "Name the date.\nAnd how big the team was."},
+                {"rubric_item_id": rubric[2], "comment": "I could not hear your own role here."}
+            ]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
+    let mut driver = ChromeDriver::start(&chromedriver);
+    driver.wait_ready().await;
+    let client = connect(&driver).await;
+    log_in(&client, &app, "sidelearner").await;
+    at_both_sizes(
+        &client,
+        &app,
+        &[
+            ("side-mock-question", format!("/mock/{round_id}"), None),
+            ("side-mock-finish", format!("/mock/{round_id}/finish"), None),
+            (
+                "side-attempt",
+                format!("/answers/{answer_id}"),
+                Some("#coach-feedback-1"),
+            ),
+        ],
+    )
+    .await;
+    // The summary once the round is over, its first answer not graded yet.
+    let res = learner
+        .post(&format!("/api/v1/mock-interviews/{round_id}/finish"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    at_both_sizes(
+        &client,
+        &app,
+        &[(
+            "side-mock-summary",
+            format!("/mock/{round_id}/summary"),
+            Some("#grade-1"),
+        )],
+    )
+    .await;
+    let intervals = text_of(&client, "#grade-1 .grades").await;
+    assert!(intervals.contains("Good"), "{intervals}");
+    log_out(&client).await;
+    log_in(&client, &app, "sidecoach").await;
+    at_both_sizes(
+        &client,
+        &app,
+        &[(
+            "side-coach-review",
+            format!("/coaching/review/{answer_id}"),
+            Some(".coach-item"),
+        )],
+    )
+    .await;
+    assert_eq!(text_of(&client, "#learner").await, "sidelearner");
+
+    client.close().await.unwrap();
+    drop(driver);
 }

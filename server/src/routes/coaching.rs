@@ -212,7 +212,7 @@ async fn review_page(
         .iter()
         .map(|item| {
             context! {
-                id => item.id, text => item.text.clone(), source => item.source,
+                id => item.id, text => item.text.clone(), help => item.help.clone(), source => item.source,
                 self_checked => self_ticks.contains(&item.id),
                 checked => my_ticks.contains(&item.id),
                 note => my_notes.get(&item.id).cloned().unwrap_or_default(),
@@ -221,6 +221,10 @@ async fn review_page(
         .collect();
     let fields = answers::fields_of(&answer);
     let recording = crate::store::recordings::answer_info(&state.db, &answer).await?;
+    let learner = crate::store::accounts::usernames(&state.db, vec![answer.user_id])
+        .await?
+        .remove(&answer.user_id)
+        .unwrap_or_default();
     render(
         &state,
         &req,
@@ -228,7 +232,11 @@ async fn review_page(
         "coach_review.html",
         StatusCode::OK,
         context! {
-            answer => context! { id => answer.id, attempt => answer.attempt, seconds_spent => answer.seconds_spent },
+            answer => context! {
+                id => answer.id, attempt => answer.attempt, seconds_spent => answer.seconds_spent,
+                created_at => answer.created_at.to_rfc3339(),
+            },
+            learner => learner,
             parts => fields.named().iter().map(|(name, text)| context! { name => *name, text => *text }).collect::<Vec<_>>(),
             prompt => question.prompt,
             self_reviewed => own_self.is_some(),

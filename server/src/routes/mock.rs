@@ -2,8 +2,10 @@
 //! a timer (follow-ups shown after each answer), and the summary where each
 //! answer is graded. Everything works without scripts.
 
+use std::collections::HashMap;
+
 use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use minijinja::{context, Value};
 use serde::Deserialize;
 use starling_domain::schedule::Rating;
@@ -13,7 +15,11 @@ use crate::{
     error::ApiError,
     routes::page::{parse_form, redirect, render, PageError, PageUser},
     startup::AppState,
-    store::{answers::StarFields, mock, stories::taggable_competencies},
+    store::{
+        answers::{self, StarFields},
+        mock, practice, recordings,
+        stories::taggable_competencies,
+    },
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -23,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(answer)
         .service(summary_page)
         .service(grade)
+        .service(finish_page)
         .service(finish);
 }
 
@@ -95,6 +102,105 @@ struct RoundQuery {
     after: Option<i32>,
 }
 
+/// The answer the round page shows in the current question's fields.
+struct Shown {
+    fields: StarFields,
+    seconds_spent: i64,
+    /// The saved draft's revision when the fields are that draft (the
+    /// Unix epoch when there is none); `None` for a refused form shown again.
+    draft_revision: Option<DateTime<Utc>>,
+}
+
+impl Shown {
+    /// The question's saved draft (typed on this page or on the question
+    /// page: drafts belong to the question), or empty fields.
+    async fn draft(state: &AppState, user_id: i32, question_id: i32) -> Result<Self, ApiError> {
+        Ok(
+            match answers::find_draft(&state.db, user_id, question_id).await? {
+                Some(draft) => Shown {
+                    fields: StarFields {
+                        situation: draft.situation,
+                        task: draft.task,
+                        action: draft.action,
+                        result: draft.result,
+                        reflection: draft.reflection,
+                    },
+                    seconds_spent: i64::from(draft.seconds_spent),
+                    draft_revision: Some(draft.updated_at),
+                },
+                None => Shown {
+                    fields: StarFields::default(),
+                    seconds_spent: 0,
+                    draft_revision: Some(DateTime::UNIX_EPOCH),
+                },
+            },
+        )
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn round_view(
+    req: &HttpRequest,
+    state: &AppState,
+    current: &CurrentUser,
+    round: &mock::Round,
+    after: Option<&mock::RoundQuestion>,
+    question: Option<&mock::RoundQuestion>,
+    shown: Option<Shown>,
+    error: Option<ApiError>,
+) -> Result<HttpResponse, PageError> {
+    let now = Utc::now();
+    let mut draft_state = Value::UNDEFINED;
+    let mut recording = None;
+    let (mut fields, mut seconds_spent) = (StarFields::default(), 0);
+    if let (Some(q), Some(shown)) = (question, shown) {
+        let last_sent = answers::last_sent_at(&state.db, current.id(), q.id).await?;
+        draft_state = context! {
+            revision => shown.draft_revision.map(|t| t.timestamp_millis()),
+            server_now => now.timestamp_millis(),
+            last_sent => last_sent.map_or(0, |t| t.timestamp_millis()),
+        };
+        recording = recordings::info(
+            &state.db,
+            current.id(),
+            recordings::Owner::Draft { question_id: q.id },
+        )
+        .await?;
+        fields = shown.fields;
+        seconds_spent = shown.seconds_spent;
+    }
+    let left = (round.ends_at - now).num_seconds().max(0);
+    let status = crate::routes::page::status_for(error.as_ref());
+    render(
+        state,
+        req,
+        Some(&current.user),
+        "mock_round.html",
+        status,
+        context! {
+            round => Value::from_serialize(round),
+            after => after.map(Value::from_serialize),
+            question => question.map(Value::from_serialize),
+            fields => Value::from_serialize(&fields),
+            seconds_spent => seconds_spent,
+            started_at => now.timestamp() - seconds_spent,
+            draft_state => draft_state,
+            // The round clock, on the server's clock so that a reload goes on.
+            clock => context! {
+                started => round.created_at.timestamp_millis(),
+                ends => round.ends_at.timestamp_millis(),
+                server_now => now.timestamp_millis(),
+                left => left,
+            },
+            total => round.questions.len(),
+            recording => recording.map(|r| Value::from_serialize(&r)),
+            max_recording_seconds => state.config.max_recording_seconds,
+            max_recording_bytes => state.config.max_recording_bytes,
+            error => error.map(|e| e.to_string()),
+        },
+    )
+}
+
 #[get("/mock/{id}")]
 async fn round_page(
     req: HttpRequest,
@@ -114,20 +220,22 @@ async fn round_page(
     if after.is_none() && current_question.is_none() {
         return Ok(redirect(&format!("/mock/{}/summary", round.id)));
     }
-    render(
-        &state,
+    let shown = match (after, current_question) {
+        (None, Some(q)) => Some(Shown::draft(&state, current.id(), q.id).await?),
+        _ => None,
+    };
+    // After an answer, the follow-ups page links on to the next question.
+    round_view(
         &req,
-        Some(&current.user),
-        "mock_round.html",
-        StatusCode::OK,
-        context! {
-            round => Value::from_serialize(&round),
-            after => after.map(Value::from_serialize),
-            question => current_question.map(Value::from_serialize),
-            started_at => Utc::now().timestamp(),
-            total => round.questions.len(),
-        },
+        &state,
+        &current,
+        &round,
+        after,
+        current_question,
+        shown,
+        None,
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -150,17 +258,46 @@ async fn answer(
     let form: AnswerForm = parse_form(&req, &state, &body)?;
     let seconds =
         crate::routes::page::seconds_spent(form.seconds_spent.as_deref(), form.started_at);
-    mock::answer(
+    match mock::answer(
         &state.db,
         &current.user,
         id,
         position,
-        form.fields,
+        form.fields.clone(),
         seconds,
         Utc::now(),
     )
-    .await?;
-    Ok(redirect(&format!("/mock/{id}?after={position}")))
+    .await
+    {
+        Ok(_) => Ok(redirect(&format!("/mock/{id}?after={position}"))),
+        // An empty or too long answer: the question again, with what was sent.
+        Err(err @ ApiError::Invalid { .. }) => {
+            let round = mock::get(&state.db, current.id(), id).await?;
+            let question = round
+                .current()
+                .filter(|q| q.position == position && round.finished_at.is_none());
+            let Some(question) = question else {
+                return Err(err.into());
+            };
+            let shown = Shown {
+                fields: form.fields,
+                seconds_spent: seconds,
+                draft_revision: None,
+            };
+            round_view(
+                &req,
+                &state,
+                &current,
+                &round,
+                None,
+                Some(question),
+                Some(shown),
+                Some(err),
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[get("/mock/{id}/summary")]
@@ -171,13 +308,29 @@ async fn summary_page(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, PageError> {
     let summary = mock::summary(&state.db, current.id(), *id).await?;
+    let now = Utc::now();
+    // The grade buttons of each answer not graded yet, with the interval
+    // each would give (as on the review page).
+    let mut buttons: HashMap<String, Vec<Value>> = HashMap::new();
+    for item in summary.items.iter().filter(|i| i.rating.is_none()) {
+        let (Some(_), Some(card_id)) = (item.answer_id, item.card_id) else {
+            continue;
+        };
+        let card = practice::own_card(&state.db, current.id(), card_id).await?;
+        let shown = practice::preview(&state.db, &current.user, &card, now)
+            .await?
+            .iter()
+            .map(|o| context! { rating => o.rating.as_str(), label => o.rating.label(), interval => o.interval_label.clone() })
+            .collect();
+        buttons.insert(item.position.to_string(), shown);
+    }
     render(
         &state,
         &req,
         Some(&current.user),
         "mock_summary.html",
         StatusCode::OK,
-        context! { s => Value::from_serialize(&summary) },
+        context! { s => Value::from_serialize(&summary), buttons => buttons },
     )
 }
 
@@ -201,6 +354,54 @@ async fn grade(
     Ok(redirect(&format!("/mock/{id}/summary#q{position}")))
 }
 
+/// The page that asks whether to end the round (the no-script confirmation).
+async fn finish_view(
+    req: &HttpRequest,
+    state: &AppState,
+    current: &CurrentUser,
+    id: i32,
+) -> Result<HttpResponse, PageError> {
+    let round = mock::get(&state.db, current.id(), id).await?;
+    if round.finished_at.is_some() {
+        return Ok(redirect(&format!("/mock/{id}/summary")));
+    }
+    let answered = round
+        .questions
+        .iter()
+        .filter(|q| q.answer_id.is_some())
+        .count();
+    render(
+        state,
+        req,
+        Some(&current.user),
+        "mock_finish.html",
+        StatusCode::OK,
+        context! {
+            round => Value::from_serialize(&round),
+            answered => answered,
+            total => round.questions.len(),
+            left => (round.ends_at - Utc::now()).num_seconds().max(0),
+        },
+    )
+}
+
+#[get("/mock/{id}/finish")]
+async fn finish_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, PageError> {
+    finish_view(&req, &state, &current, *id).await
+}
+
+#[derive(Deserialize)]
+struct FinishForm {
+    /// `yes` once the learner has confirmed; without it the page asks.
+    #[serde(default)]
+    confirm: String,
+}
+
 #[post("/mock/{id}/finish")]
 async fn finish(
     req: HttpRequest,
@@ -209,7 +410,10 @@ async fn finish(
     id: web::Path<i32>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let _: serde::de::IgnoredAny = parse_form(&req, &state, &body)?;
+    let form: FinishForm = parse_form(&req, &state, &body)?;
+    if form.confirm != "yes" {
+        return finish_view(&req, &state, &current, *id).await;
+    }
     mock::finish(&state.db, current.id(), *id, Utc::now()).await?;
     Ok(redirect(&format!("/mock/{}/summary", *id)))
 }

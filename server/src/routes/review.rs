@@ -82,9 +82,21 @@ async fn answer_page(
             context! {
                 reviewer => names.get(&r.reviewer_id).cloned().unwrap_or_default(),
                 comment => r.comment.clone(),
-                ticked => r.checked.iter().filter_map(|id| texts.get(id).cloned()).collect::<Vec<_>>(),
-                missed => checklist.iter().filter(|i| !r.checked.contains(&i.id)).map(|i| i.text.clone()).collect::<Vec<_>>(),
-                notes => r.item_comments.iter().map(|c| context! { item => texts.get(&c.rubric_item_id).cloned().unwrap_or_default(), comment => c.comment.clone() }).collect::<Vec<_>>(),
+                // Item by item in the checklist's order: the learner's own
+                // tick (none before a self-review), the coach's and the
+                // coach's comment.
+                rows => checklist.iter().map(|i| context! {
+                    text => i.text.clone(),
+                    source => i.source,
+                    mine => own.map(|_| ticked.contains(&i.id)),
+                    coach => r.checked.contains(&i.id),
+                    comment => r.item_comments.iter().find(|c| c.rubric_item_id == i.id).map(|c| c.comment.clone()).unwrap_or_default(),
+                }).collect::<Vec<_>>(),
+                // Comments on items no longer in the checklist.
+                other_notes => r.item_comments.iter()
+                    .filter(|c| !checklist.iter().any(|i| i.id == c.rubric_item_id))
+                    .map(|c| context! { item => texts.get(&c.rubric_item_id).cloned().unwrap_or_default(), comment => c.comment.clone() })
+                    .collect::<Vec<_>>(),
             }
         })
         .collect();

@@ -50,8 +50,18 @@ pub struct Round {
     pub minutes: i32,
     pub competencies: Vec<String>,
     pub created_at: DateTime<Utc>,
+    /// When the round's time is up: `created_at` plus `minutes`.
+    pub ends_at: DateTime<Utc>,
+    /// The time each question may take: the round's minutes shared equally
+    /// among its questions, in seconds.
+    pub target_seconds: i32,
     pub finished_at: Option<DateTime<Utc>>,
     pub questions: Vec<RoundQuestion>,
+}
+
+/// The time each of `questions` questions may take in a round of `minutes`.
+pub fn target_seconds(minutes: i32, questions: usize) -> i32 {
+    minutes * 60 / (questions.max(1) as i32)
 }
 
 impl Round {
@@ -241,6 +251,8 @@ pub async fn get(db: &impl ConnectionTrait, user_id: i32, mock_id: i32) -> Resul
         minutes: round.minutes,
         competencies: serde_json::from_str(&round.competencies).unwrap_or_default(),
         created_at: round.created_at,
+        ends_at: round.created_at + chrono::Duration::minutes(i64::from(round.minutes)),
+        target_seconds: target_seconds(round.minutes, rows.len()),
         finished_at: round.finished_at,
         questions: rows
             .into_iter()
@@ -433,6 +445,10 @@ pub struct SummaryItem {
     pub seconds_spent: i32,
     pub words: usize,
     pub hints: Vec<starling_domain::analysis::Hint>,
+    /// The answer's text, when the question was answered.
+    pub answer: Option<StarFields>,
+    /// The automatic analysis of the answer (its hints are `hints`).
+    pub analysis: Option<starling_domain::analysis::Analysis>,
     /// Checklist items ticked in the self-review, and the checklist's size.
     pub met: Option<usize>,
     pub total_items: usize,
@@ -510,7 +526,12 @@ pub async fn summary(
             card_id: q.card_id,
             seconds_spent: q.seconds_spent,
             words: analysis.as_ref().map_or(0, |a| a.words.total),
-            hints: analysis.map(|a| a.hints).unwrap_or_default(),
+            hints: analysis
+                .as_ref()
+                .map(|a| a.hints.clone())
+                .unwrap_or_default(),
+            answer: found.map(answers::fields_of),
+            analysis,
             met,
             total_items: list.len(),
             rating: grade.map(|g| answers::rating_name(g.rating)),
