@@ -80,7 +80,10 @@ async fn scalar_i64(app: &TestApp, sql: &str) -> Option<i64> {
         .unwrap()?;
     // COUNT(*) is a BIGINT on PostgreSQL, an id column an INTEGER.
     row.try_get_by_index::<Option<i64>>(0)
-        .or_else(|_| row.try_get_by_index::<Option<i32>>(0).map(|v| v.map(i64::from)))
+        .or_else(|_| {
+            row.try_get_by_index::<Option<i32>>(0)
+                .map(|v| v.map(i64::from))
+        })
         .unwrap()
 }
 
@@ -93,7 +96,10 @@ async fn answer_in_page(app: &TestApp, browser: &reqwest::Client, question_path:
             ("csrf_token", csrf_from(&page).as_str()),
             ("situation", "Two teams fought over one on-call rota."),
             ("task", "I had to end the fight before the holidays."),
-            ("action", "I met both leads, wrote the rota with them and had it signed off."),
+            (
+                "action",
+                "I met both leads, wrote the rota with them and had it signed off.",
+            ),
             ("result", "No missed pages over the holidays."),
             ("reflection", "I set rotas a quarter ahead now."),
             ("seconds_spent", "95"),
@@ -163,7 +169,8 @@ on_both_databases!(
         assert_eq!(next, format!("/practice?graded={answer_id}"));
         let question = location(browser.get(app.url(&next)).send().await.unwrap());
         assert!(
-            question.starts_with("/practice/") && question.ends_with(&format!("?graded={answer_id}")),
+            question.starts_with("/practice/")
+                && question.ends_with(&format!("?graded={answer_id}")),
             "{question}"
         );
         assert_ne!(question.split('?').next().unwrap(), first);
@@ -206,7 +213,10 @@ on_both_databases!(
 
         // The first grade is no longer the one Undo would undo: no button there.
         let old = app
-            .page(&browser, &format!("{}?graded={answer_id}", question.split('?').next().unwrap()))
+            .page(
+                &browser,
+                &format!("{}?graded={answer_id}", question.split('?').next().unwrap()),
+            )
             .await;
         assert!(old.contains("id=\"graded-notice\""));
         assert!(!old.contains("id=\"graded-undo\""));
@@ -230,7 +240,10 @@ on_both_databases!(
         let html = app.page(&browser, &review2).await;
         assert!(html.contains("id=\"grade-good\""), "gradable again");
         let page = app.page(&browser, &question3).await;
-        assert!(!page.contains("id=\"graded-notice\""), "an undone grade says nothing");
+        assert!(
+            !page.contains("id=\"graded-notice\""),
+            "an undone grade says nothing"
+        );
 
         // Someone else's attempt (or nonsense) says nothing either.
         let other = app.registered_browser("omar").await;
@@ -269,7 +282,10 @@ on_both_databases!(
         let api = app.api_user("lena").await;
         let user_id = api.id().await;
         let settings = |body: Value| api.put("/api/v1/settings").json(&body).send();
-        assert_eq!(settings(json!({"new_per_day": 1})).await.unwrap().status(), 200);
+        assert_eq!(
+            settings(json!({"new_per_day": 1})).await.unwrap().status(),
+            200
+        );
 
         // Two days ago: question A answered, 3 items ticked, graded Easy.
         let a = api.next().await.unwrap();
@@ -287,8 +303,17 @@ on_both_databases!(
                 .json(&json!({"checked": ticked, "comment": ""}))
                 .send()
         };
-        assert_eq!(review(old["id"].as_i64().unwrap(), &a_items[..3]).await.unwrap().status(), 201);
-        assert_eq!(api.grade(a_card, "easy", old["id"].as_i64()).await.status(), 200);
+        assert_eq!(
+            review(old["id"].as_i64().unwrap(), &a_items[..3])
+                .await
+                .unwrap()
+                .status(),
+            201
+        );
+        assert_eq!(
+            api.grade(a_card, "easy", old["id"].as_i64()).await.status(),
+            200
+        );
         app.time_travel(user_id, 2 * 24 * 60).await;
 
         // Today, through the pages: A again outside the schedule (5 items), then the new question B (2 items).
@@ -309,7 +334,11 @@ on_both_databases!(
         let b_answer = answer_id_of(&b_review);
         let res = review_in_page(&app, &browser, &b_review, 2, Some("easy")).await;
         let done = location(browser.get(app.url(&location(res))).send().await.unwrap());
-        assert_eq!(done, format!("/today?graded={b_answer}"), "nothing left: Today");
+        assert_eq!(
+            done,
+            format!("/today?graded={b_answer}"),
+            "nothing left: Today"
+        );
 
         let page = app.page(&browser, &done).await;
         let today: Value = api.get_json("/api/v1/practice/today").await;
@@ -359,13 +388,19 @@ on_both_databases!(
             format!("7 of {total} items")
         );
         assert_eq!(text_of(&page, "streak").unwrap(), "1 day");
-        assert_eq!(text_of(&page, "next-due").unwrap(), people_datetime(next_due));
+        assert_eq!(
+            text_of(&page, "next-due").unwrap(),
+            people_datetime(next_due)
+        );
         let lines = text_of(&page, "summary-per-question").unwrap();
         assert!(
             lines.contains(&format!("5 of {} items, up from 3", a_items.len())),
             "{lines}"
         );
-        assert!(lines.contains(&format!("2 of {b_size} items, first attempt")), "{lines}");
+        assert!(
+            lines.contains(&format!("2 of {b_size} items, first attempt")),
+            "{lines}"
+        );
         let notice = text_of(&page, "graded-notice").unwrap();
         assert!(notice.starts_with("Easy — back "), "{notice}");
         assert!(notice.contains("nothing left today"), "{notice}");
@@ -425,10 +460,7 @@ on_both_databases!(
         // A real session of 20 seconds is not "0 min".
         assert_eq!(text_of(&page, "summary-time").unwrap(), "under 1 min");
         // The card failed as often as the threshold: a leech, reachable from Today.
-        assert_eq!(
-            text_of(&page, "leech-link").unwrap(),
-            "1 leech"
-        );
+        assert_eq!(text_of(&page, "leech-link").unwrap(), "1 leech");
 
         // Half an hour out, nothing is offered early.
         let later = match app.backend {
@@ -436,7 +468,9 @@ on_both_databases!(
             Backend::Postgres => "due + interval '22 minutes'",
         };
         app.db
-            .execute_unprepared(&format!("UPDATE cards SET due = {later} WHERE id = {card_id}"))
+            .execute_unprepared(&format!(
+                "UPDATE cards SET due = {later} WHERE id = {card_id}"
+            ))
             .await
             .unwrap();
         let page = app.page(&browser, "/today").await;
@@ -445,7 +479,10 @@ on_both_databases!(
             "1 question in learning steps: next in 30 min."
         );
         assert!(!page.contains("id=\"learn-ahead\""));
-        assert_eq!(location(browser.get(app.url("/practice")).send().await.unwrap()), "/today");
+        assert_eq!(
+            location(browser.get(app.url("/practice")).send().await.unwrap()),
+            "/today"
+        );
 
         // Once its time comes it is due, and counted.
         app.time_travel(user_id, 30).await;
@@ -477,14 +514,25 @@ on_both_databases!(
         assert_eq!(res.status(), 403, "no CSRF token, no change");
         let res = browser
             .post(app.url("/today/start"))
-            .form(&[("csrf_token", csrf_from(&today).as_str()), ("intent", "dismiss"), ("interview_date", "")])
+            .form(&[
+                ("csrf_token", csrf_from(&today).as_str()),
+                ("intent", "dismiss"),
+                ("interview_date", ""),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(location(res), "/today");
-        assert!(!app.page(&browser, "/today").await.contains("id=\"first-run\""));
+        assert!(!app
+            .page(&browser, "/today")
+            .await
+            .contains("id=\"first-run\""));
         assert_eq!(
-            scalar_i64(&app, "SELECT COUNT(*) FROM users WHERE username = 'ada' AND onboarded_at IS NOT NULL").await,
+            scalar_i64(
+                &app,
+                "SELECT COUNT(*) FROM users WHERE username = 'ada' AND onboarded_at IS NOT NULL"
+            )
+            .await,
             Some(1)
         );
 
@@ -495,18 +543,30 @@ on_both_databases!(
         let token = csrf_from(&today);
         let res = browser
             .post(app.url("/today/start"))
-            .form(&[("csrf_token", token.as_str()), ("intent", "practice"), ("interview_date", "2020-01-01")])
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("intent", "practice"),
+                ("interview_date", "2020-01-01"),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(res.status(), 422);
         let html = res.text().await.unwrap();
-        assert!(text_of(&html, "start-error").unwrap().contains("interview_date"));
+        assert!(text_of(&html, "start-error")
+            .unwrap()
+            .contains("interview_date"));
         assert!(html.contains("id=\"first-run\""));
-        let day = (Utc::now() + chrono::Duration::days(20)).format("%Y-%m-%d").to_string();
+        let day = (Utc::now() + chrono::Duration::days(20))
+            .format("%Y-%m-%d")
+            .to_string();
         let res = browser
             .post(app.url("/today/start"))
-            .form(&[("csrf_token", token.as_str()), ("intent", "practice"), ("interview_date", day.as_str())])
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("intent", "practice"),
+                ("interview_date", day.as_str()),
+            ])
             .send()
             .await
             .unwrap();
@@ -520,10 +580,16 @@ on_both_databases!(
         // A first answer puts it away too.
         let cyd = app.api_user("cyd").await;
         let browser = app.browser_as("cyd").await;
-        assert!(app.page(&browser, "/today").await.contains("id=\"first-run\""));
+        assert!(app
+            .page(&browser, "/today")
+            .await
+            .contains("id=\"first-run\""));
         let card = cyd.next().await.unwrap();
         cyd.answer(card["question"]["id"].as_i64().unwrap()).await;
-        assert!(!app.page(&browser, "/today").await.contains("id=\"first-run\""));
+        assert!(!app
+            .page(&browser, "/today")
+            .await
+            .contains("id=\"first-run\""));
     }
 );
 
@@ -559,22 +625,37 @@ on_both_databases!(
         let path = location(practise().await.unwrap());
         let card_id: i64 = path.trim_start_matches("/practice/").parse().unwrap();
         assert_eq!(
-            scalar_i64(&app, &format!("SELECT question_id FROM cards WHERE id = {card_id}")).await,
+            scalar_i64(
+                &app,
+                &format!("SELECT question_id FROM cards WHERE id = {card_id}")
+            )
+            .await,
             Some(question_id)
         );
 
         // Saved without a grade: an attempt, no review of the card.
         let review = answer_in_page(&app, &browser, &path).await;
         let answer_id = answer_id_of(&review);
-        assert!(app.page(&browser, &review).await.contains("id=\"grade-good\""));
+        assert!(app
+            .page(&browser, &review)
+            .await
+            .contains("id=\"grade-good\""));
         let res = review_in_page(&app, &browser, &review, 1, None).await;
         assert_eq!(location(res), format!("/answers/{answer_id}"));
         assert_eq!(
-            scalar_i64(&app, &format!("SELECT card_id FROM answers WHERE id = {answer_id}")).await,
+            scalar_i64(
+                &app,
+                &format!("SELECT card_id FROM answers WHERE id = {answer_id}")
+            )
+            .await,
             Some(card_id)
         );
         assert_eq!(
-            scalar_i64(&app, &format!("SELECT COUNT(*) FROM review_logs WHERE card_id = {card_id}")).await,
+            scalar_i64(
+                &app,
+                &format!("SELECT COUNT(*) FROM review_logs WHERE card_id = {card_id}")
+            )
+            .await,
             Some(0)
         );
 

@@ -526,7 +526,9 @@ on_both_databases!(
             .unwrap();
         assert_eq!(
             location(res),
-            review_path.replace("/answers/", "/practice?graded=").replace("/review", "")
+            review_path
+                .replace("/answers/", "/practice?graded=")
+                .replace("/review", "")
         );
         let today = get("/today".to_owned()).await;
         assert!(today.contains("id=\"undo\""));

@@ -22,6 +22,8 @@ use rand::Rng;
 use serde_json::json;
 use starling_tests::{in_ci, Backend, TestApp};
 
+mod next_step;
+
 const SCREENS: &str = "/tmp/starling-screens";
 
 /// A chromedriver child process on a port of its own, with a fresh Chromium

@@ -244,7 +244,8 @@ async fn practise_question(
         )
         .into());
     }
-    let card = practice::card_for_question(&state.db, current.id(), question.id, Utc::now()).await?;
+    let card =
+        practice::card_for_question(&state.db, current.id(), question.id, Utc::now()).await?;
     Ok(redirect(&format!("/practice/{}", card.id)))
 }
 

@@ -376,8 +376,14 @@ mod tests {
     #[test]
     fn soon_says_minutes_within_the_hour_rounded_up() {
         let now = at(14, 0, 0);
-        assert_eq!(soon(at(14, 10, 0), now, chrono_tz::UTC).unwrap(), "in 10 min");
-        assert_eq!(soon(at(14, 7, 50), now, chrono_tz::UTC).unwrap(), "in 8 min");
+        assert_eq!(
+            soon(at(14, 10, 0), now, chrono_tz::UTC).unwrap(),
+            "in 10 min"
+        );
+        assert_eq!(
+            soon(at(14, 7, 50), now, chrono_tz::UTC).unwrap(),
+            "in 8 min"
+        );
         assert_eq!(soon(at(14, 0, 1), now, chrono_tz::UTC).unwrap(), "in 1 min");
         assert_eq!(soon(now, now, chrono_tz::UTC).unwrap(), "now");
         assert_eq!(soon(at(13, 0, 0), now, chrono_tz::UTC).unwrap(), "now");
@@ -390,9 +396,16 @@ mod tests {
             soon(at(14, 5, 0), now, chrono_tz::UTC).unwrap(),
             "today 14:05"
         );
-        assert_eq!(soon(at(23, 59, 0) + chrono::Duration::minutes(2), now, chrono_tz::UTC), None);
-        // 22:30 UTC is already tomorrow in Berlin.
-        assert_eq!(soon(at(22, 30, 0), now, chrono_tz::Europe::Berlin), None);
+        assert_eq!(
+            soon(
+                at(23, 59, 0) + chrono::Duration::minutes(2),
+                now,
+                chrono_tz::UTC
+            ),
+            None
+        );
+        // 23:30 UTC is already tomorrow in Berlin.
+        assert_eq!(soon(at(23, 30, 0), now, chrono_tz::Europe::Berlin), None);
         assert_eq!(
             soon(at(20, 30, 0), now, chrono_tz::Europe::Berlin).unwrap(),
             "today 21:30"
