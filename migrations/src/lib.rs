@@ -11,6 +11,7 @@ mod m20261125_000005_scheduling;
 mod m20261125_000006_indexes;
 mod m20261125_000007_login_failures;
 mod m20261125_000008_card_indexes;
+mod m20261204_000001_onboarded_at;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_indexes::Migration),
             Box::new(m20261125_000007_login_failures::Migration),
             Box::new(m20261125_000008_card_indexes::Migration),
+            Box::new(m20261204_000001_onboarded_at::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ mod coaching;
 mod faults;
 mod isolation;
 mod mock;
+mod next_step;
 mod openapi;
 mod operations;
 mod pages;

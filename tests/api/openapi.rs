@@ -814,7 +814,13 @@ async fn conformance_check_refuses_what_the_document_does_not_say() {
     let doc = document(&app).await;
     let api = Conformance::new(&doc);
     let today = json!({"$ref": "#/components/schemas/TodayCounts"});
-    let good = json!({"due": 3, "learning": 1, "review": 2, "new": 5, "done_today": 0});
+    let good = json!({
+        "due": 3, "learning": 1, "review": 2, "new": 5, "done_today": 0, "later_today": 1,
+        "next_learning_due": "2026-12-03T14:10:00Z", "streak": {"current": 2, "longest": 4},
+        "session": {"answers": 0, "questions": 0, "seconds_spent": 0, "items_ticked": 0,
+            "items_total": 0, "items_ticked_before": 0, "items_ticked_compared": 0,
+            "per_question": [], "next_due": null}
+    });
     assert!(api.errors(&today, &good, "good").is_empty());
     let mut extra = good.clone();
     extra["secret"] = json!("x");

@@ -172,7 +172,14 @@ on_both_databases!(
         )
         .await;
         assert_eq!(res.status(), 303);
-        assert_eq!(location(&res), "/practice", "on to the next card");
+        let answer_id = review_url
+            .trim_start_matches("/answers/")
+            .trim_end_matches("/review");
+        assert_eq!(
+            location(&res),
+            format!("/practice?graded={answer_id}"),
+            "on to the next card, which says what the grade did"
+        );
 
         let res = browser.get(app.url("/practice")).send().await.unwrap();
         let next_url = location(&res);

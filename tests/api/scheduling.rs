@@ -524,7 +524,12 @@ on_both_databases!(
             .send()
             .await
             .unwrap();
-        assert_eq!(location(res), "/practice");
+        assert_eq!(
+            location(res),
+            review_path
+                .replace("/answers/", "/practice?graded=")
+                .replace("/review", "")
+        );
         let today = get("/today".to_owned()).await;
         assert!(today.contains("id=\"undo\""));
         let res = browser

@@ -23,6 +23,7 @@ use serde_json::json;
 use starling_tests::{in_ci, Backend, TestApp};
 
 mod phone;
+mod next_step;
 
 const SCREENS: &str = "/tmp/starling-screens";
 

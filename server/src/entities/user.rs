@@ -29,6 +29,8 @@ pub struct Model {
     pub leech_threshold: i32,
     /// The user's own FSRS weights as a JSON array; empty for the defaults.
     pub fsrs_parameters: String,
+    /// When the learner put the first-run start on Today away.
+    pub onboarded_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,7 +1,7 @@
 //! Today and the question page: due counts, the next card, writing a STAR
 //! answer under a timer, drafts that survive reloads and logouts.
 
-use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use minijinja::{context, Value};
 use serde::Deserialize;
@@ -14,15 +14,140 @@ use crate::{
     startup::AppState,
     store::{
         answers::{self, StarFields},
-        practice, questions, recordings, stories,
+        practice, questions, recordings,
+        scheduler::{self, Settings, SettingsChange},
+        session, stories,
     },
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(today)
+        .service(first_run)
         .service(start)
+        .service(practise_question)
         .service(question_page)
         .service(submit);
+}
+
+/// `?graded=<answer id>`: the attempt just graded, for the notice saying
+/// what the grade did.
+#[derive(Deserialize)]
+struct GradedQuery {
+    graded: Option<String>,
+}
+
+impl GradedQuery {
+    fn answer_id(&self) -> Option<i32> {
+        self.graded.as_deref().and_then(|g| g.trim().parse().ok())
+    }
+}
+
+/// The notice after a grade, for `_graded.html`: none unless `answer_id` is
+/// the user's own attempt with a grade that stands.
+async fn graded_notice(
+    state: &AppState,
+    user: &crate::entities::user::Model,
+    answer_id: Option<i32>,
+    counts: Option<&practice::Today>,
+    now: DateTime<Utc>,
+) -> Result<Value, PageError> {
+    let Some(answer_id) = answer_id else {
+        return Ok(Value::from(()));
+    };
+    let Some(graded) = session::graded(&state.db, user, answer_id, now).await? else {
+        return Ok(Value::from(()));
+    };
+    let left = match counts {
+        Some(counts) => counts.left_today(),
+        None => practice::today(&state.db, user, now).await?.left_today(),
+    };
+    Ok(context! {
+        answer_id => graded.answer_id,
+        rating => graded.rating,
+        due => graded.due.to_rfc3339(),
+        back_soon => graded.back_soon,
+        undoable => graded.undoable,
+        left_today => left,
+    })
+}
+
+/// Today: the counts, the streak, the notice after the last grade, the
+/// session summary once nothing is left, and the first-run start.
+async fn today_view(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &crate::entities::user::Model,
+    graded: Option<i32>,
+    start_error: Option<ApiError>,
+) -> Result<HttpResponse, PageError> {
+    let now = Utc::now();
+    let counts = practice::today(&state.db, user, now).await?;
+    let tz = practice::clock_for(user).tz();
+    let streak = crate::store::stats::streak_of(&state.db, user, now).await?;
+    let summary = if counts.is_empty() {
+        let summary = session::summary(&state.db, user, &counts, now).await?;
+        Some(context! {
+            questions => summary.questions,
+            answers => summary.answers,
+            spent => session::spent_label(summary.seconds_spent),
+            items_ticked => summary.items_ticked,
+            items_total => summary.items_total,
+            items_ticked_before => summary.items_ticked_before,
+            items_ticked_compared => summary.items_ticked_compared,
+            per_question => Value::from_serialize(&summary.per_question),
+            next_due => summary.next_due.map(|d| d.to_rfc3339()),
+            next_due_soon => summary.next_due.and_then(|d| session::soon(d, now, tz)),
+        })
+    } else {
+        None
+    };
+    let first_run_start = if session::shows_start(&state.db, user).await? {
+        let banks = crate::store::banks::list_banks(&state.db, user.id).await?;
+        Some(context! {
+            banks => banks.iter().map(|b| context! {
+                title => b.title.clone(),
+                practise => b.practise,
+                competencies => b.competencies.len(),
+                practised => b.competencies.iter().filter(|c| c.practise).count(),
+            }).collect::<Vec<_>>(),
+            interview_date => user.interview_date.clone(),
+            error => start_error.as_ref().map(|e| e.to_string()),
+        })
+    } else {
+        None
+    };
+    let notice = graded_notice(state, user, graded, Some(&counts), now).await?;
+    render(
+        state,
+        req,
+        Some(user),
+        "today.html",
+        crate::routes::page::status_for(start_error.as_ref()),
+        context! {
+            due => counts.due(),
+            new => counts.new,
+            done_today => counts.done_today,
+            empty => counts.is_empty(),
+            later_today => counts.later_today,
+            // "next in 8 min", "next due today 14:05".
+            next_learning => counts.next_learning_due.map(|d| context! {
+                phrase => match session::soon(d, now, tz) {
+                    Some(soon) if soon.starts_with("in ") => soon,
+                    Some(soon) => format!("due {soon}"),
+                    None => format!("due {}", d.with_timezone(&tz).format("%H:%M")),
+                },
+            }),
+            learn_ahead => counts.learn_ahead(now),
+            streak => Value::from_serialize(streak),
+            summary => summary,
+            start => first_run_start,
+            graded => notice,
+            // Counted for the navigation when the user was looked up.
+            unread_feedback => crate::routes::page::unread_feedback_counted(req),
+            plan => crate::store::scheduler::plan(&state.db, user, now).await?.map(|p| Value::from_serialize(&p)),
+            leeches => practice::leech_count(&state.db, user.id).await?,
+        },
+    )
 }
 
 #[get("/today")]
@@ -30,35 +155,98 @@ async fn today(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
+    query: web::Query<GradedQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let counts = practice::today(&state.db, &current.user, Utc::now()).await?;
-    render(
-        &state,
-        &req,
-        Some(&current.user),
-        "today.html",
-        StatusCode::OK,
-        context! {
-            due => counts.due(),
-            new => counts.new,
-            done_today => counts.done_today,
-            empty => counts.is_empty(),
-            // Counted for the navigation when the user was looked up.
-            unread_feedback => crate::routes::page::unread_feedback_counted(&req),
-            plan => crate::store::scheduler::plan(&state.db, &current.user, Utc::now()).await?.map(|p| Value::from_serialize(&p)),
-            leeches => practice::leech_count(&state.db, current.id()).await?,
+    today_view(&req, &state, &current.user, query.answer_id(), None).await
+}
+
+#[derive(Deserialize)]
+struct FirstRunForm {
+    #[serde(default)]
+    interview_date: String,
+    /// `dismiss` puts the start away; anything else starts practice.
+    intent: Option<String>,
+}
+
+/// The first-run start's form: an optional interview date, then practice;
+/// or put away. Either way it is not shown again.
+#[post("/today/start")]
+async fn first_run(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let form: FirstRunForm = parse_form(&req, &state, &body)?;
+    let now = Utc::now();
+    let mut user = current.user.clone();
+    if form.intent.as_deref() == Some("dismiss") {
+        session::finish_start(&state.db, user, now).await?;
+        return Ok(redirect("/today"));
+    }
+    if !form.interview_date.trim().is_empty() {
+        let change = SettingsChange {
+            interview_date: Some(Some(form.interview_date.clone())),
+            ..SettingsChange::default()
+        };
+        match change.apply(&Settings::of(&user), now) {
+            Ok(settings) => {
+                user = scheduler::save_settings(&state.db, user, &settings, now)
+                    .await?
+                    .0;
+            }
+            Err(err @ ApiError::Invalid { .. }) => {
+                return today_view(&req, &state, &current.user, None, Some(err)).await;
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    session::finish_start(&state.db, user, now).await?;
+    Ok(redirect("/practice"))
+}
+
+#[get("/practice")]
+async fn start(
+    state: web::Data<AppState>,
+    current: PageUser,
+    query: web::Query<GradedQuery>,
+) -> Result<HttpResponse, PageError> {
+    // The notice after a grade goes with the learner to the next page.
+    let graded = query
+        .answer_id()
+        .map(|id| format!("?graded={id}"))
+        .unwrap_or_default();
+    Ok(
+        match practice::next_card(&state.db, &current.user, Utc::now()).await? {
+            Some(card) => redirect(&format!("/practice/{}{graded}", card.id)),
+            None => redirect(&format!("/today{graded}")),
         },
     )
 }
 
-#[get("/practice")]
-async fn start(state: web::Data<AppState>, current: PageUser) -> Result<HttpResponse, PageError> {
-    Ok(
-        match practice::next_card(&state.db, &current.user, Utc::now()).await? {
-            Some(card) => redirect(&format!("/practice/{}", card.id)),
-            None => redirect("/today"),
-        },
-    )
+/// "Practise this question", from Questions, History or an attempt: the
+/// question page for it now, whether or not it is due (its card is made if
+/// there is none yet). Grading the attempt is optional; a grade counts as any.
+#[post("/questions/{id}/practise")]
+async fn practise_question(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let _: serde::de::IgnoredAny = parse_form(&req, &state, &body)?;
+    let question = questions::visible_question(&state.db, current.id(), *id).await?;
+    if question.retired {
+        return Err(ApiError::invalid(
+            "question",
+            "this question was retired from its bank and is no longer practised",
+        )
+        .into());
+    }
+    let card =
+        practice::card_for_question(&state.db, current.id(), question.id, Utc::now()).await?;
+    Ok(redirect(&format!("/practice/{}", card.id)))
 }
 
 /// The answer the question page shows in its fields.
@@ -71,6 +259,8 @@ struct Shown {
     /// the fields are a story or a form shown again, which the copy must not
     /// replace.
     draft_revision: Option<DateTime<Utc>>,
+    /// The notice after the grade just given (`_graded.html`), or none.
+    graded: Value,
 }
 
 /// What the question page shows; the same for a first view and for a form
@@ -88,6 +278,7 @@ async fn question_view(
         fields,
         seconds_spent,
         draft_revision,
+        graded,
     } = shown;
     let last_sent = answers::last_sent_at(&state.db, current.id(), card.question_id).await?;
     let question = questions::visible_question(&state.db, current.id(), card.question_id).await?;
@@ -139,6 +330,7 @@ async fn question_view(
             recording => recording.map(|r| Value::from_serialize(&r)),
             max_recording_seconds => state.config.max_recording_seconds,
             max_recording_bytes => state.config.max_recording_bytes,
+            graded => graded,
         },
     )
 }
@@ -147,6 +339,8 @@ async fn question_view(
 struct QuestionQuery {
     /// Start the answer from this story (one of the user's).
     story: Option<String>,
+    /// The attempt graded just before (see [`GradedQuery`]).
+    graded: Option<String>,
 }
 
 #[get("/practice/{card_id}")]
@@ -158,6 +352,8 @@ async fn question_page(
     query: web::Query<QuestionQuery>,
 ) -> Result<HttpResponse, PageError> {
     let card = practice::own_card(&state.db, current.id(), *card_id).await?;
+    let graded_id = query.graded.as_deref().and_then(|g| g.trim().parse().ok());
+    let graded = graded_notice(&state, &current.user, graded_id, None, Utc::now()).await?;
     if let Some(story_id) = query
         .story
         .as_deref()
@@ -173,6 +369,7 @@ async fn question_page(
             fields: story.fields(),
             seconds_spent: seconds,
             draft_revision: None,
+            graded,
         };
         return question_view(&req, &state, &current, &card, shown, Some(story_id), None).await;
     }
@@ -187,11 +384,13 @@ async fn question_page(
             },
             seconds_spent: i64::from(draft.seconds_spent),
             draft_revision: Some(draft.updated_at),
+            graded,
         },
         None => Shown {
             fields: StarFields::default(),
             seconds_spent: 0,
             draft_revision: Some(DateTime::UNIX_EPOCH),
+            graded,
         },
     };
     question_view(&req, &state, &current, &card, shown, None, None).await
@@ -253,6 +452,7 @@ async fn submit(
             fields: form.fields,
             seconds_spent: seconds,
             draft_revision: None,
+            graded: Value::from(()),
         };
         return question_view(&req, &state, &current, &card, shown, story_id, refused).await;
     }
@@ -278,6 +478,7 @@ async fn submit(
                     fields: form.fields.clone(),
                     seconds_spent: seconds,
                     draft_revision: None,
+                    graded: Value::from(()),
                 },
                 form.story_id(),
                 Some(err),

@@ -208,7 +208,8 @@ async fn submit(
         now,
     )
     .await?;
-    Ok(redirect("/practice"))
+    // On to the next card, which says what this grade did.
+    Ok(redirect(&format!("/practice?graded={}", answer.id)))
 }
 
 #[derive(Deserialize)]

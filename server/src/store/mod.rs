@@ -12,6 +12,7 @@ pub mod practice;
 pub mod questions;
 pub mod recordings;
 pub mod scheduler;
+pub mod session;
 pub mod stats;
 pub mod stories;
 pub mod throttle;

@@ -115,21 +115,40 @@ pub async fn preview(
         .map_err(|err| ApiError::Internal(err.into()))
 }
 
-/// Today's counts after the daily limits.
+/// Today's counts after the daily limits. Only cards due now count as due:
+/// a learning card whose step ends later today is counted apart.
 #[derive(utoipa::ToSchema, Clone, Copy, Debug, Default, serde::Serialize)]
 pub struct Today {
     pub learning: u64,
     pub review: u64,
     pub new: u64,
     pub done_today: u64,
+    /// Learning cards due later in this study day, not yet due.
+    pub later_today: u64,
+    /// When the first of those is due.
+    pub next_learning_due: Option<DateTime<Utc>>,
 }
 
 impl Today {
     pub fn due(&self) -> u64 {
         self.learning + self.review
     }
+    /// Nothing to practise now (learning cards may still be due later today).
     pub fn is_empty(&self) -> bool {
         self.learning + self.review + self.new == 0
+    }
+    /// Everything still to practise this study day: due now, new, and
+    /// learning cards coming due later.
+    pub fn left_today(&self) -> u64 {
+        self.due() + self.new + self.later_today
+    }
+    /// Whether `/practice` serves the next learning card now, ahead of its
+    /// time, because nothing else is left (Anki's learn-ahead).
+    pub fn learn_ahead(&self, now: DateTime<Utc>) -> bool {
+        self.is_empty()
+            && self
+                .next_learning_due
+                .is_some_and(|due| due <= now + Duration::minutes(LEARN_AHEAD_MINUTES))
     }
 }
 
@@ -341,13 +360,25 @@ pub async fn today(
     user: &user::Model,
     now: DateTime<Utc>,
 ) -> Result<Today, sea_orm::DbErr> {
-    let since = clock_for(user).today_start(now);
+    let clock = clock_for(user);
+    let since = clock.today_start(now);
     let bank_ids = visible_bank_ids(db, user.id).await?;
     let graded = graded_today_by_state(db, user.id, since).await?;
-    let learning = own_active_cards(user.id, bank_ids.clone(), now)
-        .filter(card::Column::State.is_in(["learning", "relearning"]))
-        .filter(card::Column::Due.lte(now + Duration::minutes(LEARN_AHEAD_MINUTES)))
+    let learning_cards = || {
+        own_active_cards(user.id, bank_ids.clone(), now)
+            .filter(card::Column::State.is_in(["learning", "relearning"]))
+    };
+    let learning = learning_cards()
+        .filter(card::Column::Due.lte(now))
         .count(db)
+        .await?;
+    let later: Vec<DateTime<Utc>> = learning_cards()
+        .select_only()
+        .column(card::Column::Due)
+        .filter(card::Column::Due.gt(now))
+        .filter(card::Column::Due.lt(clock.tomorrow_start(now)))
+        .into_tuple()
+        .all(db)
         .await?;
     let review = count_at_most(
         db,
@@ -378,6 +409,8 @@ pub async fn today(
         review,
         new,
         done_today: graded.all,
+        later_today: later.len() as u64,
+        next_learning_due: later.into_iter().min(),
     })
 }
 

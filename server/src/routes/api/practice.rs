@@ -15,6 +15,7 @@ use crate::{
     store::{
         practice,
         questions::{self, RubricEntry},
+        session,
     },
 };
 
@@ -100,27 +101,42 @@ async fn next(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpRe
 
 #[derive(Serialize, ToSchema)]
 struct TodayCounts {
-    /// Cards due today: `learning` + `review` (new cards not included).
+    /// Cards due now: `learning` + `review` (new cards not included).
     due: u64,
+    /// Learning and relearning cards due now.
     learning: u64,
     review: u64,
     new: u64,
     done_today: u64,
+    /// Learning cards due later in this study day: not due yet, not in `due`.
+    later_today: u64,
+    /// When the first of those is due.
+    next_learning_due: Option<DateTime<Utc>>,
+    /// Consecutive study days with an answer or a grade.
+    streak: starling_domain::streak::Streak,
+    /// The study day so far, as the summary on Today shows it.
+    session: session::SessionSummary,
 }
 
-/// Today's counts after the daily limits.
+/// Today's counts after the daily limits, the streak and the day's session.
 #[utoipa::path(
     tag = "practice",
     responses((status = 200, description = "Today's counts", body = TodayCounts)),
 )]
 #[get("/practice/today")]
 async fn today(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
-    let counts = practice::today(&state.db, &current.user, Utc::now()).await?;
+    let now = Utc::now();
+    let counts = practice::today(&state.db, &current.user, now).await?;
+    let session = session::summary(&state.db, &current.user, &counts, now).await?;
     Ok(HttpResponse::Ok().json(TodayCounts {
         due: counts.due(),
         learning: counts.learning,
         review: counts.review,
         new: counts.new,
         done_today: counts.done_today,
+        later_today: counts.later_today,
+        next_learning_due: counts.next_learning_due,
+        streak: crate::store::stats::streak_of(&state.db, &current.user, now).await?,
+        session,
     }))
 }
