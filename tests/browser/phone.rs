@@ -602,7 +602,18 @@ async fn practice_on_a_phone_without_javascript() {
     .await;
     click(&client, "#submit-answer").await;
     wait_for_path(&client, "the review page", is_review_page).await;
-    click(&client, "label.check").await;
+    // A person scrolls the item above the grade bar before tapping it.
+    let first_box = client.find(css("label.check input")).await.unwrap();
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'}); return true;",
+            vec![serde_json::to_value(&first_box).unwrap()],
+        )
+        .await
+        .unwrap();
+    screenshot(&client, "noscript-review").await;
+    first_box.click().await.unwrap();
+    assert!(first_box.is_selected().await.unwrap(), "the first item did not tick");
     click(&client, "#grade-good").await;
     wait_for_path(&client, "the next question", is_question_page).await;
     let notice = wait_for_text(&client, "#graded-notice", Duration::from_secs(10), |t| {
