@@ -258,11 +258,13 @@ async fn import(
             StatusCode::OK,
             context! { imported => Value::from_serialize(&imported), form => Value::from_serialize(&values) },
         ),
+        Err(err @ ApiError::TooLarge(_)) => {
+            // Megabytes of text are not worth sending back to fix by hand.
+            values.text.clear();
+            import_form(&req, &state, &current, &values, Some(&err)).await
+        }
         Err(
-            err @ (ApiError::InvalidBank(_)
-            | ApiError::Invalid { .. }
-            | ApiError::TooLarge(_)
-            | ApiError::Conflict(_)),
+            err @ (ApiError::InvalidBank(_) | ApiError::Invalid { .. } | ApiError::Conflict(_)),
         ) => import_form(&req, &state, &current, &values, Some(&err)).await,
         Err(other) => Err(other.into()),
     }
