@@ -174,10 +174,16 @@ const UNAVAILABLE_RETRY_AFTER: u64 = 5;
 fn bank_summary(errors: &[starling_domain::bank::BankError]) -> String {
     match errors {
         [] => "the bank file is invalid".to_owned(),
-        [only] => format!("the bank file is invalid at {only}"),
+        [only] => format!(
+            "the bank file is invalid: line {}, column {}: {}",
+            only.line, only.column, only.message
+        ),
         [first, rest @ ..] => format!(
-            "the bank file has {} problems; the first at {first}",
-            rest.len() + 1
+            "the bank file has {} problems; the first: line {}, column {}: {}",
+            rest.len() + 1,
+            first.line,
+            first.column,
+            first.message
         ),
     }
 }

@@ -109,7 +109,13 @@ pub async fn reject_nul(
             if body.len() + chunk.len() > limit {
                 return Err(refusal(
                     &req,
-                    ApiError::TooLarge(format!("the request body is larger than {} bytes", limit)),
+                    ApiError::TooLarge(format!(
+                        "The request body is larger than the limit of {}",
+                        starling_domain::words::human_size(
+                            limit as u64,
+                            starling_domain::words::Rounding::Down
+                        )
+                    )),
                 ));
             }
             body.extend_from_slice(&chunk);

@@ -132,7 +132,7 @@ fn json_config() -> web::JsonConfig {
                     actix_web::error::InternalError::from_response(
                         "payload too large",
                         actix_web::HttpResponse::PayloadTooLarge().json(serde_json::json!({
-                            "error": {"code": "too_large", "message": "the request body is larger than 2 MiB"}
+                            "error": {"code": "too_large", "message": "The request body is larger than the limit of 2 MB"}
                         })),
                     )
                     .into()

@@ -488,3 +488,27 @@
     }
   });
 })();
+
+// i15-words: Settings: the maximum interval in years, months or weeks as it is typed
+// (the server writes the same words for the saved value; see words::days_in_words).
+(function () {
+  var input = document.getElementById("maximum_interval_days");
+  var words = document.getElementById("max-interval-words");
+  if (!input || !words) return;
+  function plural(n, unit) { return n === 1 ? "1 " + unit : n + " " + unit + "s"; }
+  function inWords(days) {
+    var whole = plural(days, "day");
+    if (days >= 365) {
+      var years = days / 365.25;
+      years = years < 10 ? Math.round(years * 10) / 10 : Math.round(years);
+      return whole + " ≈ " + (years === 1 ? "1 year" : years + " years");
+    }
+    if (days >= 30) return whole + " ≈ " + plural(Math.round(days / 30.44), "month");
+    if (days >= 7 && days % 7 === 0) return whole + " = " + plural(days / 7, "week");
+    return whole;
+  }
+  input.addEventListener("input", function () {
+    var days = parseInt(input.value, 10);
+    if (days >= 1 && days <= 36500) words.textContent = inWords(days);
+  });
+})();

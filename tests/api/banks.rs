@@ -554,7 +554,12 @@ on_both_databases!(
             .position(|l| l.contains("\"sales\""))
             .unwrap()
             + 1;
-        assert!(body.contains(&format!("line {line}, column")), "{body}");
+        assert!(
+            body.contains(&format!(
+                "<strong>Line {line}:</strong> competency <code>sales</code> is not declared"
+            )),
+            "{body}"
+        );
         let banks = app.page(&browser, "/banks").await;
         assert!(!banks.contains("bank-other-bank"));
 

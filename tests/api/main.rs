@@ -16,6 +16,7 @@ mod openapi;
 mod operations;
 mod pages;
 mod pages_state;
+mod plain_words;
 mod practice;
 mod rehearsal;
 mod robustness;

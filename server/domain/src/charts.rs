@@ -62,6 +62,7 @@ pub fn level(count: u32, max: u32) -> u32 {
 pub fn heatmap(days: &[(NaiveDate, u32)], end: NaiveDate) -> String {
     const LEFT: i64 = 30;
     const TOP: i64 = 16;
+    const RIGHT: i64 = 12;
     let first = end
         .checked_sub_days(Days::new(CALENDAR_DAYS - 1))
         .unwrap_or(NaiveDate::MIN);
@@ -80,7 +81,9 @@ pub fn heatmap(days: &[(NaiveDate, u32)], end: NaiveDate) -> String {
         .unwrap_or(first);
     let column = |day: NaiveDate| (day - grid_start).num_days() / 7;
     let grid_bottom = TOP + 7 * STEP - (STEP - CELL);
-    let width = LEFT + WEEKS * STEP - (STEP - CELL);
+    // Room on the right for a month named above the last week ("Dec" is wider than a
+    // week's column), so its label is not cut off.
+    let width = LEFT + WEEKS * STEP - (STEP - CELL) + RIGHT;
     let height = grid_bottom + 8 + CELL + 2;
 
     let mut svg = open_svg(
@@ -89,8 +92,8 @@ pub fn heatmap(days: &[(NaiveDate, u32)], end: NaiveDate) -> String {
         height,
         &format!(
             "Review calendar from {} to {}: {} on {}",
-            first.format("%-d %B %Y"),
-            end.format("%-d %B %Y"),
+            first.format("%a %-d %b %Y"),
+            end.format("%a %-d %b %Y"),
             plural(total.min(u64::from(u32::MAX)) as u32, "review", "reviews"),
             plural(studied as u32, "day", "days"),
         ),
@@ -380,7 +383,7 @@ mod tests {
         assert_eq!(count(&svg, "<rect class=\"day l0\" x="), 365 + 1);
         assert_eq!(count(&svg, "<title>"), 365);
         assert!(svg.contains(
-            "aria-label=\"Review calendar from 16 June 2024 to 15 June 2025: 0 reviews on 0 days\""
+            "aria-label=\"Review calendar from Sun 16 Jun 2024 to Sun 15 Jun 2025: 0 reviews on 0 days\""
         ));
         assert!(svg.contains("<title>No reviews on Sun 15 Jun 2025</title>"));
         assert!(svg.contains("<title>No reviews on Sun 16 Jun 2024</title>"));

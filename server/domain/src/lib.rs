@@ -12,3 +12,5 @@ pub mod mock;
 pub mod optimize;
 pub mod schedule;
 pub mod streak;
+pub mod words;
+pub mod workload;

@@ -4,9 +4,17 @@
 use std::collections::HashMap;
 
 use actix_multipart::form::{bytes::Bytes as FileField, text::Text, MultipartForm};
-use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
+use actix_web::{
+    get,
+    http::{header, StatusCode},
+    post, web, HttpRequest, HttpResponse,
+};
 use minijinja::{context, Value};
 use serde::Deserialize;
+use starling_domain::{
+    bank::Format,
+    words::{human_size, Rounding},
+};
 
 use crate::{
     auth::verify_csrf,
@@ -22,6 +30,7 @@ use crate::{
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(banks_page)
+        .service(sample)
         .service(import_page)
         .service(import)
         .service(select)
@@ -122,9 +131,31 @@ async fn import_form(
             form => Value::from_serialize(values),
             error => error.map(|e| e.to_string()),
             errors => errors,
-            max_bytes => state.config.max_bank_bytes,
+            max_size => human_size(state.config.max_bank_bytes as u64, Rounding::Down),
+            samples => Format::ALL.iter().map(|f| context! { extension => f.extension(), label => f.label() }).collect::<Vec<_>>(),
         },
     )
+}
+
+/// A small bank in each format, to download and copy: every sample imports as it is
+/// (the CSV, TSV and Anki text ones take the bank id from their file name).
+#[get("/banks/sample.{extension}")]
+async fn sample(extension: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let format = Format::from_name(&extension)
+        .filter(|format| format.extension() == extension.as_str())
+        .ok_or(ApiError::NotFound("sample file"))?;
+    let text = banks::sample_file(format).ok_or(ApiError::NotFound("sample file"))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_TYPE,
+            format!("{}; charset=utf-8", format.content_type()),
+        ))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"sample.{}\"", format.extension()),
+        ))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(text))
 }
 
 #[get("/banks/import")]
@@ -201,6 +232,10 @@ async fn import(
         Err(err) => return import_form(&req, &state, &current, &values, Some(&err)).await,
     };
     values.format = format.extension().to_owned();
+    if values.bank_id.is_empty() && !format.carries_bank_id() {
+        // As on the command line: a file that cannot name its bank is named by its file.
+        values.bank_id = bank_id_from_file_name(&values.file_name);
+    }
     let outcome = banks::import_file(
         &state.db,
         &state.config.bank_limits(),
@@ -223,13 +258,26 @@ async fn import(
             StatusCode::OK,
             context! { imported => Value::from_serialize(&imported), form => Value::from_serialize(&values) },
         ),
+        Err(err @ ApiError::TooLarge(_)) => {
+            // Megabytes of text are not worth sending back to fix by hand.
+            values.text.clear();
+            import_form(&req, &state, &current, &values, Some(&err)).await
+        }
         Err(
-            err @ (ApiError::InvalidBank(_)
-            | ApiError::Invalid { .. }
-            | ApiError::TooLarge(_)
-            | ApiError::Conflict(_)),
+            err @ (ApiError::InvalidBank(_) | ApiError::Invalid { .. } | ApiError::Conflict(_)),
         ) => import_form(&req, &state, &current, &values, Some(&err)).await,
         Err(other) => Err(other.into()),
+    }
+}
+
+/// The bank id a file name stands for: `Team leads.csv` → `team-leads`; empty for no name.
+fn bank_id_from_file_name(file_name: &str) -> String {
+    let name = file_name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    if stem.trim().is_empty() {
+        String::new()
+    } else {
+        starling_domain::bank::competency_id(stem)
     }
 }
 

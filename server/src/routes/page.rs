@@ -86,7 +86,7 @@ pub async fn error_pages(
             Some((
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
-                    "The form is larger than this server accepts ({} MiB); nothing was saved. \
+                    "The form is larger than this server accepts ({} MB); nothing was saved. \
                      Go back, shorten the longest field and send it again.",
                     crate::startup::MAX_BODY_BYTES / (1024 * 1024)
                 ),

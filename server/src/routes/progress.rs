@@ -4,7 +4,10 @@
 use actix_web::{get, http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use minijinja::{context, Value};
-use starling_domain::charts::{self, CoverageBar};
+use starling_domain::{
+    charts::{self, CoverageBar},
+    words::minutes_in_words,
+};
 
 use crate::{
     routes::page::{render, PageError, PageUser},
@@ -16,8 +19,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(progress);
 }
 
-fn long_date(day: NaiveDate) -> String {
-    day.format("%a %-d %b %Y").to_string()
+/// A day for the `day` filter, which shows it as people read dates (`Fri 11 Dec`).
+fn iso(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
 }
 
 fn retention_view(figures: &Passed) -> Value {
@@ -80,13 +84,13 @@ async fn progress(
         "progress.html",
         StatusCode::OK,
         context! {
-            today => long_date(figures.today),
+            today => iso(figures.today),
             streak => context! { current => figures.streak.current, longest => figures.streak.longest },
             minutes => context! {
-                today => figures.minutes.today,
-                last_7_days => figures.minutes.last_7_days,
-                last_30_days => figures.minutes.last_30_days,
-                total => figures.minutes.total,
+                today => minutes_in_words(figures.minutes.seconds.today),
+                last_7_days => minutes_in_words(figures.minutes.seconds.last_7_days),
+                last_30_days => minutes_in_words(figures.minutes.seconds.last_30_days),
+                total => minutes_in_words(figures.minutes.seconds.total),
             },
             retention => context! {
                 young => retention_view(&figures.retention.young),
@@ -97,9 +101,9 @@ async fn progress(
                 svg => charts::heatmap(&calendar, figures.today),
                 total_reviews => figures.heatmap.total_reviews,
                 days_studied => figures.heatmap.days_studied,
-                busiest => busiest.map(|day| context! { date => long_date(day.date), reviews => day.reviews }),
+                busiest => busiest.map(|day| context! { date => iso(day.date), reviews => day.reviews }),
                 days => figures.heatmap.days.iter().rev().map(|day| context! {
-                    date => long_date(day.date),
+                    date => iso(day.date),
                     reviews => day.reviews,
                 }).collect::<Vec<_>>(),
             },
@@ -109,7 +113,7 @@ async fn progress(
                 week => due_within(7),
                 month => due_within(forecast.len()),
                 days => forecast.iter().map(|(date, due)| context! {
-                    date => long_date(*date),
+                    date => iso(*date),
                     due => due,
                 }).collect::<Vec<_>>(),
             },

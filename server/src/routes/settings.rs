@@ -46,9 +46,11 @@ async fn page_with_token(
     error: Option<ApiError>,
     new_token: Option<String>,
 ) -> Result<HttpResponse, PageError> {
-    let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
     let status = crate::routes::page::status_for(error.as_ref());
     let view = scheduler::view(&state.db, user).await?;
+    let estimates = scheduler::load_estimates(&state.db, user, Utc::now()).await?;
+    let maximum_interval_words =
+        starling_domain::words::days_in_words(user.maximum_interval_days.max(1) as u32);
     let tokens = crate::store::accounts::list_api_tokens(&state.db, user.id).await?;
     render(
         state,
@@ -57,13 +59,42 @@ async fn page_with_token(
         "settings.html",
         status,
         context! {
-            form => form, zones => zones, message => message,
+            form => form, zone_groups => zone_groups(), message => message,
+            estimates => estimates.iter().map(|e| context! {
+                retention => format!("{:.2}", e.retention),
+                per_day => e.per_day.round() as u32,
+                current => e.current,
+            }).collect::<Vec<_>>(),
+            maximum_interval_words => maximum_interval_words,
+            new_per_day => user.new_per_day,
             error => error.map(|e| e.to_string()),
             scheduler => Value::from_serialize(&view),
             tokens => Value::from_serialize(&tokens),
             new_token => new_token,
         },
     )
+}
+
+/// Every time zone name, grouped by region (`Europe/Berlin` under Europe) for the
+/// time zone list; names without a region (`UTC`, `EST5EDT`) come last, as Other.
+fn zone_groups() -> Vec<Value> {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut other = Vec::new();
+    for name in chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()) {
+        match name.split_once('/') {
+            Some((region, _)) => match groups.iter_mut().find(|(r, _)| *r == region) {
+                Some((_, names)) => names.push(name),
+                None => groups.push((region, vec![name])),
+            },
+            None => other.push(name),
+        }
+    }
+    groups.sort_by_key(|(region, _)| *region);
+    groups.push(("Other", other));
+    groups
+        .into_iter()
+        .map(|(region, names)| context! { region => region, names => names })
+        .collect()
 }
 
 fn form_of(user: &user::Model) -> Value {

@@ -648,7 +648,7 @@ pub async fn answers_markdown(
             "\n### {}\n\n*Attempt {}, {}*\n",
             markdown_text(&q.prompt),
             a.attempt,
-            a.created_at.format("%-d %b %Y")
+            a.created_at.format("%a %-d %b %Y")
         ));
         for (label, text) in fields_of(a).named() {
             if !text.trim().is_empty() {

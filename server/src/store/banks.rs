@@ -17,6 +17,14 @@ use crate::entities::{bank, competency, question, rubric_item};
 static DEFAULT_BANKS: include_dir::Dir<'static> =
     include_dir::include_dir!("$CARGO_MANIFEST_DIR/../question-bank");
 
+/// The sample bank file written in `format` (`question-bank/samples/`), for people to
+/// download from the import page and copy.
+pub fn sample_file(format: starling_domain::bank::Format) -> Option<&'static str> {
+    DEFAULT_BANKS
+        .get_file(format!("samples/sample.{}", format.extension()))?
+        .contents_utf8()
+}
+
 #[derive(utoipa::ToSchema, Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ImportCounts {
     pub added: u32,
@@ -713,11 +721,13 @@ pub fn parse_upload(
     upload: &BankUpload,
 ) -> Result<Bank, crate::error::ApiError> {
     if upload.bytes.len() > limits.max_file_bytes {
-        return Err(crate::error::ApiError::TooLarge(format!(
-            "the bank file is {} bytes; the limit is {} bytes",
-            upload.bytes.len(),
-            limits.max_file_bytes
-        )));
+        return Err(crate::error::ApiError::TooLarge(
+            starling_domain::words::over_limit(
+                "bank file",
+                upload.bytes.len() as u64,
+                limits.max_file_bytes as u64,
+            ),
+        ));
     }
     let options = starling_domain::bank::ParseOptions {
         bank_id: upload.bank_id.clone(),

@@ -69,7 +69,7 @@ pub async fn join(
             "code",
             format!(
                 "this invite code expired on {}; ask your coach for a new one",
-                invite.expires_at.format("%-d %b %Y")
+                invite.expires_at.format("%a %-d %b %Y")
             ),
         ));
     }

@@ -414,6 +414,32 @@ pub async fn today(
     })
 }
 
+/// The user's reviewed cards (not new, suspended or buried), soonest due first, at most
+/// `limit`; and how many questions new cards may still come from, counting at most
+/// `new_cap`. What the settings page's workload estimate simulates.
+pub async fn workload_cards(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    now: DateTime<Utc>,
+    limit: u64,
+    new_cap: u64,
+) -> Result<(Vec<card::Model>, u64), sea_orm::DbErr> {
+    let bank_ids = visible_bank_ids(db, user.id).await?;
+    let reviewed = own_active_cards(user.id, bank_ids.clone(), now)
+        .filter(card::Column::State.ne("new"))
+        .filter(card::Column::Reps.gt(0))
+        .order_by_asc(card::Column::Due)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let source = NewCardSource::for_user(db, user.id, &bank_ids).await?;
+    let mut new = count_at_most(db, source.started_cards(user.id, now), new_cap).await?;
+    if new < new_cap {
+        new += count_at_most(db, source.uncarded(user.id), new_cap - new).await?;
+    }
+    Ok((reviewed, new))
+}
+
 /// How many cards of the user are flagged as leeches (the length of
 /// [`leeches`], without loading them).
 pub async fn leech_count(db: &impl ConnectionTrait, user_id: i32) -> Result<u64, sea_orm::DbErr> {

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use starling_domain::{
     optimize::{evaluate, optimize, Fit, Grade, TrainingSet, MIN_TRAINING_ITEMS},
     schedule::{format_steps, parse_steps, DayClock},
+    workload,
 };
 use tokio::sync::Notify;
 
@@ -430,6 +431,83 @@ impl From<optimize_job::Model> for JobView {
             finished_at: job.finished_at,
         }
     }
+}
+
+/// The desired retentions the settings page compares, besides the learner's own.
+pub const COMPARED_RETENTIONS: [f64; 4] = [0.80, 0.85, 0.90, 0.95];
+
+/// About how many questions a day the learner would practise at one desired retention.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoadEstimate {
+    pub retention: f64,
+    pub per_day: f64,
+    /// The learner's own setting.
+    pub current: bool,
+}
+
+/// The daily load at each of [`COMPARED_RETENTIONS`] and the learner's own retention,
+/// simulated with FSRS over the learner's cards and daily limits for the next
+/// [`workload::DAYS`] days (at most [`workload::MAX_CARDS`] cards, off the async workers).
+pub async fn load_estimates(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<Vec<LoadEstimate>, ApiError> {
+    let new_per_day = user.new_per_day.max(0) as usize;
+    let max_cards = workload::MAX_CARDS as u64;
+    let (cards, new_questions) = practice::workload_cards(
+        db,
+        user,
+        now,
+        max_cards,
+        (new_per_day * workload::DAYS).min(workload::MAX_CARDS) as u64,
+    )
+    .await?;
+    let config = practice::config_for(user);
+    let load = workload::Workload {
+        cards: cards
+            .iter()
+            .map(|card| workload::ReviewedCard {
+                stability: card.stability as f32,
+                difficulty: card.difficulty as f32,
+                days_since_review: card
+                    .last_review
+                    .map_or(0.0, |at| (now - at).num_seconds().max(0) as f32 / 86_400.0),
+                lapses: card.lapses.max(0) as u32,
+                learning: card.state != "review",
+            })
+            .collect(),
+        new_questions: new_questions as usize,
+        new_per_day,
+        reviews_per_day: user.reviews_per_day.max(0) as usize,
+        parameters: config.parameters,
+        maximum_interval_days: config.maximum_interval_days,
+        learning_steps: config.learning_steps.len(),
+        relearning_steps: config.relearning_steps.len(),
+    };
+    let own = (user.desired_retention * 100.0).round() / 100.0;
+    let mut retentions: Vec<f64> = COMPARED_RETENTIONS.to_vec();
+    if !retentions.iter().any(|r| (r - own).abs() < 0.005) {
+        retentions.push(own);
+        retentions.sort_by(f64::total_cmp);
+    }
+    tokio::task::spawn_blocking(move || {
+        retentions
+            .into_iter()
+            .map(|retention| {
+                let per_day = load
+                    .questions_per_day(retention as f32)
+                    .map_err(|err| ApiError::Internal(anyhow::anyhow!("simulating: {err:?}")))?;
+                Ok(LoadEstimate {
+                    retention,
+                    per_day: f64::from(per_day),
+                    current: (retention - own).abs() < 0.005,
+                })
+            })
+            .collect()
+    })
+    .await
+    .map_err(|err| ApiError::Internal(err.into()))?
 }
 
 /// What `GET /scheduler` shows.

@@ -152,6 +152,18 @@ pub struct Minutes {
     pub last_7_days: u32,
     pub last_30_days: u32,
     pub total: u32,
+    /// The same in seconds, for pages that show a short session as "<1 min".
+    #[serde(skip)]
+    pub seconds: Seconds,
+}
+
+/// Time spent writing answers, in seconds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Seconds {
+    pub today: u64,
+    pub last_7_days: u64,
+    pub last_30_days: u64,
+    pub total: u64,
 }
 
 fn ratio(part: u32, whole: u32) -> Option<f64> {
@@ -339,11 +351,18 @@ fn minutes(answers: &[answer::Model], answer_days: &[NaiveDate], today: NaiveDat
         .map(|a| i64::from(a.seconds_spent.max(0)))
         .sum();
     let rounded = |seconds: i64| ((seconds + 30) / 60).min(i64::from(u32::MAX)) as u32;
+    let seconds = Seconds {
+        today: seconds_since(1).max(0) as u64,
+        last_7_days: seconds_since(7).max(0) as u64,
+        last_30_days: seconds_since(30).max(0) as u64,
+        total: total.max(0) as u64,
+    };
     Minutes {
         today: rounded(seconds_since(1)),
         last_7_days: rounded(seconds_since(7)),
         last_30_days: rounded(seconds_since(30)),
         total: rounded(total),
+        seconds,
     }
 }
 

@@ -1023,7 +1023,7 @@ q3,\"Lead\",Again?
             errors[1].message,
             "duplicate question id `q1`; first used on line 2"
         );
-        assert_eq!(errors[2].message, "`prompt` must not be empty");
+        assert_eq!(errors[2].message, "the prompt is empty");
         assert_eq!(
             errors[3].message,
             "this row has 5 cells but the header names 4 columns"
@@ -1053,7 +1053,7 @@ q3,\"Lead\",Again?
         let source =
             "id,competency,prompt,rubric\nq1,Lead,Why?,ok\nq2,Lead,,\nq3,Lead,How?,x,extra\n";
         let expected = vec![
-            (3, 9, "`prompt` must not be empty".to_owned()),
+            (3, 9, "the prompt is empty".to_owned()),
             (
                 4,
                 16,

@@ -296,7 +296,7 @@ mod tests {
                     17,
                     "id `Bad Id` must start with a lowercase letter or a digit"
                 ),
-                (36, "`title` must not be empty"),
+                (36, "the title is empty"),
             ]
         );
     }

@@ -790,7 +790,7 @@ Some text.
                     1,
                     "front matter lines are written `key: value`".to_owned()
                 ),
-                (5, 10, "`title` must not be empty".to_owned()),
+                (5, 10, "the title is empty".to_owned()),
             ]
         );
         let errors = found("---\nid: b\ndescription: here\n---\n# T\nand here\n");
@@ -816,10 +816,10 @@ Some text.
             found,
             [
                 (6, 4, "duplicate competency id `lead`; first used on line 5"),
-                (7, 4, "`prompt` must not be empty"),
-                (8, 3, "`rubric[0]` must not be empty"),
-                (9, 3, "`follow_ups[0]` must not be empty"),
-                (10, 9, "`variants[0]` must not be empty"),
+                (7, 4, "the prompt is empty"),
+                (8, 3, "rubric item 1 is empty"),
+                (9, 3, "follow-up 1 is empty"),
+                (10, 9, "variant 1 is empty"),
             ],
             "{errors:#?}"
         );

@@ -89,6 +89,11 @@ pub struct BankError {
     /// The offending field as a path with 0-based indexes, e.g. `question[3].competency`.
     pub field: Option<String>,
     pub message: String,
+    /// The line the problem is on, as written: control characters escaped (`\t`), and a
+    /// long line cut to the part around the column, with `…` where it was cut. Absent
+    /// when the problem is not on a line of the file (such as its size).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
 }
 
 /// All problems of one file, in file order.
@@ -221,7 +226,7 @@ impl Format {
     }
 
     /// How messages call the format.
-    fn label(self) -> &'static str {
+    pub fn label(self) -> &'static str {
         match self {
             Format::Toml => "TOML",
             Format::Json => "JSON",
@@ -263,7 +268,7 @@ pub fn parse_toml(source: &str, limits: &Limits) -> Result<Bank, BankErrors> {
 pub fn parse(source: &str, format: Format, options: &ParseOptions) -> Result<Bank, BankErrors> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     if source.len() > options.limits.max_file_bytes {
-        return Err(too_large(&options.limits));
+        return Err(too_large(&options.limits, source.len()));
     }
     let source = unify_line_breaks(source);
     let source = source.as_ref();
@@ -288,7 +293,11 @@ pub fn parse(source: &str, format: Format, options: &ParseOptions) -> Result<Ban
                     "the file holds no bank".to_owned(),
                 ));
             }
-            Err(into_errors(problems))
+            let mut errors = into_errors(problems);
+            for error in &mut errors.0 {
+                error.excerpt = excerpt(source, error.line, error.column);
+            }
+            Err(errors)
         }
     }
 }
@@ -351,7 +360,7 @@ pub fn parse_bytes(
     options: &ParseOptions,
 ) -> Result<Bank, BankErrors> {
     if bytes.len() > options.limits.max_file_bytes {
-        return Err(too_large(&options.limits));
+        return Err(too_large(&options.limits, bytes.len()));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
@@ -365,6 +374,8 @@ pub fn parse_bytes(
             let line_start = prefix.rfind('\n').map_or(0, |at| at + 1);
             let column = prefix[line_start..].chars().count() + 1;
             let byte = bytes.get(error.valid_up_to()).copied().unwrap_or_default();
+            // The line up to the bad byte; what follows it cannot be read as text.
+            let excerpt = excerpt(&prefix, line, column);
             Err(BankErrors(vec![BankError {
                 line,
                 column,
@@ -372,6 +383,7 @@ pub fn parse_bytes(
                 message: format!(
                     "the file is not valid UTF-8 (byte 0x{byte:02X}); save it as UTF-8"
                 ),
+                excerpt,
             }]))
         }
     }
@@ -386,13 +398,54 @@ fn unify_line_breaks(source: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn too_large(limits: &Limits) -> BankErrors {
+fn too_large(limits: &Limits, size: usize) -> BankErrors {
     BankErrors(vec![BankError {
         line: 1,
         column: 1,
         field: None,
-        message: format!("file is larger than {} bytes", limits.max_file_bytes),
+        message: crate::words::over_limit("file", size as u64, limits.max_file_bytes as u64),
+        excerpt: None,
     }])
+}
+
+/// The longest excerpt of a line shown with an error, in characters.
+const MAX_EXCERPT_CHARS: usize = 120;
+/// How many characters before the column a cut excerpt keeps.
+const EXCERPT_LEAD_CHARS: usize = 40;
+
+/// Line `line` of `source` (lines split at `\n`) for people to see beside an error:
+/// control characters escaped, and a line longer than 120 characters cut to the part
+/// around `column`, with `…` where it was cut. `None` past the last line or for a line
+/// with nothing on it.
+pub fn excerpt(source: &str, line: usize, column: usize) -> Option<String> {
+    let text = source.split('\n').nth(line.checked_sub(1)?)?;
+    let chars: Vec<char> = text.trim_end().chars().collect();
+    if chars.iter().all(|c| c.is_whitespace()) {
+        return None;
+    }
+    let (start, end) = if chars.len() <= MAX_EXCERPT_CHARS {
+        (0, chars.len())
+    } else {
+        let start = column
+            .saturating_sub(1 + EXCERPT_LEAD_CHARS)
+            .min(chars.len() - MAX_EXCERPT_CHARS);
+        (start, start + MAX_EXCERPT_CHARS)
+    };
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    for &c in &chars[start..end] {
+        if c.is_control() {
+            shown.extend(c.escape_debug());
+        } else {
+            shown.push(c);
+        }
+    }
+    if end < chars.len() {
+        shown.push('…');
+    }
+    Some(shown)
 }
 
 /// The id a competency named only by its name gets (CSV, TSV, Anki decks, Markdown
@@ -431,9 +484,9 @@ fn options_bank_id(format: Format, options: &ParseOptions, problems: &mut Vec<Pr
         Some(id) => Slot::Given(Text::new(id, Pos::START)),
         None => {
             let how = if format == Format::Markdown {
-                "add `id:` to its front matter, or pass the id with --bank-id (CLI) or ?bank_id= (API)"
+                "add `id:` to its front matter, or give the id (the Bank id field of the import page, --bank-id on the command line, ?bank_id= in the API)"
             } else {
-                "pass its id with --bank-id (CLI) or ?bank_id= (API)"
+                "give its id (the Bank id field of the import page, --bank-id on the command line, ?bank_id= in the API)"
             };
             problems.push(Problem::new(
                 Pos::START,
@@ -575,6 +628,49 @@ impl Problem {
     }
 }
 
+/// An entry's field path as people say it: `question[3]` → "question 4", `bank` →
+/// "the bank".
+fn describe_entry(path: &str) -> String {
+    if path == "bank" {
+        return "the bank".to_owned();
+    }
+    match split_index(path) {
+        Some((name, index)) => {
+            let name = match name {
+                "questions" => "question",
+                "competencies" => "competency",
+                other => other,
+            };
+            format!("{name} {}", index + 1)
+        }
+        None => path.to_owned(),
+    }
+}
+
+/// A field's key as people say it: `prompt` → "the prompt", `rubric[0]` → "rubric item 1".
+fn describe_key(key: &str) -> String {
+    match split_index(key) {
+        Some((name, index)) => {
+            let name = match name {
+                "rubric" => "rubric item",
+                "variants" => "variant",
+                "follow_ups" => "follow-up",
+                "tags" => "tag",
+                other => other,
+            };
+            format!("{name} {}", index + 1)
+        }
+        None => format!("the {key}"),
+    }
+}
+
+/// `name[3]` → (`name`, 3).
+fn split_index(path: &str) -> Option<(&str, usize)> {
+    let (name, rest) = path.split_once('[')?;
+    let index = rest.strip_suffix(']')?.parse().ok()?;
+    Some((name, index))
+}
+
 /// The problems sorted by position; problems at one position keep the order found.
 fn into_errors(mut problems: Vec<Problem>) -> BankErrors {
     problems.sort_by_key(|problem| problem.pos);
@@ -586,6 +682,7 @@ fn into_errors(mut problems: Vec<Problem>) -> BankErrors {
                 column: problem.pos.column,
                 field: problem.field,
                 message: problem.message,
+                excerpt: None,
             })
             .collect(),
     )
@@ -907,7 +1004,7 @@ impl Validator<'_> {
                 self.report(
                     entry,
                     format!("{path}.{key}"),
-                    format!("{path} is missing the required key `{key}`"),
+                    format!("{} has no `{key}`", describe_entry(path)),
                 );
                 None
             }
@@ -924,7 +1021,7 @@ impl Validator<'_> {
     /// An id, reported if it breaks the id rule; kept either way so later checks still run.
     fn checked_id(&mut self, field: &str, id: Text) -> Text {
         let problem = if id.value.is_empty() {
-            Some("id must not be empty".to_owned())
+            Some("the id is empty".to_owned())
         } else {
             id_problem(&id.value)
         };
@@ -970,7 +1067,7 @@ impl Validator<'_> {
             self.report(
                 text.pos,
                 field.to_owned(),
-                format!("`{key}` must not be empty"),
+                format!("{} is empty", describe_key(key)),
             );
             return false;
         }
@@ -983,7 +1080,10 @@ impl Validator<'_> {
             self.report(
                 text.pos,
                 field.to_owned(),
-                format!("`{key}` is {length} characters long; the limit is {max_chars}"),
+                format!(
+                    "{} is {length} characters long; the limit is {max_chars}",
+                    describe_key(key)
+                ),
             );
         }
     }
@@ -1027,6 +1127,7 @@ mod tests {
             column: 7,
             field: Some("bank.id".into()),
             message: "bad".into(),
+            excerpt: None,
         };
         assert_eq!(error.to_string(), "3:7: bad");
         let both = BankErrors(vec![error.clone(), BankError { line: 4, ..error }]);
@@ -1202,7 +1303,11 @@ mod tests {
             let errors = result.unwrap_err().0;
             assert_eq!(errors.len(), 1);
             assert_eq!((errors[0].line, errors[0].column), (1, 1));
-            assert_eq!(errors[0].message, "file is larger than 100 bytes");
+            assert_eq!(
+                errors[0].message,
+                format!("The file is {} bytes; the limit is 100 bytes", big.len())
+            );
+            assert_eq!(errors[0].excerpt, None);
         }
         let small = ParseOptions {
             limits: Limits {
@@ -1212,6 +1317,68 @@ mod tests {
             ..ParseOptions::default()
         };
         assert!(parse_bytes(TOML_BANK.as_bytes(), Format::Toml, &small).is_ok());
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong_in_words_and_show_the_line() {
+        let source = TOML_BANK.replace("prompt = \"Why?\"", "prompt = \"  \"");
+        let errors = parse(&source, Format::Toml, &ParseOptions::default())
+            .unwrap_err()
+            .0;
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert_eq!(errors[0].line, 11);
+        assert_eq!(errors[0].message, "the prompt is empty");
+        assert_eq!(errors[0].excerpt.as_deref(), Some("prompt = \"  \""));
+        // CRLF lines show without their `\r`; a missing key names the entry by number.
+        let source = TOML_BANK
+            .replace("prompt = \"Why?\"\n", "")
+            .replace('\n', "\r\n");
+        let errors = parse(&source, Format::Toml, &ParseOptions::default())
+            .unwrap_err()
+            .0;
+        assert_eq!(errors[0].message, "question 1 has no `prompt`");
+        assert_eq!(errors[0].excerpt.as_deref(), Some("[[question]]"));
+        // A CSV row: the row as written, a tab escaped.
+        let options = ParseOptions {
+            bank_id: Some("core".to_owned()),
+            ..ParseOptions::default()
+        };
+        let csv = "competency,prompt,rubric\nLeading,Why?,ok\nLeading,,\tx\n";
+        let errors = parse(csv, Format::Csv, &options).unwrap_err().0;
+        assert_eq!(errors[0].line, 3);
+        assert_eq!(errors[0].message, "the prompt is empty");
+        assert_eq!(errors[0].excerpt.as_deref(), Some("Leading,,\\tx"));
+    }
+
+    #[test]
+    fn excerpts_cut_long_lines_around_the_column() {
+        assert_eq!(excerpt("a\nb c\n", 2, 1).as_deref(), Some("b c"));
+        assert_eq!(excerpt("a\n  \n", 2, 1), None);
+        assert_eq!(excerpt("a\n", 5, 1), None);
+        assert_eq!(excerpt("a\n", 0, 1), None);
+        let long: String = (0..300)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let start = excerpt(&long, 1, 1).unwrap();
+        assert_eq!(start.chars().count(), MAX_EXCERPT_CHARS + 1);
+        assert!(start.starts_with("abc") && start.ends_with('…'));
+        let middle = excerpt(&long, 1, 151).unwrap();
+        assert!(middle.starts_with('…') && middle.ends_with('…'), "{middle}");
+        // The column's character is in the excerpt, after 40 characters of lead.
+        let at = long.chars().nth(150).unwrap();
+        assert_eq!(middle.chars().nth(1 + EXCERPT_LEAD_CHARS), Some(at));
+        let end = excerpt(&long, 1, 300).unwrap();
+        assert!(end.starts_with('…') && end.ends_with(&long[280..]), "{end}");
+    }
+
+    #[test]
+    fn entries_and_keys_are_named_as_people_say_them() {
+        assert_eq!(describe_entry("question[3]"), "question 4");
+        assert_eq!(describe_entry("competencies[0]"), "competency 1");
+        assert_eq!(describe_entry("bank"), "the bank");
+        assert_eq!(describe_key("prompt"), "the prompt");
+        assert_eq!(describe_key("follow_ups[1]"), "follow-up 2");
+        assert_eq!(describe_key("rubric[0]"), "rubric item 1");
     }
 
     proptest! {

@@ -215,10 +215,7 @@ prompt = "Describe a disagreement between two of your engineers that you resolve
             (line, column, field.as_deref()),
             (9, 1, Some("question[0].competency"))
         );
-        assert_eq!(
-            message,
-            "question[0] is missing the required key `competency`"
-        );
+        assert_eq!(message, "question 1 has no `competency`");
     }
 
     #[test]
@@ -232,7 +229,7 @@ prompt = "Describe a disagreement between two of your engineers that you resolve
                 "a123456789b123456789c123456789d123456789e123456789f123456789g1234",
                 "is 65 characters long; the limit is 64",
             ),
-            ("  ", "id must not be empty"),
+            ("  ", "the id is empty"),
         ];
         for (id, expected) in cases {
             let source = format!("[bank]\ntitle = \"Core\"\nid = \"{id}\"\n");
@@ -346,11 +343,11 @@ prompt = "Describe a disagreement between two of your engineers that you resolve
         );
         assert_eq!(
             errors[1].message,
-            "`prompt` is 11 characters long; the limit is 10"
+            "the prompt is 11 characters long; the limit is 10"
         );
         assert_eq!(
             errors[3].message,
-            "`rubric[2]` is 8 characters long; the limit is 5"
+            "rubric item 3 is 8 characters long; the limit is 5"
         );
         // Exactly at the limit is fine, counted in characters rather than bytes.
         let source = format!(

@@ -5,6 +5,7 @@ use actix_web::{get, http::header, post, put, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use starling_domain::bank::{export, Format};
+use starling_domain::words::{human_size, over_limit, Rounding};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
@@ -59,7 +60,8 @@ pub async fn read_limited(
 ) -> Result<web::Bytes, ApiError> {
     let too_large = || {
         ApiError::TooLarge(format!(
-            "the {what} is larger than the limit of {limit} bytes"
+            "The {what} is larger than the limit of {}",
+            human_size(limit as u64, Rounding::Down)
         ))
     };
     let declared = req
@@ -67,8 +69,12 @@ pub async fn read_limited(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > limit) {
-        return Err(too_large());
+    if let Some(declared) = declared.filter(|len| *len > limit) {
+        return Err(ApiError::TooLarge(over_limit(
+            what,
+            declared as u64,
+            limit as u64,
+        )));
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
