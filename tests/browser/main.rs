@@ -1217,8 +1217,12 @@ async fn pasted_crlf_csv_bank_errors_name_the_right_line_in_a_browser() {
     screenshots(&client, "import-crlf-error", Some("#import-error")).await;
     // "Leadership," is 11 characters: the empty prompt starts at column 12.
     assert!(
-        error.contains("line 3, column 12"),
+        error.contains("Line 3: the prompt is empty") && error.contains("Column 12"),
         "the error does not name line 3, column 12: {error}"
+    );
+    assert!(
+        error.contains("Leadership,,Named the conflict"),
+        "the error does not show the offending row: {error}"
     );
     client.close().await.unwrap();
 }
