@@ -22,8 +22,8 @@ use rand::Rng;
 use serde_json::json;
 use starling_tests::{in_ci, Backend, TestApp};
 
-mod phone;
 mod next_step;
+mod phone;
 
 const SCREENS: &str = "/tmp/starling-screens";
 

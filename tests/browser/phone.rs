@@ -613,7 +613,10 @@ async fn practice_on_a_phone_without_javascript() {
         .unwrap();
     screenshot(&client, "noscript-review").await;
     first_box.click().await.unwrap();
-    assert!(first_box.is_selected().await.unwrap(), "the first item did not tick");
+    assert!(
+        first_box.is_selected().await.unwrap(),
+        "the first item did not tick"
+    );
     click(&client, "#grade-good").await;
     wait_for_path(&client, "the next question", is_question_page).await;
     let notice = wait_for_text(&client, "#graded-notice", Duration::from_secs(10), |t| {
