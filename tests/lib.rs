@@ -414,6 +414,24 @@ impl ApiUser {
         res.json().await.unwrap()
     }
 
+    /// Links this learner to `coach` through an invite code, as the
+    /// Coaching pages do.
+    pub async fn join_coach(&self, coach: &ApiUser) {
+        let res = coach.post("/api/v1/coach/invites").send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let code = res.json::<Value>().await.unwrap()["code"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let res = self
+            .post("/api/v1/coach/links")
+            .json(&json!({"code": code}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    }
+
     pub async fn grade(
         &self,
         card_id: i64,

@@ -153,30 +153,37 @@ fn find_chromedriver() -> Option<PathBuf> {
 }
 
 async fn connect(driver: &ChromeDriver) -> Client {
+    connect_with(driver, &[], json!({})).await
+}
+
+/// A Chromium session with `extra` command-line switches and `prefs`.
+async fn connect_with(driver: &ChromeDriver, extra: &[&str], prefs: serde_json::Value) -> Client {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    let mut args: Vec<String> = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1000",
+        // A fake microphone that grants itself: the question page records a clip.
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        "--autoplay-policy=no-user-gesture-required",
+    ]
+    .iter()
+    .chain(extra)
+    .map(|arg| (*arg).to_owned())
+    .collect();
+    args.push(format!("--user-data-dir={}", driver.profile.display()));
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".to_owned(),
-        json!({
-            "binary": chromium,
-            "args": [
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--window-size=1280,1000",
-                // A fake microphone that grants itself: the question page records a clip.
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                "--autoplay-policy=no-user-gesture-required",
-                format!("--user-data-dir={}", driver.profile.display()),
-            ],
-        }),
+        json!({ "binary": chromium, "args": args, "prefs": prefs }),
     );
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
@@ -1310,18 +1317,7 @@ async fn mock_and_side_by_side_pages_fit_a_phone_in_a_browser() {
     assert_eq!(res.status(), 201);
 
     // An answer the learner ticked and the coach reviewed, with comments.
-    let res = coach.post("/api/v1/coach/invites").send().await.unwrap();
-    let code = res.json::<serde_json::Value>().await.unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let res = learner
-        .post("/api/v1/coach/links")
-        .json(&json!({"code": code}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    learner.join_coach(&coach).await;
     let card = learner.next().await.unwrap();
     let rubric: Vec<i64> = card["question"]["rubric"]
         .as_array()

@@ -203,18 +203,7 @@ async fn every_page_fits_a_phone_and_passes_axe() {
     // answer and a second attempt at it (for Compare), and a mock round.
     let coach = app.coach_user("pcoach").await;
     let learner = app.api_user("plearner").await;
-    let res = coach.post("/api/v1/coach/invites").send().await.unwrap();
-    let code = res.json::<Value>().await.unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let res = learner
-        .post("/api/v1/coach/links")
-        .json(&json!({"code": code}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    learner.join_coach(&coach).await;
     let res = learner
         .post("/api/v1/stories")
         .json(&json!({
@@ -535,28 +524,17 @@ async fn practice_from_the_keyboard_alone() {
     drop(driver);
 }
 
-/// A browser session with scripts turned off.
+/// A browser session with scripts turned off, phone-sized.
 async fn connect_without_scripts(driver: &ChromeDriver) -> Client {
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".to_owned(),
-        json!({
-            "binary": chromium,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking", "--disable-sync",
-                "--window-size=390,844", "--blink-settings=scriptEnabled=false",
-                format!("--user-data-dir={}", driver.profile.display()),
-            ],
-            "prefs": {"profile.managed_default_content_settings.javascript": 2},
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url())
-        .await
-        .expect("a Chromium session from chromedriver")
+    connect_with(
+        driver,
+        &[
+            "--window-size=390,844",
+            "--blink-settings=scriptEnabled=false",
+        ],
+        json!({"profile.managed_default_content_settings.javascript": 2}),
+    )
+    .await
 }
 
 // Without JavaScript, on a phone: the menu, a question, its review, a grade

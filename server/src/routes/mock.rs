@@ -115,26 +115,12 @@ impl Shown {
     /// The question's saved draft (typed on this page or on the question
     /// page: drafts belong to the question), or empty fields.
     async fn draft(state: &AppState, user_id: i32, question_id: i32) -> Result<Self, ApiError> {
-        Ok(
-            match answers::find_draft(&state.db, user_id, question_id).await? {
-                Some(draft) => Shown {
-                    fields: StarFields {
-                        situation: draft.situation,
-                        task: draft.task,
-                        action: draft.action,
-                        result: draft.result,
-                        reflection: draft.reflection,
-                    },
-                    seconds_spent: i64::from(draft.seconds_spent),
-                    draft_revision: Some(draft.updated_at),
-                },
-                None => Shown {
-                    fields: StarFields::default(),
-                    seconds_spent: 0,
-                    draft_revision: Some(DateTime::UNIX_EPOCH),
-                },
-            },
-        )
+        let saved = answers::draft_or_empty(&state.db, user_id, question_id).await?;
+        Ok(Shown {
+            fields: saved.fields,
+            seconds_spent: saved.seconds_spent,
+            draft_revision: Some(saved.revision),
+        })
     }
 }
 

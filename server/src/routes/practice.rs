@@ -373,25 +373,12 @@ async fn question_page(
         };
         return question_view(&req, &state, &current, &card, shown, Some(story_id), None).await;
     }
-    let shown = match answers::find_draft(&state.db, current.id(), card.question_id).await? {
-        Some(draft) => Shown {
-            fields: StarFields {
-                situation: draft.situation,
-                task: draft.task,
-                action: draft.action,
-                result: draft.result,
-                reflection: draft.reflection,
-            },
-            seconds_spent: i64::from(draft.seconds_spent),
-            draft_revision: Some(draft.updated_at),
-            graded,
-        },
-        None => Shown {
-            fields: StarFields::default(),
-            seconds_spent: 0,
-            draft_revision: Some(DateTime::UNIX_EPOCH),
-            graded,
-        },
+    let saved = answers::draft_or_empty(&state.db, current.id(), card.question_id).await?;
+    let shown = Shown {
+        fields: saved.fields,
+        seconds_spent: saved.seconds_spent,
+        draft_revision: Some(saved.revision),
+        graded,
     };
     question_view(&req, &state, &current, &card, shown, None, None).await
 }

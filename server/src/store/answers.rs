@@ -430,6 +430,41 @@ pub async fn find_draft(
         .await
 }
 
+/// The saved draft of a question as its pages show it: the fields, the
+/// timer, and the revision (the Unix epoch when there is no draft).
+pub struct SavedDraft {
+    pub fields: StarFields,
+    pub seconds_spent: i64,
+    pub revision: DateTime<Utc>,
+}
+
+/// The question's saved draft (drafts belong to the question, whichever page
+/// typed them), or empty fields.
+pub async fn draft_or_empty(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    question_id: i32,
+) -> Result<SavedDraft, sea_orm::DbErr> {
+    Ok(match find_draft(db, user_id, question_id).await? {
+        Some(draft) => SavedDraft {
+            fields: StarFields {
+                situation: draft.situation,
+                task: draft.task,
+                action: draft.action,
+                result: draft.result,
+                reflection: draft.reflection,
+            },
+            seconds_spent: i64::from(draft.seconds_spent),
+            revision: draft.updated_at,
+        },
+        None => SavedDraft {
+            fields: StarFields::default(),
+            seconds_spent: 0,
+            revision: DateTime::UNIX_EPOCH,
+        },
+    })
+}
+
 /// When the user last sent an attempt at this question: a copy of a draft
 /// the browser kept from before then belongs to an answer already sent.
 pub async fn last_sent_at(
