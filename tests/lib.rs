@@ -414,6 +414,20 @@ impl ApiUser {
         res.json().await.unwrap()
     }
 
+    /// Answers the next question in the queue; returns the answer's id and
+    /// the ids of the question's own rubric items.
+    pub async fn answer_next(&self) -> (i64, Vec<i64>) {
+        let card = self.next().await.expect("a question to answer");
+        let rubric = card["question"]["rubric"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect();
+        let answer = self.answer(card["question"]["id"].as_i64().unwrap()).await;
+        (answer["id"].as_i64().unwrap(), rubric)
+    }
+
     /// Links this learner to `coach` through an invite code, as the
     /// Coaching pages do.
     pub async fn join_coach(&self, coach: &ApiUser) {

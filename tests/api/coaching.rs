@@ -21,24 +21,10 @@ pub async fn join(learner: &ApiUser, code: &str) -> reqwest::Response {
         .unwrap()
 }
 
-async fn first_answer(learner: &ApiUser) -> (i64, Vec<i64>) {
-    let card = learner.next().await.unwrap();
-    let rubric = card["question"]["rubric"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_i64().unwrap())
-        .collect();
-    let answer = learner
-        .answer(card["question"]["id"].as_i64().unwrap())
-        .await;
-    (answer["id"].as_i64().unwrap(), rubric)
-}
-
 on_both_databases!(invite_join_share_review_unlink, |app: TestApp| async move {
     let coach = app.coach_user("coachkim").await;
     let learner = app.api_user("lea").await;
-    let (answer_id, rubric) = first_answer(&learner).await;
+    let (answer_id, rubric) = learner.answer_next().await;
 
     // Learners cannot create invites.
     assert_eq!(
@@ -225,7 +211,7 @@ on_both_databases!(invite_join_share_review_unlink, |app: TestApp| async move {
 
 on_both_databases!(authorization_matrix, |app: TestApp| async move {
     let learner = app.api_user("lara").await;
-    let (answer_id, rubric) = first_answer(&learner).await;
+    let (answer_id, rubric) = learner.answer_next().await;
     let other_learner = app.api_user("olaf").await;
     let unlinked_coach = app.coach_user("ucoach").await;
     let ended_coach = app.coach_user("ecoach").await;
@@ -349,7 +335,7 @@ on_both_databases!(calibration_and_unread_feedback, |app: TestApp| async move {
     let learner = app.api_user("cali").await;
     let code = invite_code(&coach).await;
     assert_eq!(join(&learner, &code).await.status(), 201);
-    let (answer_id, rubric) = first_answer(&learner).await;
+    let (answer_id, rubric) = learner.answer_next().await;
     let res = learner
         .post(&format!("/api/v1/answers/{answer_id}/reviews"))
         .json(&json!({"checked": [rubric[0], rubric[1]]}))
@@ -408,7 +394,7 @@ on_both_databases!(calibration_and_unread_feedback, |app: TestApp| async move {
 on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
     let _coach = app.coach_user("pagecoach").await;
     let learner = app.api_user("pagelearner").await;
-    let (answer_id, _) = first_answer(&learner).await;
+    let (answer_id, _) = learner.answer_next().await;
     let coach_page = app.browser_as("pagecoach").await;
     let learner_page = app.browser_as("pagelearner").await;
 

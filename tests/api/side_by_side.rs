@@ -437,17 +437,7 @@ on_both_databases!(
 async fn reviewed_answer(coach: &ApiUser, learner: &ApiUser, ticks: &[usize]) -> (i64, Vec<i64>) {
     let code = invite_code(coach).await;
     assert_eq!(join(learner, &code).await.status(), 201);
-    let card = learner.next().await.unwrap();
-    let rubric: Vec<i64> = card["question"]["rubric"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_i64().unwrap())
-        .collect();
-    let answer = learner
-        .answer(card["question"]["id"].as_i64().unwrap())
-        .await;
-    let answer_id = answer["id"].as_i64().unwrap();
+    let (answer_id, rubric) = learner.answer_next().await;
     let checked: Vec<i64> = ticks.iter().map(|&i| rubric[i]).collect();
     let res = learner
         .post(&format!("/api/v1/answers/{answer_id}/reviews"))

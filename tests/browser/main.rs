@@ -1318,17 +1318,7 @@ async fn mock_and_side_by_side_pages_fit_a_phone_in_a_browser() {
 
     // An answer the learner ticked and the coach reviewed, with comments.
     learner.join_coach(&coach).await;
-    let card = learner.next().await.unwrap();
-    let rubric: Vec<i64> = card["question"]["rubric"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_i64().unwrap())
-        .collect();
-    let answer = learner
-        .answer(card["question"]["id"].as_i64().unwrap())
-        .await;
-    let answer_id = answer["id"].as_i64().unwrap();
+    let (answer_id, rubric) = learner.answer_next().await;
     let res = learner
         .post(&format!("/api/v1/answers/{answer_id}/reviews"))
         .json(&json!({"checked": [rubric[0], rubric[2]], "comment": "I forgot the stakes."}))
