@@ -1234,21 +1234,28 @@ async fn pasted_crlf_csv_bank_errors_name_the_right_line_in_a_browser() {
     client.close().await.unwrap();
 }
 
-/// The page's widest element against the window: `scrollWidth ≤ innerWidth`.
+/// Fails when the page is wider than the window (it would scroll sideways),
+/// naming the elements that stick out; also fails on anything axe-core finds
+/// (when it is installed: see `phone::axe_source`).
 async fn assert_no_sideways_scroll(client: &Client, what: &str) {
-    let widths = client
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let scroll = widths[0].as_f64().unwrap();
-    let inner = widths[1].as_f64().unwrap();
+    let fit = phone::overflow(client).await;
+    let (scroll, inner) = (
+        fit["scroll"].as_i64().unwrap(),
+        fit["inner"].as_i64().unwrap(),
+    );
     assert!(
         scroll <= inner,
-        "{what} scrolls sideways: {scroll} px wide in a {inner} px window"
+        "{what} scrolls sideways: {scroll} px wide in a {inner} px window; sticking out: {}",
+        fit["out"]
     );
+    if let Some(source) = phone::axe_source() {
+        let violations = phone::axe(client, &source).await;
+        assert!(
+            violations.is_empty(),
+            "axe-core on {what}:\n{}",
+            violations.join("\n")
+        );
+    }
 }
 
 /// Each page in `pages`, at 390 px (no sideways scrolling, a screenshot) and

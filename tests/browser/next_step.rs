@@ -6,22 +6,6 @@ use sea_orm::ConnectionTrait;
 
 use super::*;
 
-/// Fails when the page is wider than the window (it would scroll sideways).
-async fn assert_no_sideways_scroll(client: &Client, page: &str) {
-    let widths = client
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let (scroll, inner) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
-    assert!(
-        scroll <= inner,
-        "{page} is {scroll} px wide in a {inner} px window"
-    );
-}
-
 /// The current page at a phone's width: no sideways scroll; then the desktop
 /// and phone screenshots.
 async fn check_and_screenshot(client: &Client, name: &str, focus: Option<&str>) {

@@ -15,7 +15,7 @@ const DESKTOP: (u32, u32) = (1280, 1000);
 /// axe.min.js: `AXE_CORE_JS` (scripts/test sets it from scripts/install-axe),
 /// else the cache scripts/install-axe fills. `None` (said loudly) when it is
 /// missing outside CI; in CI a missing checker fails the test.
-fn axe_source() -> Option<String> {
+pub(super) fn axe_source() -> Option<String> {
     let path = std::env::var_os("AXE_CORE_JS")
         .map(PathBuf::from)
         .or_else(|| {
@@ -64,7 +64,7 @@ async fn resize(client: &Client, (width, height): (u32, u32)) {
 }
 
 /// The page's width against the window's, with the elements that stick out.
-async fn overflow(client: &Client) -> Value {
+pub(super) async fn overflow(client: &Client) -> Value {
     client
         .execute(
             r##"var w = window.innerWidth, out = [];
@@ -84,7 +84,7 @@ async fn overflow(client: &Client) -> Value {
 }
 
 /// axe-core's violations on the current page, one line each.
-async fn axe(client: &Client, source: &str) -> Vec<String> {
+pub(super) async fn axe(client: &Client, source: &str) -> Vec<String> {
     let loaded = client
         .execute(
             &format!(
@@ -415,6 +415,51 @@ async fn practice_from_the_keyboard_alone() {
     driver.wait_ready().await;
     let client = connect(&driver).await;
     log_in(&client, &app, "keyboarder").await;
+    // The first Tab reaches the skip link, and Enter on it moves to the main content.
+    client
+        .execute("document.activeElement.blur(); return true;", vec![])
+        .await
+        .unwrap();
+    client
+        .find(css("body"))
+        .await
+        .unwrap()
+        .send_keys(&Key::Tab.to_string())
+        .await
+        .unwrap();
+    let first = client
+        .execute("return document.activeElement.className;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        json!("skip-link"),
+        "the first Tab stop is not the skip link"
+    );
+    press(&client, &Key::Enter.to_string()).await;
+    let landed = client
+        .execute("return document.activeElement.id;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        landed,
+        json!("main"),
+        "the skip link did not lead to the main content"
+    );
+    // The focus ring: at least 3:1 against the page (the accent on the background).
+    let ring = client
+        .execute(
+            "var a = document.querySelector('#start'); a.focus(); \
+             var s = getComputedStyle(a); return [s.outlineStyle, s.outlineColor, s.outlineWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_ne!(
+        ring[0],
+        json!("none"),
+        "no focus ring on a focused link: {ring}"
+    );
     click(&client, "#start").await;
     let first = wait_for_path(&client, "the first question", is_question_page).await;
 
