@@ -154,6 +154,23 @@ pub struct QuestionCoverage {
     pub answered_before: bool,
 }
 
+/// An attempt as the summary counts it.
+struct Attempt {
+    id: i32,
+    question_id: i32,
+    seconds_spent: i32,
+}
+
+impl From<(i32, i32, i32)> for Attempt {
+    fn from((id, question_id, seconds_spent): (i32, i32, i32)) -> Self {
+        Self {
+            id,
+            question_id,
+            seconds_spent,
+        }
+    }
+}
+
 pub async fn summary(
     db: &impl ConnectionTrait,
     user: &user::Model,
@@ -161,14 +178,29 @@ pub async fn summary(
     now: DateTime<Utc>,
 ) -> Result<SessionSummary, sea_orm::DbErr> {
     let since = practice::clock_for(user).today_start(now);
-    let todays: Vec<answer::Model> = answer::Entity::find()
-        .filter(answer::Column::UserId.eq(user.id))
+    // Only the figures, never the answers' text: a day of many long
+    // answers costs no more memory than a day of short ones.
+    let attempts = || {
+        answer::Entity::find()
+            .select_only()
+            .columns([
+                answer::Column::Id,
+                answer::Column::QuestionId,
+                answer::Column::SecondsSpent,
+            ])
+            .filter(answer::Column::UserId.eq(user.id))
+            .order_by_asc(answer::Column::CreatedAt)
+            .order_by_asc(answer::Column::Id)
+    };
+    let todays: Vec<Attempt> = attempts()
         .filter(answer::Column::CreatedAt.gte(since))
         .filter(answer::Column::CreatedAt.lte(now))
-        .order_by_asc(answer::Column::CreatedAt)
-        .order_by_asc(answer::Column::Id)
+        .into_tuple::<(i32, i32, i32)>()
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(Attempt::from)
+        .collect();
     let next_due = next_due(db, user, today, now).await?;
     if todays.is_empty() {
         return Ok(SessionSummary {
@@ -178,22 +210,21 @@ pub async fn summary(
     }
     // Question → its latest attempt today, in the order first answered.
     let mut order: Vec<i32> = Vec::new();
-    let mut latest: HashMap<i32, &answer::Model> = HashMap::new();
+    let mut latest: HashMap<i32, &Attempt> = HashMap::new();
     for a in &todays {
         if latest.insert(a.question_id, a).is_none() {
             order.push(a.question_id);
         }
     }
-    let mut before: HashMap<i32, answer::Model> = HashMap::new();
-    for a in answer::Entity::find()
-        .filter(answer::Column::UserId.eq(user.id))
+    let mut before: HashMap<i32, Attempt> = HashMap::new();
+    for a in attempts()
         .filter(answer::Column::QuestionId.is_in(order.iter().copied()))
         .filter(answer::Column::CreatedAt.lt(since))
-        .order_by_asc(answer::Column::CreatedAt)
-        .order_by_asc(answer::Column::Id)
+        .into_tuple::<(i32, i32, i32)>()
         .all(db)
         .await?
     {
+        let a = Attempt::from(a);
         before.insert(a.question_id, a);
     }
 
