@@ -75,15 +75,18 @@ on_both_databases!(
         assert_eq!(res.status(), 404);
         assert_eq!(res.headers()["x-request-id"], "report-me-42");
         let html = res.text().await.unwrap();
-        assert!(html.contains("<nav aria-label=\"Main\">"), "{html}");
+        assert!(
+            html.contains("<nav aria-label=\"Main\" class=\"nav-wide\">"),
+            "{html}"
+        );
         assert!(html.contains("href=\"/today\""));
         assert!(html.contains("report-me-42"), "{html}");
         // An unknown page too, and for visitors without the navigation.
         let html = app.page(&browser, "/no-such-page").await;
-        assert!(html.contains("<nav aria-label=\"Main\">"));
+        assert!(html.contains("<nav aria-label=\"Main\" class=\"nav-wide\">"));
         assert!(html.contains("id=\"request-id\""));
         let html = app.page(&app.client(), "/no-such-page").await;
-        assert!(!html.contains("<nav aria-label=\"Main\">"));
+        assert!(!html.contains("<nav aria-label=\"Main\" class=\"nav-wide\">"));
         assert!(html.contains("id=\"request-id\""));
         assert!(html.contains("href=\"/login\""));
     }
