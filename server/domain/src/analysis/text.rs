@@ -4,6 +4,9 @@
 pub(super) struct Tok<'a> {
     pub raw: &'a str,
     pub norm: String,
+    /// The text the word was taken from, so that quotes keep its punctuation.
+    source: &'a str,
+    start: usize,
 }
 
 fn keeps(c: char) -> bool {
@@ -19,6 +22,8 @@ pub(super) fn toks(text: &str) -> Vec<Tok<'_>> {
             (!raw.is_empty()).then(|| Tok {
                 raw,
                 norm: raw.to_lowercase().replace('’', "'"),
+                source: text,
+                start: raw.as_ptr() as usize - text.as_ptr() as usize,
             })
         })
         .collect()
@@ -66,13 +71,19 @@ pub(super) fn find_seq(t: &[Tok<'_>], phrase: &[&str]) -> Option<usize> {
     (0..t.len()).find(|&i| seq_at(t, i, phrase))
 }
 
-/// Words `from..to` (clipped) as written, in quotes, with "…" when cut short.
+/// Words `from..to` (clipped, and taken to the end when at most two words would be left
+/// out) as written, with their punctuation, in quotes, with "…" when cut short.
 pub(super) fn quote(t: &[Tok<'_>], from: usize, to: usize) -> String {
-    let to = to.min(t.len());
+    let to = if to + 2 >= t.len() { t.len() } else { to };
     let from = from.min(to);
-    let words: Vec<&str> = t[from..to].iter().map(|w| w.raw).collect();
+    let text = match (t.get(from), to.checked_sub(1).and_then(|last| t.get(last))) {
+        (Some(first), Some(last)) if from < to => {
+            &first.source[first.start..last.start + last.raw.len()]
+        }
+        _ => "",
+    };
     let more = if to < t.len() { "…" } else { "" };
-    format!("\"{}{more}\"", words.join(" "))
+    format!("\"{text}{more}\"")
 }
 
 pub(super) const NUMBER_WORDS: [&str; 31] = [

@@ -174,13 +174,13 @@ pub(in crate::analysis) fn specific_episode(situation: &str, task: &str, action:
                     .unwrap_or(span.clone());
                 return Err(format!(
                     "told as a habit: {}",
-                    quote(&t, span.start, span.end)
+                    quote(&t, span.start, span.end + 4)
                 ));
             }
             if let Some((i, len)) = (0..t.len()).find_map(|i| modal_at(&t, i).map(|l| (i, l))) {
                 return Err(format!(
                     "told as a hypothetical: {}",
-                    quote(&t, i, i + len + 1)
+                    quote(&t, i, i + len + 3)
                 ));
             }
         }
