@@ -462,7 +462,7 @@ on_both_databases!(
             "too_short",
             "we_dominates",
             "unquantified_result",
-            "no_reflection",
+            "no_lesson",
             "hedging",
         ] {
             assert!(

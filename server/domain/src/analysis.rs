@@ -3,6 +3,9 @@
 
 use serde::Serialize;
 
+mod signals;
+mod text;
+
 /// Words a minute when speaking an interview answer (people say 130-150).
 pub const WORDS_PER_MINUTE: u32 = 140;
 /// Shortest and longest answer for a 1.5 to 3 minute reply.
@@ -21,87 +24,86 @@ pub struct AnswerText<'a> {
 
 #[derive(utoipa::ToSchema, Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Words {
+    /// Words in the situation.
     pub situation: usize,
+    /// Words in the task.
     pub task: usize,
+    /// Words in the action.
     pub action: usize,
+    /// Words in the result.
     pub result: usize,
+    /// Words in the reflection.
     pub reflection: usize,
+    /// Words in the whole answer.
     pub total: usize,
 }
 
 #[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Hint {
+    /// Stable code of the hint, e.g. `unquantified_result`.
     pub code: &'static str,
+    /// What to do about it, in one or two sentences.
     pub message: String,
     /// The key of the STAR checklist item this hint supports.
     pub rubric_item: &'static str,
 }
 
+/// How one built-in STAR checklist item fares by the automatic signals.
+#[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Serialize)]
+pub struct StarSuggestion {
+    /// The key of the STAR checklist item.
+    pub key: &'static str,
+    /// Whether the signals suggest the answer meets the item.
+    pub met: bool,
+    /// The phrase relied on, quoted, when met; why not, when not met.
+    pub evidence: String,
+}
+
 #[derive(utoipa::ToSchema, Clone, Debug, PartialEq, Serialize)]
 pub struct Analysis {
+    /// Words in each part of the answer.
     pub words: Words,
+    /// Speaking time at 140 words a minute, in seconds.
     pub speaking_seconds: u32,
-    /// Whether the result carries a measure: a number, percentage, money, duration or count.
+    /// Whether the result states a measured outcome of the episode: a number, percentage,
+    /// money, duration or count describing a change (not a date, time passing, certainty, a
+    /// team size in passing, an expected figure or a rank).
     pub quantified_result: bool,
     /// Share of first-person singular among "I" and "we" words in the action; none without either.
     pub i_we_ratio: Option<f64>,
+    /// Whether the answer tells one real past episode, not a habit ("I usually", "whenever… I
+    /// would") or a hypothetical ("I would").
+    pub specific_episode: bool,
+    /// Whether the situation or task states the stakes' scale: team size, money, users or
+    /// customers, or a deadline.
+    pub scale_stated: bool,
+    /// Whether the action explains why at least one key step was chosen.
+    pub reasoning_given: bool,
+    /// Whether the reflection (or, without one, the answer's end) states a lesson or a lasting
+    /// change in how the speaker works.
+    pub has_lesson: bool,
+    /// The hedges found anywhere in the answer ("kind of", "maybe", "I think"…); empty when none.
+    pub hedges: Vec<String>,
+    /// One suggestion per built-in STAR checklist item, in checklist order.
+    pub star_items: Vec<StarSuggestion>,
+    /// What to improve, each tied to a checklist item.
     pub hints: Vec<Hint>,
-}
-
-fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split_whitespace().map(|w| {
-        w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
-            .to_lowercase()
-    })
 }
 
 fn count_words(text: &str) -> usize {
     text.split_whitespace().count()
 }
 
-const HEDGES: [&str; 6] = [
-    "kind of",
-    "sort of",
-    "basically",
-    "i guess",
-    "maybe",
-    "i think maybe",
-];
-
-const NUMBER_WORDS: [&str; 24] = [
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "fifteen", "twenty", "thirty", "fifty", "hundred", "thousand", "million", "half",
-    "double", "doubled", "tripled", "dozen",
-];
-
-const DURATION_WORDS: [&str; 10] = [
-    "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months",
-];
-
-fn is_quantified(text: &str) -> bool {
-    if text
-        .chars()
-        .any(|c| c.is_ascii_digit() || matches!(c, '%' | '$' | '€' | '£' | '¥'))
-    {
-        return true;
-    }
-    tokens(text).any(|w| {
-        NUMBER_WORDS.contains(&w.as_str()) || DURATION_WORDS.contains(&w.as_str()) || w == "percent"
-    })
-}
-
-fn hedges_in(text: &str) -> Vec<&'static str> {
-    let normalized: String = tokens(text).collect::<Vec<_>>().join(" ");
-    let padded = format!(" {normalized} ");
-    HEDGES
-        .iter()
-        .copied()
-        .filter(|h| padded.contains(&format!(" {h} ")))
-        .collect()
-}
-
 fn minutes(seconds: u32) -> String {
     format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
+fn quoted_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|h| format!("\"{h}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Analyses one answer; cheap enough to run on every request.
@@ -120,8 +122,8 @@ pub fn analyse(answer: &AnswerText<'_>) -> Analysis {
     };
     let speaking_seconds = (words.total as u64 * 60 / u64::from(WORDS_PER_MINUTE)) as u32;
     let (mut singular, mut plural) = (0usize, 0usize);
-    for w in tokens(answer.action) {
-        match w.as_str() {
+    for w in text::toks(answer.action) {
+        match w.norm.as_str() {
             "i" | "me" | "my" | "mine" | "myself" | "i'm" | "i've" | "i'd" | "i'll" => {
                 singular += 1
             }
@@ -132,7 +134,29 @@ pub fn analyse(answer: &AnswerText<'_>) -> Analysis {
         }
     }
     let i_we_ratio = (singular + plural > 0).then(|| singular as f64 / (singular + plural) as f64);
-    let quantified_result = is_quantified(answer.result);
+
+    let quantified = signals::quantified_result(answer.result);
+    let episode = signals::specific_episode(answer.situation, answer.task, answer.action);
+    let scale = signals::scale_stated(answer.situation, answer.task);
+    let reasoning = signals::reasoning_given(answer.action);
+    let lesson = signals::has_lesson(answer.reflection, answer.result);
+    let mut hedges: Vec<&'static str> = Vec::new();
+    for part in [
+        answer.situation,
+        answer.task,
+        answer.action,
+        answer.result,
+        answer.reflection,
+    ] {
+        hedges.extend(signals::hedges_in(part));
+    }
+    let hedges: Vec<&'static str> = signals::HEDGES
+        .into_iter()
+        .filter(|h| hedges.contains(h))
+        .collect();
+    let action_hedges = signals::hedges_in(answer.action);
+    let context_heavy = words.total > 0 && (words.situation + words.task) * 3 > words.total;
+
     let mut hints = Vec::new();
     let mut hint = |code, rubric_item, message: String| {
         hints.push(Hint {
@@ -141,7 +165,6 @@ pub fn analyse(answer: &AnswerText<'_>) -> Analysis {
             rubric_item,
         })
     };
-
     for (name, count, item) in [
         ("situation", words.situation, "star-brief-context"),
         ("task", words.task, "star-brief-context"),
@@ -149,7 +172,20 @@ pub fn analyse(answer: &AnswerText<'_>) -> Analysis {
         ("result", words.result, "star-measurable-result"),
     ] {
         if count == 0 {
-            hint("empty_section", item, format!("The {name} is empty."));
+            hint(
+                "empty_section",
+                item,
+                format!("The {name} is empty; write it before asking for a review."),
+            );
+        }
+    }
+    if let Err(why) = &episode {
+        if words.action > 0 {
+            hint(
+                "habit_not_episode",
+                "star-one-episode",
+                format!("This is {why}; pick one occasion when it actually happened and tell that one, in the past tense: when, what you did, what came of it."),
+            );
         }
     }
     if words.total < MIN_WORDS {
@@ -173,7 +209,14 @@ pub fn analyse(answer: &AnswerText<'_>) -> Analysis {
             ),
         );
     }
-    if words.total > 0 && (words.situation + words.task) * 3 > words.total {
+    if scale.is_err() && words.situation + words.task > 0 {
+        hint(
+            "no_scale",
+            "star-brief-context",
+            "The situation and task don't say how big the stakes were; add one figure: the team size, the money, the users affected or the deadline.".to_owned(),
+        );
+    }
+    if context_heavy {
         hint(
             "context_heavy",
             "star-brief-context",
@@ -199,185 +242,100 @@ pub fn analyse(answer: &AnswerText<'_>) -> Analysis {
             format!("The action says \"we\" {plural} times and \"I\" {singular} times; make your own part explicit."),
         );
     }
-    if words.result > 0 && !quantified_result {
+    if reasoning.is_err() && words.action > 0 {
+        hint(
+            "no_reasoning",
+            "star-reasoned-actions",
+            "The action lists steps without saying why; for your key decision, say why you chose it over the alternative (\"because…\", \"rather than…\") and what it cost.".to_owned(),
+        );
+    }
+    if words.result > 0 && quantified.is_err() {
         hint(
             "unquantified_result",
             "star-measurable-result",
-            "The result has no measure; add a number, a percentage, money, time saved or a count."
-                .to_owned(),
+            "The result has no measured outcome; add what changed and by how much: from what to what, the money or time saved, or how many people or cases it affected.".to_owned(),
         );
     }
-    if words.reflection == 0 {
+    if lesson.is_err() {
         hint(
-            "no_reflection",
+            "no_lesson",
             "star-lesson",
-            "There is no reflection; close with what you learned or now do differently.".to_owned(),
+            if words.reflection == 0 {
+                "There is no reflection; close with what you learned or what you now do differently because of this episode (\"Since then I…\").".to_owned()
+            } else {
+                "The reflection is a summary or a feeling; say what you learned or what you now do differently because of this episode (\"Since then I…\").".to_owned()
+            },
         );
     }
-    let mut found: Vec<&str> = Vec::new();
-    for part in [
-        answer.situation,
-        answer.task,
-        answer.action,
-        answer.result,
-        answer.reflection,
-    ] {
-        for h in hedges_in(part) {
-            if !found.contains(&h) {
-                found.push(h);
-            }
-        }
-    }
-    if !found.is_empty() {
+    if !hedges.is_empty() {
         hint(
             "hedging",
             "star-personal-role",
             format!(
-                "Hedges weaken the story: {}.",
-                found
-                    .iter()
-                    .map(|h| format!("\"{h}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "Hedges weaken the story: {}; drop them and state what you did and decided plainly.",
+                quoted_list(&hedges)
             ),
         );
     }
+
+    let personal: Result<String, String> = if !action_hedges.is_empty() {
+        Err(format!(
+            "hedged in the action: {}",
+            quoted_list(&action_hedges)
+        ))
+    } else {
+        match i_we_ratio {
+            Some(r) if r >= 0.5 => Ok(format!(
+                "\"I\" {singular} times and \"we\" {plural} times in the action"
+            )),
+            Some(_) => Err(format!(
+                "\"we\" {plural} times and \"I\" only {singular} times in the action"
+            )),
+            None => Err("the action never says \"I\"".to_owned()),
+        }
+    };
+    let brief_context = match &scale {
+        Ok(_) if context_heavy => Err(format!(
+            "situation and task are {}% of the answer, over a third",
+            (words.situation + words.task) * 100 / words.total.max(1)
+        )),
+        other => other.clone(),
+    };
+    let star_items = crate::checklist::star_checklist()
+        .iter()
+        .filter_map(|item| {
+            let signal = match item.key.as_str() {
+                "star-one-episode" => &episode,
+                "star-brief-context" => &brief_context,
+                "star-personal-role" => &personal,
+                "star-reasoned-actions" => &reasoning,
+                "star-measurable-result" => &quantified,
+                "star-lesson" => &lesson,
+                _ => return None,
+            };
+            Some(StarSuggestion {
+                key: item.key.as_str(),
+                met: signal.is_ok(),
+                evidence: match signal {
+                    Ok(e) | Err(e) => e.clone(),
+                },
+            })
+        })
+        .collect();
     Analysis {
         words,
         speaking_seconds,
-        quantified_result,
+        quantified_result: quantified.is_ok(),
         i_we_ratio,
+        specific_episode: episode.is_ok(),
+        scale_stated: scale.is_ok(),
+        reasoning_given: reasoning.is_ok(),
+        has_lesson: lesson.is_ok(),
+        hedges: hedges.iter().map(|h| (*h).to_owned()).collect(),
+        star_items,
         hints,
     }
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use proptest::prelude::*;
-
-    fn codes(a: &Analysis) -> Vec<&'static str> {
-        a.hints.iter().map(|h| h.code).collect()
-    }
-
-    fn repeat(text: &str, times: usize) -> String {
-        vec![text; times].join(" ")
-    }
-
-    /// A strong answer: brief context, a long action in the first person, a measured result, a lesson.
-    fn strong() -> (String, String, String, String, String) {
-        (
-            "Our payroll vendor failed two days before payday.".to_owned(),
-            "I owned getting 400 people paid on time.".to_owned(),
-            repeat("I called the vendor, I set up a manual fallback with finance because waiting was riskier, and I paired two engineers on the export script.", 7),
-            "Everyone was paid on time and the fallback took 6 hours instead of 2 days.".to_owned(),
-            "I learned to keep a tested runbook for every critical vendor, and I review it each quarter.".to_owned(),
-        )
-    }
-
-    fn run(p: &(String, String, String, String, String)) -> Analysis {
-        analyse(&AnswerText {
-            situation: &p.0,
-            task: &p.1,
-            action: &p.2,
-            result: &p.3,
-            reflection: &p.4,
-        })
-    }
-
-    #[test]
-    fn a_strong_answer_gets_no_hints() {
-        let a = run(&strong());
-        assert!(a.hints.is_empty(), "{:?}", a.hints);
-        assert!(a.quantified_result);
-        assert_eq!(a.i_we_ratio, Some(1.0));
-        assert!(
-            (MIN_WORDS..=MAX_WORDS).contains(&a.words.total),
-            "{}",
-            a.words.total
-        );
-    }
-
-    #[test]
-    fn a_weak_answer_gets_the_hints_it_deserves() {
-        let a = analyse(&AnswerText {
-            situation: "We had a big project that was kind of late and basically everyone was stressed about it.",
-            task: "We needed to fix it.",
-            action: "We talked and we planned and we worked hard.",
-            result: "It went well in the end.",
-            reflection: "",
-        });
-        let c = codes(&a);
-        for expected in [
-            "too_short",
-            "context_heavy",
-            "action_not_largest",
-            "we_dominates",
-            "unquantified_result",
-            "no_reflection",
-            "hedging",
-        ] {
-            assert!(c.contains(&expected), "{expected} missing from {c:?}");
-        }
-        assert!(!a.quantified_result);
-        assert_eq!(a.i_we_ratio, Some(0.0));
-    }
-
-    #[test]
-    fn each_hint_fires_alone() {
-        let base = strong();
-        let mut p = base.clone();
-        p.2 = repeat(&p.2, 3);
-        assert_eq!(codes(&run(&p)), ["too_long"]);
-        let mut p = base.clone();
-        p.0 = repeat("The background went on and on.", 20);
-        assert!(codes(&run(&p)).contains(&"context_heavy"));
-        let mut p = base.clone();
-        p.2 = p.2.replace("I ", "we ");
-        assert_eq!(codes(&run(&p)), ["we_dominates"]);
-        let mut p = base.clone();
-        p.3 = "Everyone was paid on time and payroll was calm again.".to_owned();
-        assert_eq!(codes(&run(&p)), ["unquantified_result"]);
-        let mut p = base.clone();
-        p.4 = String::new();
-        assert_eq!(codes(&run(&p)), ["no_reflection"]);
-        let mut p = base.clone();
-        p.4 = "I guess I learned to keep a runbook.".to_owned();
-        assert_eq!(codes(&run(&p)), ["hedging"]);
-        let mut p = base;
-        p.1 = String::new();
-        assert_eq!(codes(&run(&p)), ["empty_section"]);
-    }
-
-    #[test]
-    fn measures_in_many_forms_count() {
-        for result in [
-            "Cut costs by 20%",
-            "Saved $40k",
-            "Two weeks early",
-            "Shipped in 3 sprints",
-            "Churn halved, down to half",
-        ] {
-            assert!(is_quantified(result), "{result}");
-        }
-        assert!(!is_quantified("The team was happier"));
-    }
-
-    #[test]
-    fn hedges_need_whole_words() {
-        assert_eq!(hedges_in("Maybe we should"), ["maybe"]);
-        assert!(hedges_in("the sort order of kinds").is_empty());
-    }
-
-    proptest! {
-        #[test]
-        fn analysis_never_panics_and_counts_add_up(parts in proptest::collection::vec(".{0,300}", 5)) {
-            let a = analyse(&AnswerText { situation: &parts[0], task: &parts[1], action: &parts[2], result: &parts[3], reflection: &parts[4] });
-            prop_assert_eq!(a.words.total, a.words.situation + a.words.task + a.words.action + a.words.result + a.words.reflection);
-            prop_assert_eq!(a.speaking_seconds as usize, a.words.total * 60 / WORDS_PER_MINUTE as usize);
-            if let Some(r) = a.i_we_ratio { prop_assert!((0.0..=1.0).contains(&r)); }
-            prop_assert!(a.hints.iter().all(|h| h.rubric_item.starts_with("star-")));
-        }
-    }
-}
+mod tests;
