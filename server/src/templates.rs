@@ -37,6 +37,15 @@ impl Templates {
         env.add_filter("day", format_day);
         env.add_filter("duration", format_duration);
         env.add_filter("code_spans", code_spans);
+        // The built-in STAR items by key, for naming the item a hint supports.
+        env.add_global(
+            "star_item_text",
+            Value::from_iter(
+                starling_domain::checklist::star_checklist()
+                    .iter()
+                    .map(|item| (item.key.clone(), item.text.clone())),
+            ),
+        );
         Self { env }
     }
 

@@ -25,6 +25,7 @@ mod security;
 mod side_by_side;
 mod stats;
 mod stories;
+mod suggestions;
 
 pub use serde_json::{json, Value};
 pub use starling_tests::{csrf_from, location, on_both_databases, ApiUser, Backend, TestApp};

@@ -208,11 +208,13 @@ async fn review_page(
                 .collect()
         })
         .unwrap_or_default();
+    let analysis = answers::analyse(&answer);
     let items: Vec<Value> = checklist
         .iter()
         .map(|item| {
             context! {
                 id => item.id, text => item.text.clone(), help => item.help.clone(), source => item.source,
+                suggestion => answers::suggestion_for(&analysis, item),
                 self_checked => self_ticks.contains(&item.id),
                 checked => my_ticks.contains(&item.id),
                 note => my_notes.get(&item.id).cloned().unwrap_or_default(),
@@ -245,6 +247,7 @@ async fn review_page(
             comment => mine.map(|r| r.comment.clone()).unwrap_or_default(),
             recording => recording.map(|r| Value::from_serialize(&r)),
             recording_deletable => false,
+            analysis => Value::from_serialize(&analysis),
         },
     )
 }
@@ -286,13 +289,18 @@ async fn calibration_page(
     current: PageUser,
 ) -> Result<HttpResponse, PageError> {
     let figures = coaching::calibration(&state.db, current.id()).await?;
+    let suggestions = coaching::suggestion_agreement(&state.db, current.id()).await?;
     render(
         &state,
         &req,
         Some(&current.user),
         "calibration.html",
         StatusCode::OK,
-        context! { figures => Value::from_serialize(&figures) },
+        context! {
+            figures => Value::from_serialize(&figures),
+            suggestions => Value::from_serialize(&suggestions),
+            agreement_answers => coaching::AGREEMENT_ANSWERS,
+        },
     )
 }
 

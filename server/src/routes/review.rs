@@ -64,12 +64,14 @@ async fn answer_page(
         }
         _ => Vec::new(),
     };
+    let analysis = answers::analyse(&answer);
     let items: Vec<Value> = checklist
         .iter()
         .map(|item| {
             context! {
                 id => item.id, text => item.text.clone(), help => item.help.clone(),
                 source => item.source, checked => ticked.contains(&item.id),
+                suggestion => answers::suggestion_for(&analysis, item),
             }
         })
         .collect();
@@ -134,7 +136,7 @@ async fn answer_page(
             grade => grade.map(|g| context! { rating => rating_name(g.rating), due => g.due.to_rfc3339() }),
             buttons => buttons,
             coach_reviews => coach_reviews,
-            analysis => Value::from_serialize(answers::analyse(&answer)),
+            analysis => Value::from_serialize(&analysis),
             shares => Value::from_serialize(&shares),
             recording => recording.map(|r| Value::from_serialize(&r)),
             recording_deletable => true,

@@ -164,6 +164,20 @@ pub async fn own_answer(
 }
 
 /// The automatic analysis of a stored answer.
+/// Starling's suggestion for a built-in STAR item of a checklist (`None`
+/// for a question's own items, which the analysis does not judge):
+/// `{met, evidence}` for the review pages.
+pub fn suggestion_for(
+    analysis: &starling_domain::analysis::Analysis,
+    item: &crate::store::questions::RubricEntry,
+) -> Option<minijinja::Value> {
+    analysis
+        .star_items
+        .iter()
+        .find(|s| s.key == item.key)
+        .map(|s| minijinja::context! { met => s.met, evidence => s.evidence.clone() })
+}
+
 pub fn analyse(answer: &answer::Model) -> starling_domain::analysis::Analysis {
     starling_domain::analysis::analyse(&starling_domain::analysis::AnswerText {
         situation: &answer.situation,
