@@ -598,7 +598,14 @@ async fn coach_reviews_and_learner_sees_feedback_in_a_browser() {
         shown.contains("We shipped on time"),
         "the review page lacks the answer's result: {shown}"
     );
-    let first_item = text_of(&client, ".coach-item label").await;
+    // The item's own text: the label's first line (Starling's suggestion and
+    // the learner's tick follow it).
+    let first_item = text_of(&client, ".coach-item label")
+        .await
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     assert!(
         !first_item.trim().is_empty(),
         "the first checklist item has no text"
