@@ -192,6 +192,14 @@ async fn connect_with(driver: &ChromeDriver, extra: &[&str], prefs: serde_json::
         .expect("a Chromium session from chromedriver")
 }
 
+/// A chromedriver on a port of its own, ready, and a Chromium session on it.
+async fn browser(chromedriver: &Path) -> (ChromeDriver, Client) {
+    let mut driver = ChromeDriver::start(chromedriver);
+    driver.wait_ready().await;
+    let client = connect(&driver).await;
+    (driver, client)
+}
+
 fn css(selector: &str) -> Locator<'_> {
     Locator::Css(selector)
 }
@@ -339,9 +347,7 @@ async fn learner_answers_reviews_and_grades_in_a_browser() {
 
 async fn practise_in_browser(chromedriver: &Path, app: TestApp) {
     let started = Instant::now();
-    let mut driver = ChromeDriver::start(chromedriver);
-    driver.wait_ready().await;
-    let client = connect(&driver).await;
+    let (driver, client) = browser(chromedriver).await;
 
     // Register a fresh user.
     let suffix: u32 = rand::thread_rng().gen();
@@ -543,9 +549,7 @@ async fn coach_reviews_and_learner_sees_feedback_in_a_browser() {
     // What `ApiUser::answer` writes as the situation.
     let situation = "Our release train slipped twice in one quarter.";
 
-    let mut driver = ChromeDriver::start(&chromedriver);
-    driver.wait_ready().await;
-    let client = connect(&driver).await;
+    let (driver, client) = browser(&chromedriver).await;
 
     // The coach creates an invite code.
     log_in(&client, &app, "bcoach").await;
@@ -740,9 +744,7 @@ async fn learner_records_plays_back_and_deletes_a_spoken_answer() {
     let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
     let api = app.api_user("speaker").await;
 
-    let mut driver = ChromeDriver::start(&chromedriver);
-    driver.wait_ready().await;
-    let client = connect(&driver).await;
+    let (driver, client) = browser(&chromedriver).await;
     log_in(&client, &app, "speaker").await;
     client.goto(&app.url("/practice")).await.unwrap();
     wait_for_path(&client, "the question page", is_question_page).await;
@@ -884,9 +886,7 @@ async fn mock_interview_round_then_progress_charts_in_a_browser() {
     let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
     let api = app.api_user("rounder").await;
 
-    let mut driver = ChromeDriver::start(&chromedriver);
-    driver.wait_ready().await;
-    let client = connect(&driver).await;
+    let (driver, client) = browser(&chromedriver).await;
     log_in(&client, &app, "rounder").await;
     client.goto(&app.url("/mock")).await.unwrap();
     // 15 minutes: three questions.
@@ -1051,9 +1051,7 @@ async fn typed_words_survive_an_immediate_reload_in_a_browser() {
     let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
     let api = app.api_user("reloader").await;
 
-    let mut driver = ChromeDriver::start(&chromedriver);
-    driver.wait_ready().await;
-    let client = connect(&driver).await;
+    let (driver, client) = browser(&chromedriver).await;
     log_in(&client, &app, "reloader").await;
     client.goto(&app.url("/practice")).await.unwrap();
     let page = wait_for_path(&client, "the question page", is_question_page).await;
@@ -1197,9 +1195,7 @@ async fn pasted_crlf_csv_bank_errors_name_the_right_line_in_a_browser() {
     let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
     app.api_user("importer").await;
-    let mut driver = ChromeDriver::start(&chromedriver);
-    driver.wait_ready().await;
-    let client = connect(&driver).await;
+    let (_driver, client) = browser(&chromedriver).await;
     log_in(&client, &app, "importer").await;
     client.goto(&app.url("/banks")).await.unwrap();
     click(&client, "#import-link").await;
@@ -1355,9 +1351,7 @@ async fn mock_and_side_by_side_pages_fit_a_phone_in_a_browser() {
         .unwrap();
     assert_eq!(res.status(), 201);
 
-    let mut driver = ChromeDriver::start(&chromedriver);
-    driver.wait_ready().await;
-    let client = connect(&driver).await;
+    let (driver, client) = browser(&chromedriver).await;
     log_in(&client, &app, "sidelearner").await;
     at_both_sizes(
         &client,

@@ -47,9 +47,7 @@ async fn first_run_grade_notice_and_session_summary_in_a_browser() {
     };
     let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
-    let mut driver = ChromeDriver::start(&chromedriver);
-    driver.wait_ready().await;
-    let client = connect(&driver).await;
+    let (_driver, client) = browser(&chromedriver).await;
 
     client.goto(&app.url("/register")).await.unwrap();
     type_into(&client, "#username", "rosa").await;

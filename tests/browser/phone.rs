@@ -237,9 +237,7 @@ async fn every_page_fits_a_phone_and_passes_axe() {
     assert_eq!(res.status(), 201);
     let round = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
 
-    let mut driver = ChromeDriver::start(&chromedriver);
-    driver.wait_ready().await;
-    let client = connect(&driver).await;
+    let (driver, client) = browser(&chromedriver).await;
     resize(&client, PHONE).await;
     let axe_js = axe_js.as_deref();
     let mut findings = Findings::default();
@@ -411,9 +409,7 @@ async fn practice_from_the_keyboard_alone() {
     let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
     let learner = app.api_user("keyboarder").await;
-    let mut driver = ChromeDriver::start(&chromedriver);
-    driver.wait_ready().await;
-    let client = connect(&driver).await;
+    let (driver, client) = browser(&chromedriver).await;
     log_in(&client, &app, "keyboarder").await;
     // The first Tab reaches the skip link, and Enter on it moves to the main content.
     client
