@@ -46,6 +46,17 @@ impl Templates {
                     .map(|item| (item.key.clone(), item.text.clone())),
             ),
         );
+        // The learner levels, for the level choice on Settings and Today.
+        env.add_global(
+            "levels",
+            Value::from_iter(starling_domain::level::Level::ALL.into_iter().map(|level| {
+                minijinja::context! {
+                    value => level.as_str(),
+                    name => level.name(),
+                    description => level.description(),
+                }
+            })),
+        );
         Self { env }
     }
 

@@ -8,6 +8,7 @@ pub mod bank;
 pub mod charts;
 pub mod checklist;
 pub mod compare;
+pub mod level;
 pub mod mock;
 pub mod optimize;
 pub mod schedule;

@@ -31,6 +31,9 @@ pub struct Model {
     pub fsrs_parameters: String,
     /// When the learner put the first-run start on Today away.
     pub onboarded_at: Option<DateTimeUtc>,
+    /// The learner's level (`first-time`, `experienced`, `manager-of-managers`),
+    /// whose new questions come first; `None` for no preference.
+    pub level: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,7 +10,10 @@ use crate::{
     auth::CurrentUser,
     entities::card,
     error::ApiError,
-    routes::page::{parse_form, redirect, render, PageError, PageUser},
+    routes::{
+        page::{parse_form, redirect, render, PageError, PageUser},
+        settings::level_from_form,
+    },
     startup::AppState,
     store::{
         answers::{self, StarFields},
@@ -111,6 +114,7 @@ async fn today_view(
                 practised => b.competencies.iter().filter(|c| c.practise).count(),
             }).collect::<Vec<_>>(),
             interview_date => user.interview_date.clone(),
+            level => practice::level_of(user).map(|level| level.as_str()),
             error => start_error.as_ref().map(|e| e.to_string()),
         })
     } else {
@@ -164,12 +168,14 @@ async fn today(
 struct FirstRunForm {
     #[serde(default)]
     interview_date: String,
+    /// A level, or `none` for no preference.
+    level: Option<String>,
     /// `dismiss` puts the start away; anything else starts practice.
     intent: Option<String>,
 }
 
-/// The first-run start's form: an optional interview date, then practice;
-/// or put away. Either way it is not shown again.
+/// The first-run start's form: an optional interview date and level, then
+/// practice; or put away. Either way it is not shown again.
 #[post("/today/start")]
 async fn first_run(
     req: HttpRequest,
@@ -184,11 +190,14 @@ async fn first_run(
         session::finish_start(&state.db, user, now).await?;
         return Ok(redirect("/today"));
     }
-    if !form.interview_date.trim().is_empty() {
-        let change = SettingsChange {
-            interview_date: Some(Some(form.interview_date.clone())),
-            ..SettingsChange::default()
-        };
+    let change = SettingsChange {
+        interview_date: Some(form.interview_date.trim())
+            .filter(|date| !date.is_empty())
+            .map(|date| Some(date.to_owned())),
+        level: form.level.as_deref().map(level_from_form),
+        ..SettingsChange::default()
+    };
+    if change.interview_date.is_some() || change.level.is_some() {
         match change.apply(&Settings::of(&user), now) {
             Ok(settings) => {
                 user = scheduler::save_settings(&state.db, user, &settings, now)

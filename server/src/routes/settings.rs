@@ -1,6 +1,7 @@
 //! Settings: time zone and day rollover, daily limits, desired retention,
-//! maximum interval, learning steps, the interview date, leeches; and the
-//! learner's own FSRS parameters (optimize, with the fit before and after).
+//! maximum interval, learning steps, the interview date, the learner's level,
+//! leeches; and the learner's own FSRS parameters (optimize, with the fit
+//! before and after).
 
 use actix_web::{get, http::StatusCode, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
@@ -145,12 +146,21 @@ struct SettingsForm {
     interview_date: String,
     interview_min_reviews: String,
     leech_threshold: String,
+    /// A level, or `none` for no preference; absent leaves the level as it is.
+    #[serde(default)]
+    level: Option<String>,
 }
 
 fn number<T: std::str::FromStr>(field: &'static str, raw: &str) -> Result<T, ApiError> {
     raw.trim()
         .parse()
         .map_err(|_| ApiError::invalid(field, format!("{field}: {raw:?} is not a number")))
+}
+
+/// A level choice from a page's form, where "No preference" is sent as
+/// `none` (an empty value would read as no choice at all).
+pub fn level_from_form(choice: &str) -> Option<String> {
+    (choice != "none").then(|| choice.to_owned())
 }
 
 impl SettingsForm {
@@ -173,6 +183,7 @@ impl SettingsForm {
                 &self.interview_min_reviews,
             )?),
             leech_threshold: Some(number("leech_threshold", &self.leech_threshold)?),
+            level: self.level.as_deref().map(level_from_form),
         })
     }
 }

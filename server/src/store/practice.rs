@@ -3,13 +3,16 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    sea_query::{Expr, Query},
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    sea_query::{Expr, Func, Query},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
-use starling_domain::schedule::{
-    parse_steps, Card, CardState, DayClock, InterviewPlan, Outcome, Rating, Scheduler,
-    SchedulerConfig,
+use starling_domain::{
+    level::Level,
+    schedule::{
+        parse_steps, Card, CardState, DayClock, InterviewPlan, Outcome, Rating, Scheduler,
+        SchedulerConfig,
+    },
 };
 
 use crate::{
@@ -37,6 +40,12 @@ pub fn interview_date_of(user: &user::Model) -> Option<chrono::NaiveDate> {
     user.interview_date
         .as_deref()
         .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+}
+
+/// The learner's level; none when they have no preference (or a value
+/// that is no level was stored).
+pub fn level_of(user: &user::Model) -> Option<Level> {
+    user.level.as_deref().and_then(|level| level.parse().ok())
 }
 
 /// The scheduler settings stored for a user, without the interview plan.
@@ -288,6 +297,23 @@ impl NewCardSource {
         own_cards_of_questions(user_id, now, self.questions()).filter(card::Column::State.eq("new"))
     }
 
+    /// Questions the user has no card for yet, in the order their new cards
+    /// come: those for the learner's `level` first (when they chose one),
+    /// then by bank and place in the bank.
+    fn uncarded_in_order(
+        &self,
+        user_id: i32,
+        level: Option<Level>,
+    ) -> sea_orm::Select<question::Entity> {
+        let mut select = self.uncarded(user_id);
+        if let Some(level) = level {
+            select = select.order_by(for_level_first(level), Order::Asc);
+        }
+        select
+            .order_by_asc(question::Column::BankId)
+            .order_by_asc(question::Column::Position)
+    }
+
     /// Questions the user has no card for yet.
     fn uncarded(&self, user_id: i32) -> sea_orm::Select<question::Entity> {
         question::Entity::find()
@@ -308,6 +334,28 @@ impl NewCardSource {
                 )),
             )
     }
+}
+
+/// An ORDER BY key putting the questions that suit `level` first: 0 when a
+/// question's `level` list names it or is empty (the question suits every
+/// level), 1 otherwise. The list is JSON text such as
+/// `["first-time","experienced"]` and level names hold no quotes, so the
+/// quoted name matches a whole item only; the text is lowered so that
+/// SQLite's case-blind LIKE and PostgreSQL's case-sensitive one agree.
+fn for_level_first(level: Level) -> Expr {
+    use sea_orm::sea_query::ExprTrait;
+    let levels = Expr::col((question::Entity, question::Column::Level));
+    Expr::case(
+        sea_orm::Condition::any()
+            .add(ExprTrait::eq(levels.clone(), "[]"))
+            .add(ExprTrait::like(
+                Func::lower(levels),
+                format!("%\"{level}\"%"),
+            )),
+        0,
+    )
+    .finally(1)
+    .into()
 }
 
 /// Today's grades that are not undone: all of them, and those of review and
@@ -504,17 +552,17 @@ pub async fn next_card(
         if started.is_some() {
             return Ok(started);
         }
+        let level = level_of(user);
         let fresh = match interview_window(user, now) {
             // Before an interview, new questions come from the competency
-            // reviewed least so far, so every one is covered in time.
+            // reviewed least so far, so every one is covered in time; within
+            // it, in the usual order (the learner's level first).
             Some(since) => {
                 let candidates: Vec<(i32, i32)> = source
-                    .uncarded(user.id)
+                    .uncarded_in_order(user.id, level)
                     .select_only()
                     .column(question::Column::Id)
                     .column(question::Column::CompetencyId)
-                    .order_by_asc(question::Column::BankId)
-                    .order_by_asc(question::Column::Position)
                     .into_tuple()
                     .all(db)
                     .await?;
@@ -528,9 +576,7 @@ pub async fn next_card(
                     .map(|(_, (id, _))| id)
             }
             None => source
-                .uncarded(user.id)
-                .order_by_asc(question::Column::BankId)
-                .order_by_asc(question::Column::Position)
+                .uncarded_in_order(user.id, level)
                 .one(db)
                 .await?
                 .map(|q| q.id),

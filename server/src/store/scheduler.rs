@@ -14,6 +14,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use starling_domain::{
+    level::{Level, UnknownLevel},
     optimize::{evaluate, optimize, Fit, Grade, TrainingSet, MIN_TRAINING_ITEMS},
     schedule::{format_steps, parse_steps, DayClock},
     workload,
@@ -24,7 +25,7 @@ use crate::{
     entities::{card, competency, optimize_job, question, review_log, user},
     error::ApiError,
     store::practice::{
-        self, clock_for, competency_reviews, interview_date_of, parameters_of,
+        self, clock_for, competency_reviews, interview_date_of, level_of, parameters_of,
         INTERVIEW_WINDOW_DAYS,
     },
 };
@@ -43,6 +44,9 @@ pub struct Settings {
     pub interview_date: Option<String>,
     pub interview_min_reviews: i32,
     pub leech_threshold: i32,
+    /// The learner's level, whose new questions come first; `null` for no
+    /// preference.
+    pub level: Option<Level>,
 }
 
 impl Settings {
@@ -59,12 +63,13 @@ impl Settings {
             interview_date: user.interview_date.clone(),
             interview_min_reviews: user.interview_min_reviews,
             leech_threshold: user.leech_threshold,
+            level: level_of(user),
         }
     }
 }
 
 /// A change of settings: absent fields stay as they are; `interview_date`
-/// may be `null` (or "") to clear it.
+/// may be `null` (or "") to clear it, `level` `null` for no preference.
 #[derive(utoipa::ToSchema, Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsChange {
@@ -80,6 +85,11 @@ pub struct SettingsChange {
     pub interview_date: Option<Option<String>>,
     pub interview_min_reviews: Option<i64>,
     pub leech_threshold: Option<i64>,
+    /// `first-time`, `experienced`, `manager-of-managers`, or `null` for no
+    /// preference.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Level>)]
+    pub level: Option<Option<String>>,
 }
 
 fn double_option<'de, D: serde::Deserializer<'de>>(
@@ -181,6 +191,13 @@ impl SettingsChange {
         if let Some(v) = self.leech_threshold {
             next.leech_threshold = in_range("leech_threshold", v, 1, 99)?;
         }
+        if let Some(level) = &self.level {
+            next.level = level
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(|err: UnknownLevel| ApiError::invalid("level", err.to_string()))?;
+        }
         Ok(next)
     }
 }
@@ -227,6 +244,7 @@ pub async fn save_settings(
     active.interview_date = Set(next.interview_date.clone());
     active.interview_min_reviews = Set(next.interview_min_reviews);
     active.leech_threshold = Set(next.leech_threshold);
+    active.level = Set(next.level.map(|level| level.as_str().to_owned()));
     let user = active.update(db).await?;
     let reschedule = before.desired_retention != next.desired_retention
         || before.maximum_interval_days != next.maximum_interval_days

@@ -31,7 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(export_log);
 }
 
-/// Every scheduler setting of the user.
+/// Every scheduler setting of the user, and their level.
 #[utoipa::path(
     tag = "scheduling",
     responses((status = 200, description = "The settings", body = Settings)),
@@ -50,7 +50,9 @@ struct SavedSettings {
 }
 
 /// Changes scheduler settings; only the fields sent change. Changing the retention, maximum interval,
-/// interview date, rollover hour or time zone reschedules open reviews.
+/// interview date, rollover hour or time zone reschedules open reviews. `level` (`first-time`,
+/// `experienced`, `manager-of-managers`, or `null` for no preference) puts the new questions
+/// written for that level first; any other value is refused with 422.
 #[utoipa::path(
     tag = "scheduling",
     request_body = SettingsChange,
