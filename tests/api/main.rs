@@ -10,6 +10,7 @@ mod banks;
 mod coaching;
 mod faults;
 mod isolation;
+mod levels;
 mod mock;
 mod next_step;
 mod openapi;

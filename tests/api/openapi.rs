@@ -586,13 +586,18 @@ on_both_databases!(
         api.expect(
             200,
             user.put("/api/v1/settings")
-                .json(&json!({"interview_date": interview, "desired_retention": 0.85})),
+                .json(&json!({"interview_date": interview, "desired_retention": 0.85, "level": "experienced"})),
         )
         .await;
         api.expect(
             422,
             user.put("/api/v1/settings")
                 .json(&json!({"interview_date": "soon"})),
+        )
+        .await;
+        api.expect(
+            422,
+            user.put("/api/v1/settings").json(&json!({"level": "vp"})),
         )
         .await;
         api.expect(200, user.get("/api/v1/plan")).await;
