@@ -3,6 +3,7 @@
 //! those written for every level) ahead of the others.
 
 use super::*;
+use crate::scheduling::put_settings;
 
 /// Questions tagged for different levels, in this bank order.
 const LEVELS_BANK: &str = r#"
@@ -59,57 +60,6 @@ prompt = "Tell me about a technical decision you made for your team."
 rubric = ["Weighs the options openly"]
 level = ["team-lead"]
 "#;
-
-/// Two competencies, each with a first-time and a director question.
-const INTERVIEW_BANK: &str = r#"
-[bank]
-id = "levels"
-title = "Levels"
-
-[[competency]]
-id = "people"
-name = "People"
-
-[[competency]]
-id = "strategy"
-name = "Strategy"
-
-[[question]]
-id = "people-first"
-competency = "people"
-prompt = "Tell me about the first time you had to give a former peer hard feedback."
-rubric = ["Names the change in relationship"]
-level = ["first-time"]
-
-[[question]]
-id = "people-director"
-competency = "people"
-prompt = "Tell me about a manager reporting to you who was struggling."
-rubric = ["Coaches the manager rather than their team"]
-level = ["manager-of-managers"]
-
-[[question]]
-id = "strategy-first"
-competency = "strategy"
-prompt = "Tell me about the first plan you wrote for your team."
-rubric = ["Says what the team agreed to"]
-level = ["first-time"]
-
-[[question]]
-id = "strategy-director"
-competency = "strategy"
-prompt = "Tell me about a strategy you set for several teams."
-rubric = ["Shows how the teams' plans followed from it"]
-level = ["manager-of-managers"]
-"#;
-
-async fn put_settings(user: &ApiUser, body: Value) -> reqwest::Response {
-    user.put("/api/v1/settings")
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
 
 /// Imports `bank` (id `levels`) and practises only it, with no learning
 /// steps, so a graded question is not served again today.
@@ -241,7 +191,7 @@ on_both_databases!(
     before_an_interview_the_level_comes_first_within_a_competency,
     |app: TestApp| async move {
         let user = app.api_user("dora").await;
-        practise_only(&user, INTERVIEW_BANK).await;
+        practise_only(&user, LEVELS_BANK).await;
         let interview = chrono::Utc::now().date_naive() + chrono::Days::new(10);
         let res = put_settings(
             &user,
@@ -254,15 +204,18 @@ on_both_databases!(
         )
         .await;
         assert_eq!(res.status(), 200);
-        // The competency reviewed least comes first, as before any level;
-        // within it, the question for the learner's level.
+        // The competency reviewed least comes first, as without a level
+        // (strategy-both before people-director); within it, the questions
+        // for the learner's level (strategy-both before strategy-experienced).
         assert_eq!(
             served_keys(&user).await,
             [
+                "people-any",
+                "strategy-both",
                 "people-director",
-                "strategy-director",
+                "strategy-experienced",
                 "people-first",
-                "strategy-first",
+                "strategy-team-lead",
             ]
         );
     }

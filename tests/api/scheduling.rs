@@ -4,7 +4,8 @@
 use super::*;
 use sea_orm::ConnectionTrait;
 
-async fn put_settings(user: &ApiUser, body: Value) -> reqwest::Response {
+/// `PUT /api/v1/settings` with `body`.
+pub async fn put_settings(user: &ApiUser, body: Value) -> reqwest::Response {
     user.put("/api/v1/settings")
         .json(&body)
         .send()
