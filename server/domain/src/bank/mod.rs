@@ -1392,6 +1392,57 @@ mod tests {
         assert_eq!(describe_key("red_flags[2]"), "red flag 3");
     }
 
+    #[test]
+    fn the_sample_files_hold_the_same_questions() {
+        let samples = [
+            (
+                Format::Toml,
+                include_str!("../../../../question-bank/samples/sample.toml"),
+            ),
+            (
+                Format::Json,
+                include_str!("../../../../question-bank/samples/sample.json"),
+            ),
+            (
+                Format::Yaml,
+                include_str!("../../../../question-bank/samples/sample.yaml"),
+            ),
+            (
+                Format::Csv,
+                include_str!("../../../../question-bank/samples/sample.csv"),
+            ),
+            (
+                Format::Tsv,
+                include_str!("../../../../question-bank/samples/sample.tsv"),
+            ),
+            (
+                Format::Markdown,
+                include_str!("../../../../question-bank/samples/sample.md"),
+            ),
+            (
+                Format::AnkiText,
+                include_str!("../../../../question-bank/samples/sample.txt"),
+            ),
+        ];
+        let options = ParseOptions {
+            bank_id: Some("sample".to_owned()),
+            ..ParseOptions::default()
+        };
+        let parsed: Vec<Bank> = samples
+            .iter()
+            .map(|(format, source)| {
+                parse(source, *format, &options)
+                    .unwrap_or_else(|errors| panic!("{format:?}: {errors}"))
+            })
+            .collect();
+        let native = &parsed[0];
+        assert!(native.questions.iter().any(|q| !q.red_flags.is_empty()));
+        for (bank, (format, _)) in parsed.iter().zip(samples) {
+            assert_eq!(bank.questions, native.questions, "{format:?}");
+            assert_eq!(bank.competencies, native.competencies, "{format:?}");
+        }
+    }
+
     proptest! {
         #[test]
         fn derived_ids_always_match_the_id_rule(prompt in "\\PC{0,300}") {
