@@ -12,6 +12,7 @@ mod m20261125_000006_indexes;
 mod m20261125_000007_login_failures;
 mod m20261125_000008_card_indexes;
 mod m20261204_000001_onboarded_at;
+mod m20261205_000001_red_flags;
 mod m20261205_000002_user_level;
 
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_login_failures::Migration),
             Box::new(m20261125_000008_card_indexes::Migration),
             Box::new(m20261204_000001_onboarded_at::Migration),
+            Box::new(m20261205_000001_red_flags::Migration),
             Box::new(m20261205_000002_user_level::Migration),
         ]
     }

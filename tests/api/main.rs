@@ -19,6 +19,7 @@ mod pages;
 mod pages_state;
 mod plain_words;
 mod practice;
+mod red_flags;
 mod rehearsal;
 mod robustness;
 mod scheduling;

@@ -37,9 +37,9 @@ on_both_databases!(
             .map(|q| q["id"].as_i64().unwrap())
             .collect();
         assert_eq!(ids.len(), 6);
-        assert!(questions
-            .iter()
-            .all(|q| q["prompt"].is_string() && q["follow_ups"].is_array()));
+        assert!(questions.iter().all(|q| q["prompt"].is_string()
+            && q["follow_ups"].is_array()
+            && q["red_flags"].is_array()));
 
         // Out of order, and someone else's round: refused.
         let res = user
@@ -89,6 +89,7 @@ on_both_databases!(
             assert_eq!(res.status(), 201);
             let answered: Value = res.json().await.unwrap();
             assert_eq!(answered["follow_ups"], q["follow_ups"]);
+            assert_eq!(answered["red_flags"], q["red_flags"]);
             assert!(answered["analysis"]["words"]["total"].as_u64().unwrap() > 30);
             assert_eq!(answered["next_position"].is_null(), n == 5);
             cards.push(answered["card_id"].as_i64().unwrap());

@@ -228,6 +228,23 @@ async fn every_page_fits_a_phone_and_passes_axe() {
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let second = learner.answer(question_id).await["id"].as_i64().unwrap();
+    // An answer to a question with red flags, one of them a long unbroken word.
+    let res = learner
+        .post("/api/v1/banks?format=toml")
+        .body(
+            "[bank]\nid = \"flags\"\ntitle = \"Flags\"\n[[competency]]\nid = \"c\"\nname = \"C\"\n\
+             [[question]]\nid = \"q\"\ncompetency = \"c\"\nprompt = \"Tell me about a hard call.\"\n\
+             red_flags = [\"Blames the person and describes no action of their own\", \
+             \"Supercalifragilisticexpialidociously-unaccountable-and-unreflective\"]\n",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let flagged: Vec<Value> = learner.get_json("/api/v1/questions?bank=flags").await;
+    let flagged = learner.answer(flagged[0]["id"].as_i64().unwrap()).await["id"]
+        .as_i64()
+        .unwrap();
     let res = learner
         .post("/api/v1/mock-interviews")
         .json(&json!({"minutes": 15, "competencies": []}))
@@ -341,6 +358,7 @@ async fn every_page_fits_a_phone_and_passes_axe() {
         ("/questions".to_owned(), "questions"),
         ("/banks".to_owned(), "banks"),
         ("/banks/import".to_owned(), "bank-import"),
+        (format!("/answers/{flagged}/review"), "review-red-flags"),
         ("/coaching".to_owned(), "coaching-learner"),
         ("/calibration".to_owned(), "calibration-learner"),
         ("/settings".to_owned(), "settings"),
@@ -374,6 +392,10 @@ async fn every_page_fits_a_phone_and_passes_axe() {
         ("/coaching".to_owned(), "coaching-coach"),
         ("/coaching/queue".to_owned(), "coach-queue"),
         (format!("/coaching/review/{second}"), "coach-review"),
+        (
+            format!("/coaching/review/{flagged}"),
+            "coach-review-red-flags",
+        ),
         ("/calibration".to_owned(), "calibration-coach"),
     ] {
         check_page(&client, &app, &path, name, axe_js, &mut findings).await;

@@ -13,6 +13,7 @@ pub struct Model {
     pub prompt: String,
     pub variants: String,
     pub follow_ups: String,
+    pub red_flags: String,
     pub tags: String,
     pub level: String,
     pub position: i32,

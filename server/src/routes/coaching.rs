@@ -240,6 +240,7 @@ async fn review_page(
             },
             learner => learner,
             parts => fields.named().iter().map(|(name, text)| context! { name => *name, text => *text }).collect::<Vec<_>>(),
+            red_flags => questions::decode_list(&question.red_flags),
             prompt => question.prompt,
             self_reviewed => own_self.is_some(),
             self_comment => own_self.map(|r| r.comment.clone()).unwrap_or_default(),

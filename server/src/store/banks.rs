@@ -119,6 +119,18 @@ fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
 }
 
+/// A question's red flags as stored: like its rubric items, a red flag that
+/// repeats an earlier one's wording (case and spacing aside) is left out.
+fn red_flags_json(items: &[String]) -> String {
+    let mut seen = HashSet::new();
+    let distinct: Vec<String> = items
+        .iter()
+        .filter(|item| seen.insert(rubric_key(item)))
+        .cloned()
+        .collect();
+    json_list(&distinct)
+}
+
 /// A rubric item is known by its wording: an edited item is a new item, and
 /// ticks given to the old wording stay with it.
 fn rubric_key(text: &str) -> String {
@@ -280,6 +292,7 @@ pub async fn load_bank(
             prompt: Set(q.prompt.clone()),
             variants: Set(json_list(&q.variants)),
             follow_ups: Set(json_list(&q.follow_ups)),
+            red_flags: Set(red_flags_json(&q.red_flags)),
             tags: Set(json_list(&q.tags)),
             level: Set(json_list(&q.level)),
             position: Set(position as i32),
@@ -322,6 +335,7 @@ pub async fn load_bank(
             prompt: q.prompt.clone(),
             variants: json_list(&q.variants),
             follow_ups: json_list(&q.follow_ups),
+            red_flags: red_flags_json(&q.red_flags),
             tags: json_list(&q.tags),
             level: json_list(&q.level),
             position,
@@ -334,6 +348,7 @@ pub async fn load_bank(
                     && found.prompt == wanted.prompt
                     && found.variants == wanted.variants
                     && found.follow_ups == wanted.follow_ups
+                    && found.red_flags == wanted.red_flags
                     && found.tags == wanted.tags
                     && found.level == wanted.level
                     && found.position == wanted.position
@@ -344,6 +359,7 @@ pub async fn load_bank(
                     active.prompt = Set(wanted.prompt.clone());
                     active.variants = Set(wanted.variants.clone());
                     active.follow_ups = Set(wanted.follow_ups.clone());
+                    active.red_flags = Set(wanted.red_flags.clone());
                     active.tags = Set(wanted.tags.clone());
                     active.level = Set(wanted.level.clone());
                     active.position = Set(wanted.position);
@@ -677,6 +693,7 @@ pub async fn bank_model(
                     .collect(),
                 variants: list(&q.variants),
                 follow_ups: list(&q.follow_ups),
+                red_flags: list(&q.red_flags),
                 tags: list(&q.tags),
                 level: list(&q.level),
                 id: q.key,

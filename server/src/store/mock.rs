@@ -39,6 +39,8 @@ pub struct RoundQuestion {
     pub competency: String,
     pub competency_name: String,
     pub follow_ups: Vec<String>,
+    /// What a weak answer to this question shows.
+    pub red_flags: Vec<String>,
     pub answer_id: Option<i32>,
     pub card_id: Option<i32>,
     pub seconds_spent: i32,
@@ -266,6 +268,7 @@ pub async fn get(db: &impl ConnectionTrait, user_id: i32, mock_id: i32) -> Resul
                     competency: c.map(|c| c.key.clone()).unwrap_or_default(),
                     competency_name: c.map(|c| c.name.clone()).unwrap_or_default(),
                     follow_ups: decode_list(&q.follow_ups),
+                    red_flags: decode_list(&q.red_flags),
                     answer_id: row.answer_id,
                     card_id: row.card_id,
                     seconds_spent: row.seconds_spent,
@@ -300,6 +303,8 @@ pub struct Answered {
     pub answer_id: i32,
     pub card_id: i32,
     pub follow_ups: Vec<String>,
+    /// What a weak answer to the question shows, to compare the answer with.
+    pub red_flags: Vec<String>,
     pub analysis: starling_domain::analysis::Analysis,
     /// The next question's position, or `None` when the round is over.
     pub next_position: Option<i32>,
@@ -384,6 +389,7 @@ pub async fn answer(
         answer_id: saved.id,
         card_id: card.id,
         follow_ups: asked.follow_ups.clone(),
+        red_flags: asked.red_flags.clone(),
         analysis: answers::analyse(&saved),
         next_position,
     })

@@ -82,6 +82,9 @@ pub struct QuestionView {
     pub prompt: String,
     pub variants: Vec<String>,
     pub follow_ups: Vec<String>,
+    /// What a weak answer to this question shows; shown after the checklist
+    /// when the answer is reviewed.
+    pub red_flags: Vec<String>,
     pub tags: Vec<String>,
     pub level: Vec<String>,
     pub retired: bool,
@@ -89,7 +92,8 @@ pub struct QuestionView {
     pub rubric: Vec<RubricEntry>,
 }
 
-/// A question's list field (variants, follow-ups, tags, level), stored as JSON.
+/// A question's list field (variants, follow-ups, red flags, tags, level),
+/// stored as JSON.
 pub fn decode_list(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()
 }
@@ -160,6 +164,7 @@ async fn views(
                 competency_name: comp.map(|c| c.name.clone()).unwrap_or_default(),
                 variants: decode_list(&q.variants),
                 follow_ups: decode_list(&q.follow_ups),
+                red_flags: decode_list(&q.red_flags),
                 tags: decode_list(&q.tags),
                 level: decode_list(&q.level),
                 rubric: rubric

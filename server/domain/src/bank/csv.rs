@@ -32,19 +32,21 @@ pub(super) enum Column {
     Variants,
     FollowUps,
     Rubric,
+    RedFlags,
     Tags,
     Level,
 }
 
 impl Column {
     /// The columns in the order an export writes them.
-    pub(super) const ALL: [Column; 10] = [
+    pub(super) const ALL: [Column; 11] = [
         Column::Id,
         Column::Competency,
         Column::Prompt,
         Column::Variants,
         Column::FollowUps,
         Column::Rubric,
+        Column::RedFlags,
         Column::Tags,
         Column::Level,
         Column::CompetencyId,
@@ -61,6 +63,7 @@ impl Column {
             Column::Variants => "variants",
             Column::FollowUps => "follow_ups",
             Column::Rubric => "rubric",
+            Column::RedFlags => "red_flags",
             Column::Tags => "tags",
             Column::Level => "level",
         }
@@ -81,6 +84,7 @@ impl Column {
             "variants" | "variant" => Some(Column::Variants),
             "follow_ups" | "follow_up" | "followups" => Some(Column::FollowUps),
             "rubric" | "back" | "checklist" => Some(Column::Rubric),
+            "red_flags" | "red_flag" | "redflags" => Some(Column::RedFlags),
             "tags" | "tag" => Some(Column::Tags),
             "level" | "levels" => Some(Column::Level),
             _ => None,
@@ -88,7 +92,7 @@ impl Column {
     }
 }
 
-const COLUMNS_HELP: &str = "the columns are id, competency, prompt, variants, follow_ups, rubric, tags, level, competency_id and competency_description (also question, front or text for prompt; back or checklist for rubric; category or deck for competency)";
+const COLUMNS_HELP: &str = "the columns are id, competency, prompt, variants, follow_ups, rubric, red_flags, tags, level, competency_id and competency_description (also question, front or text for prompt; back or checklist for rubric; category or deck for competency)";
 
 /// Reads a CSV or TSV file, whose first row names the columns.
 pub(super) fn read(
@@ -616,6 +620,7 @@ impl Builder {
                 Column::Variants => question.variants = list_items(&text, false),
                 Column::FollowUps => question.follow_ups = list_items(&text, false),
                 Column::Rubric => question.rubric = list_items(&text, anki),
+                Column::RedFlags => question.red_flags = list_items(&text, false),
                 Column::Tags if anki => {
                     question.tags = text
                         .value
@@ -1214,6 +1219,7 @@ x7Y8z9\tBasic\tZürich\t日本 &lt;3&gt;&nbsp;ok\t\t
         assert_eq!(bank.questions[0].rubric, ["Because"]);
         assert_eq!(bank.questions[1].prompt, "line two");
         assert_eq!(bank.questions[2].rubric, ["Carefully", "and slowly"]);
+        assert!(bank.questions.iter().all(|q| q.red_flags.is_empty()));
 
         let source = "#separator:Semicolon\n#html:false\n#columns:Front;Back;Tags;Deck\n#tags:imported\n<b>Why?</b>;A|B;t1 t2;Leading\n";
         let bank = parse_as(source, Format::AnkiText).unwrap();
@@ -1226,6 +1232,37 @@ x7Y8z9\tBasic\tZürich\t日本 &lt;3&gt;&nbsp;ok\t\t
         let bank = parse_as(source, Format::AnkiText).unwrap();
         assert_eq!(bank.competencies[0].id, "default-deck");
         assert_eq!(bank.questions[0].rubric, ["Because"]);
+    }
+
+    #[test]
+    fn red_flags_columns_are_read_by_any_of_their_names() {
+        let bank = parse_as(
+            "prompt,rubric,Red flags\nWhy?,Honest,Blames others | Vague \\| woolly\nHow?,,\n",
+            Format::Csv,
+        )
+        .unwrap();
+        assert_eq!(
+            bank.questions[0].red_flags,
+            ["Blames others", "Vague | woolly"]
+        );
+        assert!(bank.questions[1].red_flags.is_empty());
+        let bank = parse_as("redflags\tprompt\nBlames others\tWhy?\n", Format::Tsv).unwrap();
+        assert_eq!(bank.questions[0].red_flags, ["Blames others"]);
+        let errors = found("prompt,red_flags,red-flags\n", Format::Csv);
+        assert_eq!(
+            errors,
+            [(
+                1,
+                18,
+                "column `red-flags` repeats `red_flags`: both are the red_flags column".to_owned()
+            )]
+        );
+        // Anki text names the column in `#columns:`; with HTML on, a line break stays
+        // inside its red flag, which only `|` separates.
+        let source = "#separator:tab\n#html:true\n#columns:Front\tBack\tRed flags\nWhy?\tA<br>B\tBlames<br>others | Vague\n";
+        let bank = parse_as(source, Format::AnkiText).unwrap();
+        assert_eq!(bank.questions[0].rubric, ["A", "B"]);
+        assert_eq!(bank.questions[0].red_flags, ["Blames\nothers", "Vague"]);
     }
 
     #[test]

@@ -42,6 +42,7 @@ fn toml(bank: &Bank) -> String {
         toml_list(&mut out, "variants", &question.variants);
         toml_list(&mut out, "follow_ups", &question.follow_ups);
         toml_list(&mut out, "rubric", &question.rubric);
+        toml_list(&mut out, "red_flags", &question.red_flags);
         toml_list(&mut out, "tags", &question.tags);
         toml_list(&mut out, "level", &question.level);
     }
@@ -127,6 +128,8 @@ struct JsonQuestion<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     rubric: &'a [String],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    red_flags: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
     tags: &'a [String],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     level: &'a [String],
@@ -158,6 +161,7 @@ fn json(bank: &Bank) -> String {
                 variants: &question.variants,
                 follow_ups: &question.follow_ups,
                 rubric: &question.rubric,
+                red_flags: &question.red_flags,
                 tags: &question.tags,
                 level: &question.level,
             })
@@ -197,6 +201,7 @@ fn yaml(bank: &Bank) -> String {
             ("variants", &question.variants),
             ("follow_ups", &question.follow_ups),
             ("rubric", &question.rubric),
+            ("red_flags", &question.red_flags),
             ("tags", &question.tags),
             ("level", &question.level),
         ] {
@@ -315,6 +320,7 @@ fn table(bank: &Bank, delimiter: u8) -> String {
                 Column::Variants => join_items(&question.variants),
                 Column::FollowUps => join_items(&question.follow_ups),
                 Column::Rubric => join_items(&question.rubric),
+                Column::RedFlags => join_items(&question.red_flags),
                 Column::Tags => join_items(&question.tags),
                 Column::Level => join_items(&question.level),
             });
@@ -326,7 +332,7 @@ fn table(bank: &Bank, delimiter: u8) -> String {
 
 fn anki(bank: &Bank) -> String {
     let mut out = String::from(
-        "#separator:tab\n#html:false\n#columns:id\tdeck\tfront\tback\tvariants\tfollow_ups\tlevel\ttags\tcompetency_id\tcompetency_description\n#deck column:2\n#tags column:8\n",
+        "#separator:tab\n#html:false\n#columns:id\tdeck\tfront\tback\tred_flags\tvariants\tfollow_ups\tlevel\ttags\tcompetency_id\tcompetency_description\n#deck column:2\n#tags column:9\n",
     );
     let rows = bank.questions.iter().zip(competency_cells(bank)).map(
         |(question, [name, competency_id, description])| {
@@ -346,6 +352,7 @@ fn anki(bank: &Bank) -> String {
                 name,
                 question.prompt.clone(),
                 join_items(&rubric),
+                join_items(&question.red_flags),
                 join_items(&question.variants),
                 join_items(&question.follow_ups),
                 join_items(&question.level),
@@ -428,6 +435,7 @@ fn markdown_question(out: &mut String, question: &super::Question) {
     let groups = [
         ("Variant: ", &question.variants),
         ("- [ ] ", &question.rubric),
+        ("Red flag: ", &question.red_flags),
         ("> ", &question.follow_ups),
     ];
     for (marker, items) in groups {
@@ -609,6 +617,7 @@ mod tests {
                 items(text(line)),
                 items(text(line)),
                 items(text(reach.multi_line_rubric)),
+                items(text(line)),
             ),
             (items(word(reach)), items(word(reach))),
         );
@@ -652,7 +661,7 @@ mod tests {
                                 n,
                                 (
                                     (id, competency, prompt),
-                                    (variants, follow_ups, rubric),
+                                    (variants, follow_ups, rubric, red_flags),
                                     (tags, level),
                                 ),
                             )| Question {
@@ -662,6 +671,7 @@ mod tests {
                                 variants,
                                 follow_ups,
                                 rubric,
+                                red_flags,
                                 tags,
                                 level,
                             },
@@ -758,6 +768,7 @@ mod tests {
             variants: vec!["Say it another way?".into()],
             follow_ups: vec!["What then?".into()],
             rubric: vec!["Names the stakes".into(), "Says what they did".into()],
+            red_flags: vec!["Blames the team and describes no action of their own".into()],
             tags: vec!["leadership".into()],
             level: vec!["team-lead".into()],
         };
@@ -870,6 +881,7 @@ mod tests {
         bank.questions[0].prompt = "Why <iframe src=\"http://evil.example\"></iframe>?".into();
         bank.questions[0].rubric = vec!["[click](javascript:alert(1))".into()];
         bank.questions[0].follow_ups = vec!["![](http://evil.example/x.png)".into()];
+        bank.questions[0].red_flags = vec!["<script>alert(1)</script> & *all* `of` it".into()];
         bank.questions[0].variants = vec!["<http://evil.example> &amp; {#fake}".into()];
         bank.questions[1].tags = vec!["<b>".into(), "a\\b".into()];
         bank.questions[2].prompt = "Ends with a backslash \\".into();
@@ -924,6 +936,7 @@ mod tests {
             prop::collection::vec(text(), 0..3),
             prop::collection::vec(text(), 0..3),
             prop::collection::vec(text(), 0..3),
+            prop::collection::vec(text(), 0..3),
             prop::collection::vec(word(), 0..3),
             prop::collection::vec(word(), 0..3),
         );
@@ -945,15 +958,21 @@ mod tests {
                     .into_iter()
                     .enumerate()
                     .map(
-                        |(n, ((prompt, variants, follow_ups, rubric, tags, level), at))| Question {
-                            id: format!("q{n}"),
-                            competency: at.get(&competencies).id.clone(),
-                            prompt,
-                            variants,
-                            follow_ups,
-                            rubric,
-                            tags,
-                            level,
+                        |(
+                            n,
+                            ((prompt, variants, follow_ups, rubric, red_flags, tags, level), at),
+                        )| {
+                            Question {
+                                id: format!("q{n}"),
+                                competency: at.get(&competencies).id.clone(),
+                                prompt,
+                                variants,
+                                follow_ups,
+                                rubric,
+                                red_flags,
+                                tags,
+                                level,
+                            }
                         },
                     )
                     .collect();

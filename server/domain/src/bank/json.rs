@@ -183,7 +183,7 @@ mod tests {
 
     #[test]
     fn a_file_written_by_hand_is_read() {
-        let source = "\u{feff}{\r\n  \"bank\": {\"id\": \"travel\", \"title\": \"Reisen: Zürich \\u0026 日本\", \"description\": null},\r\n\r\n  \"competencies\": [\r\n    {\"id\": \"plan\", \"name\": \"Planning \\\"ahead\\\"\", \"description\": \"Line one\\nline two\"}\r\n  ],\r\n  \"questions\": [\r\n    {\r\n      \"competency\": \"plan\",\r\n      \"prompt\": \"Tell me about a trip to Zürich, with commas | and pipes.\",\r\n      \"rubric\": [\"Budget\", \" Dates \"],\r\n      \"follow_ups\": [],\r\n      \"tags\": [\"日本\"],\r\n      \"level\": null\r\n    }\r\n  ]\r\n}\r\n";
+        let source = "\u{feff}{\r\n  \"bank\": {\"id\": \"travel\", \"title\": \"Reisen: Zürich \\u0026 日本\", \"description\": null},\r\n\r\n  \"competencies\": [\r\n    {\"id\": \"plan\", \"name\": \"Planning \\\"ahead\\\"\", \"description\": \"Line one\\nline two\"}\r\n  ],\r\n  \"questions\": [\r\n    {\r\n      \"competency\": \"plan\",\r\n      \"prompt\": \"Tell me about a trip to Zürich, with commas | and pipes.\",\r\n      \"rubric\": [\"Budget\", \" Dates \"],\r\n      \"red_flags\": [\" Forgets the budget \", \"Books \\\"something\\\"\"],\r\n      \"follow_ups\": [],\r\n      \"tags\": [\"日本\"],\r\n      \"level\": null\r\n    }\r\n  ]\r\n}\r\n";
         let bank = parse_json(source).unwrap();
         assert_eq!(bank.id, "travel");
         assert_eq!(bank.title, "Reisen: Zürich & 日本");
@@ -196,6 +196,10 @@ mod tests {
             derive_question_id("Tell me about a trip to Zürich, with commas | and pipes.")
         );
         assert_eq!(question.rubric, ["Budget", "Dates"]);
+        assert_eq!(
+            question.red_flags,
+            ["Forgets the budget", "Books \"something\""]
+        );
         assert_eq!(question.tags, ["日本"]);
         assert!(question.level.is_empty() && question.follow_ups.is_empty());
     }

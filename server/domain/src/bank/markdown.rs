@@ -1,6 +1,7 @@
 //! Markdown bank files, read line by line: optional front matter (`id`, `title`,
 //! `description`), `## ` competencies, `### ` questions, and under a question `- ` rubric
-//! items, `> ` follow-ups and `Tags:`, `Level:` and `Variant:` lines. A trailing `{#id}`
+//! items, `> ` follow-ups and `Tags:`, `Level:`, `Variant:` and `Red flag:` lines (a
+//! variant or a red flag one a line, as a follow-up is). A trailing `{#id}`
 //! on a heading sets its id; plain text under the title or a competency describes it.
 //! A `## ` heading that repeats an earlier one (same name and id) continues that
 //! competency, so questions can keep any order.
@@ -235,7 +236,7 @@ impl Reader {
             (Context::Question, None) => problems.push(Problem::new(
                 at(0),
                 None,
-                "unexpected text under a question; use `- ` for rubric items, `> ` for follow-ups, and `Tags:`, `Level:` or `Variant:` lines"
+                "unexpected text under a question; use `- ` for rubric items, `> ` for follow-ups, and `Tags:`, `Level:`, `Variant:` or `Red flag:` lines"
                     .to_owned(),
             )),
             (Context::Bank | Context::Competency, Some((LineKind::Rubric, _))) => {
@@ -359,6 +360,7 @@ impl Reader {
             LineKind::Rubric => question.rubric.push(item()),
             LineKind::FollowUp => question.follow_ups.push(item()),
             LineKind::Variant => question.variants.push(item()),
+            LineKind::RedFlag => question.red_flags.push(item()),
             LineKind::Tags => question.tags.extend(words(value, pos)),
             LineKind::Level => question.level.extend(words(value, pos)),
         }
@@ -460,6 +462,7 @@ enum LineKind {
     Rubric,
     FollowUp,
     Variant,
+    RedFlag,
     Tags,
     Level,
 }
@@ -494,6 +497,7 @@ fn question_line(content: &str) -> Option<(LineKind, usize)> {
         "tags" | "tag" => LineKind::Tags,
         "level" | "levels" => LineKind::Level,
         "variant" | "variants" => LineKind::Variant,
+        "red flag" | "red flags" | "red_flag" | "red_flags" => LineKind::RedFlag,
         _ => return None,
     };
     Some((
@@ -618,6 +622,8 @@ How you get ready.
 Tags: travel, 日本 city
 Level: junior senior
 Variant: Describe a trip you planned.
+Red flag: Forgets the \\*budget\\*
+red flags:Books nothing
 
 <!-- a note
 over lines -->
@@ -660,6 +666,7 @@ over lines -->
                         variants: vec!["Describe a trip you planned.".into()],
                         follow_ups: vec!["What went wrong?".into(), "What went right?".into()],
                         rubric: vec!["Budget".into(), "Dates".into(), "Hotel".into()],
+                        red_flags: vec!["Forgets the *budget*".into(), "Books nothing".into()],
                         tags: vec!["travel".into(), "日本 city".into()],
                         level: vec!["junior".into(), "senior".into()],
                     },
@@ -670,6 +677,7 @@ over lines -->
                         variants: vec![],
                         follow_ups: vec![],
                         rubric: vec!["Honest".into()],
+                        red_flags: vec![],
                         tags: vec![],
                         level: vec![],
                     },
@@ -806,7 +814,8 @@ Some text.
 
     #[test]
     fn duplicate_competencies_and_empty_parts_are_reported() {
-        let source = "---\nid: b\ntitle: B\n---\n## Lead\n## lead!\n###\n- \n> \nVariant:\n";
+        let source =
+            "---\nid: b\ntitle: B\n---\n## Lead\n## lead!\n###\n- \n> \nVariant:\nRed flag:\n";
         let errors = parse_md(source).unwrap_err();
         let found: Vec<_> = errors
             .iter()
@@ -820,9 +829,32 @@ Some text.
                 (8, 3, "rubric item 1 is empty"),
                 (9, 3, "follow-up 1 is empty"),
                 (10, 9, "variant 1 is empty"),
+                (11, 10, "red flag 1 is empty"),
             ],
             "{errors:#?}"
         );
+    }
+
+    #[test]
+    fn red_flag_lines_are_told_apart_from_rubric_items_and_follow_ups() {
+        use super::{question_line, LineKind};
+        assert_eq!(
+            question_line("Red flag: Vague"),
+            Some((LineKind::RedFlag, 10))
+        );
+        assert_eq!(
+            question_line("RED FLAGS :Vague"),
+            Some((LineKind::RedFlag, 11))
+        );
+        assert_eq!(
+            question_line("- Red flag: Vague"),
+            Some((LineKind::Rubric, 2))
+        );
+        assert_eq!(
+            question_line("> Red flag: Vague"),
+            Some((LineKind::FollowUp, 2))
+        );
+        assert_eq!(question_line("Redflag: Vague"), None);
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub struct Question {
     pub follow_ups: Vec<String>,
     /// What an answer to this question should contain beyond the STAR checklist.
     pub rubric: Vec<String>,
+    /// What a weak answer to this question shows, e.g. "Blames the person and describes
+    /// no action of their own".
+    pub red_flags: Vec<String>,
     pub tags: Vec<String>,
     /// Roles or seniorities the question suits, e.g. "team-lead".
     pub level: Vec<String>,
@@ -115,6 +118,7 @@ pub struct Limits {
     pub max_questions: usize,
     /// Also applies to each variant and follow-up, which are prompts too.
     pub max_prompt_chars: usize,
+    /// Also applies to each red flag, which is a checklist item in reverse.
     pub max_rubric_item_chars: usize,
     /// The largest file, in bytes, that is parsed at all.
     pub max_file_bytes: usize,
@@ -342,6 +346,7 @@ fn nul_problems(source: &str, bank: Option<&Bank>, problems: &mut Vec<Problem>) 
             ("variants", &q.variants),
             ("follow_ups", &q.follow_ups),
             ("rubric", &q.rubric),
+            ("red_flags", &q.red_flags),
             ("tags", &q.tags),
             ("level", &q.level),
         ] {
@@ -653,6 +658,7 @@ fn describe_key(key: &str) -> String {
         Some((name, index)) => {
             let name = match name {
                 "rubric" => "rubric item",
+                "red_flags" => "red flag",
                 "variants" => "variant",
                 "follow_ups" => "follow-up",
                 "tags" => "tag",
@@ -795,6 +801,7 @@ struct DraftQuestion {
     variants: Vec<Option<Text>>,
     follow_ups: Vec<Option<Text>>,
     rubric: Vec<Option<Text>>,
+    red_flags: Vec<Option<Text>>,
     tags: Vec<Option<Text>>,
     level: Vec<Option<Text>>,
 }
@@ -810,6 +817,7 @@ impl DraftQuestion {
             variants: Vec::new(),
             follow_ups: Vec::new(),
             rubric: Vec::new(),
+            red_flags: Vec::new(),
             tags: Vec::new(),
             level: Vec::new(),
         }
@@ -978,6 +986,7 @@ impl Validator<'_> {
             let variants = self.list(&path, "variants", draft.variants, prompt_chars);
             let follow_ups = self.list(&path, "follow_ups", draft.follow_ups, prompt_chars);
             let rubric = self.list(&path, "rubric", draft.rubric, rubric_chars);
+            let red_flags = self.list(&path, "red_flags", draft.red_flags, rubric_chars);
             let tags = self.list(&path, "tags", draft.tags, None);
             let level = self.list(&path, "level", draft.level, None);
             if let (Some(id), Some(competency), Some(prompt)) = (id, competency, prompt) {
@@ -988,6 +997,7 @@ impl Validator<'_> {
                     variants,
                     follow_ups,
                     rubric,
+                    red_flags,
                     tags,
                     level,
                 });
@@ -1379,6 +1389,58 @@ mod tests {
         assert_eq!(describe_key("prompt"), "the prompt");
         assert_eq!(describe_key("follow_ups[1]"), "follow-up 2");
         assert_eq!(describe_key("rubric[0]"), "rubric item 1");
+        assert_eq!(describe_key("red_flags[2]"), "red flag 3");
+    }
+
+    #[test]
+    fn the_sample_files_hold_the_same_questions() {
+        let samples = [
+            (
+                Format::Toml,
+                include_str!("../../../../question-bank/samples/sample.toml"),
+            ),
+            (
+                Format::Json,
+                include_str!("../../../../question-bank/samples/sample.json"),
+            ),
+            (
+                Format::Yaml,
+                include_str!("../../../../question-bank/samples/sample.yaml"),
+            ),
+            (
+                Format::Csv,
+                include_str!("../../../../question-bank/samples/sample.csv"),
+            ),
+            (
+                Format::Tsv,
+                include_str!("../../../../question-bank/samples/sample.tsv"),
+            ),
+            (
+                Format::Markdown,
+                include_str!("../../../../question-bank/samples/sample.md"),
+            ),
+            (
+                Format::AnkiText,
+                include_str!("../../../../question-bank/samples/sample.txt"),
+            ),
+        ];
+        let options = ParseOptions {
+            bank_id: Some("sample".to_owned()),
+            ..ParseOptions::default()
+        };
+        let parsed: Vec<Bank> = samples
+            .iter()
+            .map(|(format, source)| {
+                parse(source, *format, &options)
+                    .unwrap_or_else(|errors| panic!("{format:?}: {errors}"))
+            })
+            .collect();
+        let native = &parsed[0];
+        assert!(native.questions.iter().any(|q| !q.red_flags.is_empty()));
+        for (bank, (format, _)) in parsed.iter().zip(samples) {
+            assert_eq!(bank.questions, native.questions, "{format:?}");
+            assert_eq!(bank.competencies, native.competencies, "{format:?}");
+        }
     }
 
     proptest! {

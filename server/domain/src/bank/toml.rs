@@ -135,6 +135,7 @@ prompt = "Tell me about a time you delegated a task you would rather have done y
 variants = ["When did you last hand over work you were good at?"]
 follow_ups = ["What would you do differently?", " How did you check progress? "]
 rubric = ["Explains why this person was chosen", "Describes how they stayed out of the way"]
+red_flags = [" Takes the task back at the first problem "]
 tags = ["delegation", "trust"]
 level = ["team-lead", "engineering-manager"]
 
@@ -175,6 +176,7 @@ prompt = "Describe a disagreement between two of your engineers that you resolve
                             "Explains why this person was chosen".into(),
                             "Describes how they stayed out of the way".into(),
                         ],
+                        red_flags: vec!["Takes the task back at the first problem".into()],
                         tags: vec!["delegation".into(), "trust".into()],
                         level: vec!["team-lead".into(), "engineering-manager".into()],
                     },
@@ -187,6 +189,7 @@ prompt = "Describe a disagreement between two of your engineers that you resolve
                         variants: vec![],
                         follow_ups: vec![],
                         rubric: vec![],
+                        red_flags: vec![],
                         tags: vec![],
                         level: vec![],
                     },
@@ -354,6 +357,55 @@ prompt = "Describe a disagreement between two of your engineers that you resolve
             "{HEADER}\n[[question]]\ncompetency = \"lead\"\nprompt = \"éééééééééé\"\nrubric = [\"ééééé\"]\n"
         );
         assert!(parse_toml(&source, &limits).is_ok());
+    }
+
+    #[test]
+    fn red_flags_are_checked_like_rubric_items() {
+        let limits = Limits {
+            max_rubric_item_chars: 5,
+            ..Limits::default()
+        };
+        let source = format!(
+            "{HEADER}\n[[question]]\ncompetency = \"lead\"\nprompt = \"Why?\"\nred_flags = [\" Vague \", \"  \", \"Blames\", \"Vague\"]\n"
+        );
+        let errors = parse_toml(&source, &limits).unwrap_err().0;
+        let found: Vec<_> = errors
+            .iter()
+            .map(|e| {
+                (
+                    e.line,
+                    e.column,
+                    e.field.as_deref().unwrap_or(""),
+                    e.message.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (12, 25, "question[0].red_flags[1]", "red flag 2 is empty"),
+                (
+                    12,
+                    31,
+                    "question[0].red_flags[2]",
+                    "red flag 3 is 6 characters long; the limit is 5"
+                ),
+            ],
+            "{errors:#?}"
+        );
+        // Trimmed; a repeated red flag is kept, as a repeated rubric item is.
+        let source = source.replace(", \"  \", \"Blames\"", "");
+        let bank = parse_toml(&source, &limits).unwrap();
+        assert_eq!(bank.questions[0].red_flags, ["Vague", "Vague"]);
+        let (line, column, field, message) = only_error(&format!(
+            "{HEADER}\n[[question]]\ncompetency = \"lead\"\nprompt = \"Why?\"\nred_flags = \"Vague\"\n"
+        ));
+        assert_eq!((line, column), (12, 13));
+        assert_eq!(field.as_deref(), Some("question[0].red_flags"));
+        assert_eq!(
+            message,
+            "`red_flags` must be an array of strings, found a string"
+        );
     }
 
     #[test]

@@ -287,6 +287,7 @@ impl Reader<'_> {
                 "variants",
                 "follow_ups",
                 "rubric",
+                "red_flags",
                 "tags",
                 "level",
             ],
@@ -298,6 +299,7 @@ impl Reader<'_> {
         question.variants = self.list(&mut entry, "variants");
         question.follow_ups = self.list(&mut entry, "follow_ups");
         question.rubric = self.list(&mut entry, "rubric");
+        question.red_flags = self.list(&mut entry, "red_flags");
         question.tags = self.list(&mut entry, "tags");
         question.level = self.list(&mut entry, "level");
         question

@@ -273,6 +273,9 @@ questions:
   - competency: plan
     prompt: Tell me about a trip to Zürich, with commas | and pipes.
     rubric: [Budget, \"Dates, times\"]
+    red_flags:
+      - Forgets the budget
+      - '  Books: anything  '
     tags:
       - 日本
       - '42'
@@ -295,6 +298,8 @@ questions:
             derive_question_id("Tell me about a trip to Zürich, with commas | and pipes.")
         );
         assert_eq!(first.rubric, ["Budget", "Dates, times"]);
+        assert_eq!(first.red_flags, ["Forgets the budget", "Books: anything"]);
+        assert!(expected.questions[1].red_flags.is_empty());
         assert_eq!(first.tags, ["日本", "42"]);
         assert!(first.level.is_empty());
         assert_eq!(expected.questions[1].prompt, "Folded prompt.");

@@ -62,6 +62,8 @@ struct NextQuestion {
     /// The whole checklist: the STAR items, then the question's own.
     rubric: Vec<RubricEntry>,
     follow_ups: Vec<String>,
+    /// What a weak answer to this question shows.
+    red_flags: Vec<String>,
 }
 
 /// The next card to practise, with its question and checklist.
@@ -95,6 +97,7 @@ async fn next(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpRe
             competency_name: question.competency_name,
             rubric,
             follow_ups: question.follow_ups,
+            red_flags: question.red_flags,
         },
     }))
 }
