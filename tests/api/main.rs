@@ -6,6 +6,7 @@
 mod abuse;
 mod accounts;
 mod bank_files;
+mod bank_upgrade;
 mod banks;
 mod coaching;
 mod faults;
