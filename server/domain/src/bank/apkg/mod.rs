@@ -398,15 +398,20 @@ fn tables(db: &Connection) -> rusqlite::Result<HashMap<String, String>> {
     rows.collect()
 }
 
+/// The field names of each note type, in order, by note type id.
+type FieldNames = HashMap<i64, Vec<String>>;
+/// The name of each deck (`Parent::Child`), by deck id.
+type DeckNames = HashMap<i64, String>;
+
 /// The field names of each note type, in order, from the `fields` table (schema 15 on).
-fn fields_of_tables(db: &Connection) -> Result<HashMap<i64, Vec<String>>, ParseError> {
+fn fields_of_tables(db: &Connection) -> Result<FieldNames, ParseError> {
     let mut statement = db
         .prepare("SELECT ntid, name FROM fields ORDER BY ntid, ord")
         .map_err(unreadable)?;
     let rows = statement
         .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get(1)?)))
         .map_err(unreadable)?;
-    let mut fields: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut fields = FieldNames::new();
     for row in rows {
         let (note_type, name) = row.map_err(unreadable)?;
         fields.entry(note_type).or_default().push(name);
@@ -416,7 +421,7 @@ fn fields_of_tables(db: &Connection) -> Result<HashMap<i64, Vec<String>>, ParseE
 
 /// Deck names from the `decks` table (schema 15 on), which separates the levels with
 /// U+001F where Anki shows `::`.
-fn decks_of_table(db: &Connection) -> Result<HashMap<i64, String>, ParseError> {
+fn decks_of_table(db: &Connection) -> Result<DeckNames, ParseError> {
     let mut statement = db
         .prepare("SELECT id, name FROM decks")
         .map_err(unreadable)?;
@@ -451,10 +456,7 @@ struct JsonDeck {
 }
 
 /// Field names and deck names from the JSON of the `col` row (schema 11 to 14).
-#[allow(clippy::type_complexity)]
-fn json_fields_and_decks(
-    db: &Connection,
-) -> Result<(HashMap<i64, Vec<String>>, HashMap<i64, String>), ParseError> {
+fn json_fields_and_decks(db: &Connection) -> Result<(FieldNames, DeckNames), ParseError> {
     let (models, decks): (String, String) = db
         .query_row("SELECT models, decks FROM col", [], |row| {
             Ok((row.get(0)?, row.get(1)?))
