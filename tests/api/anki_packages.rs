@@ -256,6 +256,20 @@ fn package_form(token: &str, file_name: &str, package: Vec<u8>) -> reqwest::mult
         )
 }
 
+/// Posts the import page's form.
+async fn post_form(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    form: reqwest::multipart::Form,
+) -> reqwest::Response {
+    browser
+        .post(app.url("/banks/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// The value of the hidden field `name` of a page.
 fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
@@ -283,12 +297,7 @@ on_both_databases!(
             ("Old deck.apkg", "old-deck", old_style()),
             ("New deck.colpkg", "new-deck", new_style()),
         ] {
-            let res = browser
-                .post(app.url("/banks/import"))
-                .multipart(package_form(&token, file_name, package))
-                .send()
-                .await
-                .unwrap();
+            let res = post_form(&app, &browser, package_form(&token, file_name, package)).await;
             assert_eq!(res.status(), 200, "{file_name}");
             let preview = res.text().await.unwrap();
             assert!(
@@ -314,12 +323,7 @@ on_both_databases!(
                 .text("format", hidden(&preview, "format"))
                 .text("bank_id", hidden(&preview, "bank_id"))
                 .text("title", "");
-            let res = browser
-                .post(app.url("/banks/import"))
-                .multipart(confirm)
-                .send()
-                .await
-                .unwrap();
+            let res = post_form(&app, &browser, confirm).await;
             assert_eq!(res.status(), 200);
             let done = res.text().await.unwrap();
             assert!(done.contains("id=\"imported\""), "{done}");
@@ -335,23 +339,13 @@ on_both_databases!(
             .text("package", "not base64!")
             .text("format", "apkg")
             .text("bank_id", "broken");
-        let res = browser
-            .post(app.url("/banks/import"))
-            .multipart(broken)
-            .send()
-            .await
-            .unwrap();
+        let res = post_form(&app, &browser, broken).await;
         assert_eq!(res.status(), 422);
         assert!(res.text().await.unwrap().contains("did not arrive whole"));
 
         // The malicious ones: the form again with the problem, nothing imported.
         for (what, package, status, message) in malicious() {
-            let res = browser
-                .post(app.url("/banks/import"))
-                .multipart(package_form(&token, "evil.apkg", package))
-                .send()
-                .await
-                .unwrap();
+            let res = post_form(&app, &browser, package_form(&token, "evil.apkg", package)).await;
             let code = res.status().as_u16();
             let body = res.text().await.unwrap();
             assert_eq!(code, status, "{what}: {body}");

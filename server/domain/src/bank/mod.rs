@@ -463,11 +463,8 @@ pub fn parse_bytes(
     format: Format,
     options: &ParseOptions,
 ) -> Result<Bank, BankErrors> {
-    if bytes.len() > options.limits.max_file_bytes {
-        return Err(too_large(&options.limits, bytes.len()));
-    }
-    if format == Format::Apkg {
-        return apkg::parse(bytes, options)
+    if format == Format::Apkg || bytes.len() > options.limits.max_file_bytes {
+        return parse_file(bytes, format, options)
             .map(|parsed| parsed.bank)
             .map_err(ParseError::into_errors);
     }
