@@ -50,10 +50,11 @@ pub enum Command {
 /// How to read bank files whose format or bank id is not in the file itself.
 #[derive(Debug, clap::Args)]
 pub struct ReadOptions {
-    /// toml, json, yaml, csv, tsv, md or txt (Anki plain text); default: by file extension.
+    /// toml, json, yaml, csv, tsv, md, txt (Anki plain text) or apkg (Anki package, also
+    /// colpkg); default: by file extension.
     #[arg(long)]
     format: Option<String>,
-    /// Bank id for formats that carry none (CSV, TSV, Anki text); default: from the file name.
+    /// Bank id for formats that carry none (CSV, TSV, Anki text and packages); default: from the file name.
     #[arg(long)]
     bank_id: Option<String>,
     /// Bank title for formats that carry none; default: the bank id.
@@ -253,6 +254,13 @@ impl LoadedFile {
     }
 }
 
+/// Prints what an import left out (an Anki package's media), one `FILE: note: …` line each.
+fn print_notes(file: &str, notes: &[String]) {
+    for note in notes {
+        println!("{file}: note: {note}");
+    }
+}
+
 /// Prints an import error the way compilers do: `FILE:LINE:COL: message`.
 fn print_error(file: &str, err: &crate::error::ApiError) {
     match err {
@@ -280,7 +288,8 @@ async fn bank(config: Config, command: BankCommand) -> anyhow::Result<()> {
                     }
                 };
                 match store::banks::parse_upload(&limits, &file.upload(true)) {
-                    Ok(bank) => {
+                    Ok(parsed) => {
+                        let bank = &parsed.bank;
                         let rubric: usize = bank.questions.iter().map(|q| q.rubric.len()).sum();
                         println!(
                             "{}: ok: bank {} ({:?}), {} competencies, {} questions, {} rubric items",
@@ -291,6 +300,7 @@ async fn bank(config: Config, command: BankCommand) -> anyhow::Result<()> {
                             bank.questions.len(),
                             rubric
                         );
+                        print_notes(&file.name, &parsed.notes);
                     }
                     Err(err) => {
                         print_error(&file.name, &err);
@@ -337,16 +347,19 @@ async fn bank(config: Config, command: BankCommand) -> anyhow::Result<()> {
                 )
                 .await;
                 match outcome {
-                    Ok(done) => println!(
-                        "{}: {}bank {}: {} added, {} updated, {} unchanged, {} retired",
-                        file.name,
-                        if dry_run { "dry run: " } else { "" },
-                        done.bank_id,
-                        done.counts.added,
-                        done.counts.updated,
-                        done.counts.unchanged,
-                        done.counts.retired
-                    ),
+                    Ok(done) => {
+                        println!(
+                            "{}: {}bank {}: {} added, {} updated, {} unchanged, {} retired",
+                            file.name,
+                            if dry_run { "dry run: " } else { "" },
+                            done.bank_id,
+                            done.counts.added,
+                            done.counts.updated,
+                            done.counts.unchanged,
+                            done.counts.retired
+                        );
+                        print_notes(&file.name, &done.notes);
+                    }
                     Err(err) => {
                         print_error(&file.name, &err);
                         failed += 1;
@@ -359,8 +372,8 @@ async fn bank(config: Config, command: BankCommand) -> anyhow::Result<()> {
             Ok(())
         }
         BankCommand::Export { bank_id, format } => {
-            let format = store::banks::resolve_format(Some(&format), None, None)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let format =
+                store::banks::resolve_export_format(&format).map_err(|e| anyhow::anyhow!("{e}"))?;
             let db = db::connect_and_migrate(&config.database_url).await?;
             let stored = store::banks::visible_bank(&db, None, &bank_id)
                 .await

@@ -108,6 +108,7 @@ impl Config {
             max_questions: self.max_bank_questions,
             max_prompt_chars: self.max_prompt_chars,
             max_rubric_item_chars: self.max_rubric_item_chars,
+            ..starling_domain::bank::Limits::default()
         }
     }
 

@@ -48,7 +48,9 @@ impl Application {
         let secret = store::accounts::signing_secret(&db, config.secret.as_deref()).await?;
         let listener = TcpListener::bind(&config.addr)?;
         let port = listener.local_addr()?.port();
-        // The import form's text box and file each fit the bank limit, plus room for the other fields.
+        // The import form's text box and file each fit the bank limit, plus room for the other
+        // fields; an Anki package carried from the preview to the confirmation as base64 (4/3 of
+        // its size) fits as well.
         let multipart_limit = config.max_bank_bytes * 2 + 64 * 1024;
         let optimizer = std::sync::Arc::new(tokio::sync::Notify::new());
         let instance = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());

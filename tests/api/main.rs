@@ -5,6 +5,7 @@
 
 mod abuse;
 mod accounts;
+mod anki_packages;
 mod bank_files;
 mod bank_upgrade;
 mod banks;

@@ -625,6 +625,20 @@ on_both_databases!(
         .await;
         api.expect(422, user.post("/api/v1/banks?format=docx").body(TEAM_BANK))
             .await;
+        {
+            use starling_domain::bank::apkg::testing;
+            let package = testing::new_package(&["Front", "Back"], &testing::sample_notes(), &[]);
+            let zip = |body: Vec<u8>| {
+                user.post("/api/v1/banks?bank_id=anki-deck")
+                    .header("content-type", "application/zip")
+                    .body(body)
+            };
+            api.expect(201, zip(package)).await;
+            api.expect(413, zip(testing::zip_bomb())).await;
+            api.expect(422, zip(testing::with_entry("../evil"))).await;
+            api.expect(422, user.get("/api/v1/banks/anki-deck/export?format=apkg"))
+                .await;
+        }
         for format in ["toml", "yaml", "json", "csv"] {
             api.expect(
                 200,

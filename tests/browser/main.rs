@@ -1237,6 +1237,67 @@ async fn pasted_crlf_csv_bank_errors_name_the_right_line_in_a_browser() {
     client.close().await.unwrap();
 }
 
+// An Anki package chosen in the import page's file picker: the preview shows its
+// questions and the media it leaves out, and carries the package (no text to show)
+// on to the confirmation, which imports it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anki_package_is_previewed_then_imported_in_a_browser() {
+    use starling_domain::bank::apkg::testing;
+    let Some(chromedriver) = find_chromedriver() else {
+        return;
+    };
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
+    app.api_user("anki").await;
+    let dir = std::env::temp_dir().join(format!(
+        "starling-apkg-{:016x}",
+        rand::thread_rng().gen::<u64>()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("Team leads.apkg");
+    let package = testing::new_package(
+        &["Front", "Back"],
+        &testing::sample_notes(),
+        &testing::sample_media(),
+    );
+    std::fs::write(&path, package).unwrap();
+    let (_driver, client) = browser(&chromedriver).await;
+    log_in(&client, &app, "anki").await;
+    client.goto(&app.url("/banks/import")).await.unwrap();
+    client
+        .find(css("#file"))
+        .await
+        .unwrap()
+        .send_keys(path.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&client, "#preview").await;
+    let notes = wait_for_text(&client, "#import-notes", Duration::from_secs(10), |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(notes.contains("2 media files"), "{notes}");
+    let changes = wait_for_text(&client, "#changes", Duration::from_secs(10), |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(
+        changes.contains("When did feedback you gave not land?"),
+        "{changes}"
+    );
+    screenshots(&client, "import-apkg-preview", None).await;
+    click(&client, "#confirm").await;
+    let saved = wait_for_text(&client, "#imported", Duration::from_secs(10), |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(saved.contains("Saved"), "{saved}");
+    client.goto(&app.url("/banks")).await.unwrap();
+    client.find(css("#bank-team-leads")).await.unwrap();
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Fails when the page is wider than the window (it would scroll sideways),
 /// naming the elements that stick out; also fails on anything axe-core finds
 /// (when it is installed: see `phone::axe_source`).

@@ -9,6 +9,7 @@ use actix_web::{
     http::{header, StatusCode},
     post, web, HttpRequest, HttpResponse,
 };
+use base64::Engine as _;
 use minijinja::{context, Value};
 use serde::Deserialize;
 use starling_domain::{
@@ -105,6 +106,9 @@ struct ImportFormValues {
     bank_id: String,
     title: String,
     file_name: String,
+    /// An Anki package (no text to show), in URL-safe base64 (nothing in it for HTML to
+    /// escape): the preview carries it on to the confirmation.
+    package: String,
 }
 
 async fn import_form(
@@ -172,6 +176,8 @@ struct ImportUpload {
     csrf_token: Text<String>,
     file: Option<FileField>,
     text: Option<Text<String>>,
+    /// An Anki package carried on from its preview (base64).
+    package: Option<Text<String>>,
     format: Option<Text<String>>,
     bank_id: Option<Text<String>>,
     title: Option<Text<String>>,
@@ -208,16 +214,30 @@ async fn import(
         Some(file) => String::from_utf8_lossy(&file.data).into_owned(),
         None => form.text.map(|t| t.into_inner()).unwrap_or_default(),
     };
-    let bytes: Vec<u8> = match uploaded {
-        Some(file) => file.data.to_vec(),
-        None => text.clone().into_bytes(),
-    };
+    let package = non_empty(form.package);
     let mut values = ImportFormValues {
         text,
         format: non_empty(form.format).unwrap_or_default(),
         bank_id: non_empty(form.bank_id).unwrap_or_default(),
         title: non_empty(form.title).unwrap_or_default(),
         file_name,
+        package: String::new(),
+    };
+    let bytes: Vec<u8> = match (uploaded, package) {
+        (Some(file), _) => file.data.to_vec(),
+        (None, Some(package)) => {
+            match base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(package) {
+                Ok(bytes) => bytes,
+                Err(_) => {
+                    let err = ApiError::invalid(
+                        "package",
+                        "the package did not arrive whole; choose the file again",
+                    );
+                    return import_form(&req, &state, &current, &values, Some(&err)).await;
+                }
+            }
+        }
+        (None, None) => values.text.clone().into_bytes(),
     };
     if bytes.iter().all(u8::is_ascii_whitespace) {
         let err = ApiError::invalid("text", "choose a file or paste the bank's text");
@@ -232,6 +252,11 @@ async fn import(
         Err(err) => return import_form(&req, &state, &current, &values, Some(&err)).await,
     };
     values.format = format.extension().to_owned();
+    if format == Format::Apkg {
+        // A zip archive is no text to show or edit: the preview carries the file itself.
+        values.text.clear();
+        values.package = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+    }
     if values.bank_id.is_empty() && !format.carries_bank_id() {
         // As on the command line: a file that cannot name its bank is named by its file.
         values.bank_id = bank_id_from_file_name(&values.file_name);
@@ -261,6 +286,7 @@ async fn import(
         Err(err @ ApiError::TooLarge(_)) => {
             // Megabytes of text are not worth sending back to fix by hand.
             values.text.clear();
+            values.package.clear();
             import_form(&req, &state, &current, &values, Some(&err)).await
         }
         Err(

@@ -519,6 +519,9 @@ pub struct Imported {
     #[serde(flatten)]
     pub counts: ImportCounts,
     pub questions: Vec<QuestionChange>,
+    /// What the file held that the bank does not keep, in words: such as the media files
+    /// (images, sounds) of an Anki package. Empty for most files.
+    pub notes: Vec<String>,
 }
 
 /// Imports one parsed bank in one transaction; a dry run rolls it back and
@@ -555,6 +558,7 @@ pub async fn import_bank(
         dry_run,
         counts: report.counts,
         questions: report.changes,
+        notes: Vec::new(),
     })
 }
 
@@ -729,14 +733,18 @@ pub async fn import_file(
     let parsed = tokio::task::spawn_blocking(move || parse_upload(&limits, &upload))
         .await
         .map_err(|err| crate::error::ApiError::Internal(err.into()))??;
-    import_bank(db, &parsed, importer, dry_run).await
+    let mut imported = import_bank(db, &parsed.bank, importer, dry_run).await?;
+    imported.notes = parsed.notes;
+    Ok(imported)
 }
 
-/// Parses an upload without touching the database (`bank check`).
+/// Parses an upload without touching the database (`bank check`): 413 for a file (or
+/// an Anki package's collection) over its limit, 422 with every problem otherwise.
 pub fn parse_upload(
     limits: &starling_domain::bank::Limits,
     upload: &BankUpload,
-) -> Result<Bank, crate::error::ApiError> {
+) -> Result<starling_domain::bank::Parsed, crate::error::ApiError> {
+    use starling_domain::bank::ParseError;
     if upload.bytes.len() > limits.max_file_bytes {
         return Err(crate::error::ApiError::TooLarge(
             starling_domain::words::over_limit(
@@ -751,8 +759,12 @@ pub fn parse_upload(
         title: upload.title.clone(),
         limits: *limits,
     };
-    starling_domain::bank::parse_bytes(&upload.bytes, upload.format, &options)
-        .map_err(|errors| crate::error::ApiError::InvalidBank(errors.0))
+    starling_domain::bank::parse_file(&upload.bytes, upload.format, &options).map_err(|error| {
+        match error {
+            ParseError::TooLarge(message) => crate::error::ApiError::TooLarge(message),
+            ParseError::Invalid(errors) => crate::error::ApiError::InvalidBank(errors.0),
+        }
+    })
 }
 
 /// The format of an upload: named explicitly, else by the file name, else by
@@ -763,7 +775,8 @@ pub fn resolve_format(
     content_type: Option<&str>,
 ) -> Result<starling_domain::bank::Format, crate::error::ApiError> {
     use starling_domain::bank::Format;
-    let known = "toml, json, yaml (yml), csv, tsv, md or txt (Anki plain text)";
+    let known =
+        "toml, json, yaml (yml), csv, tsv, md, txt (Anki plain text) or apkg (Anki package, also colpkg)";
     if let Some(name) = named.filter(|n| !n.trim().is_empty()) {
         return Format::from_name(name).ok_or_else(|| {
             crate::error::ApiError::invalid(
@@ -781,4 +794,22 @@ pub fn resolve_format(
                 format!("cannot tell the file's format: name it ({known})"),
             )
         })
+}
+
+/// The format a bank is exported in, by name: any but the Anki package, which is read
+/// only.
+pub fn resolve_export_format(
+    named: &str,
+) -> Result<starling_domain::bank::Format, crate::error::ApiError> {
+    let format = resolve_format(Some(named), None, None)?;
+    if !format.is_exported() {
+        return Err(crate::error::ApiError::invalid(
+            "format",
+            format!(
+                "{} files are imported only; export as txt (Anki plain text), which Anki imports",
+                format.label()
+            ),
+        ));
+    }
+    Ok(format)
 }

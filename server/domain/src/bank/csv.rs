@@ -9,6 +9,7 @@
 //! List cells split on `|`; `\|` is a literal `|` and `\\` a literal `\` there (any other
 //! backslash is kept as written). Anki text also splits the back (rubric) on line breaks
 //! and the tags column on white space, and with `#html:true` reads fields as HTML.
+//! The notes of an Anki package are read as such rows ([`read_notes`]).
 //!
 //! A CSV or TSV cell that starts with `'` followed by `=`, `+`, `-`, `@`, a tab, a
 //! carriage return or another such `'`-run loses its first `'`: the export writes that
@@ -172,6 +173,57 @@ pub(super) fn read_anki(
         builder.question(&row, &columns);
     }
     Some(builder.finish(bank))
+}
+
+/// One note of an Anki package as the Anki text columns it fills.
+pub(super) struct NoteRow {
+    /// HTML, as Anki keeps fields.
+    pub front: String,
+    pub back: String,
+    /// Plain text, `Parent::Child`; `None` for a note without cards.
+    pub deck: Option<String>,
+    /// Separated by white space.
+    pub tags: String,
+}
+
+/// Reads the notes of an Anki package as rows of an Anki text file with `#html:true`
+/// and the columns front, back, deck and tags: note `n` stands where line `n` would.
+pub(super) fn read_notes(
+    notes: Vec<NoteRow>,
+    options: &ParseOptions,
+    problems: &mut Vec<Problem>,
+) -> Draft {
+    let bank = options_bank_header(Format::Apkg, options, problems);
+    let columns = [
+        Some(Column::Prompt),
+        Some(Column::Rubric),
+        Some(Column::Competency),
+        Some(Column::Tags),
+    ];
+    let mut builder = Builder::new(Mode::Anki { html: true });
+    for (index, note) in notes.into_iter().enumerate() {
+        let pos = Pos {
+            line: index + 1,
+            column: 1,
+        };
+        let cell = |value: String| Cell { value, pos };
+        // Deck names and tags are plain text: escaped, so the HTML reading keeps them.
+        let row = Row {
+            pos,
+            cells: vec![
+                cell(note.front),
+                cell(note.back),
+                cell(escape_html(note.deck.as_deref().unwrap_or_default())),
+                cell(escape_html(&note.tags)),
+            ],
+        };
+        builder.question(&row, &columns);
+    }
+    builder.finish(bank)
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;")
 }
 
 fn anki_header(
@@ -775,7 +827,7 @@ pub(super) fn escape_item(item: &str) -> String {
 
 /// The text of an HTML field: tags dropped, `<br>` and block starts as line breaks,
 /// the common entities decoded.
-fn html_to_text(html: &str) -> String {
+pub(super) fn html_to_text(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(c) = rest.chars().next() {

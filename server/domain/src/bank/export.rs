@@ -11,6 +11,9 @@ use super::markdown::{escape_inline, escape_text_line};
 use super::{Bank, Format};
 
 /// The bank as a file of `format`. Anki text is written with its `#` header lines.
+///
+/// An Anki package is never written ([`Format::is_exported`] is false, and the servers
+/// refuse it): asked for one, this writes Anki text, the plain-text file Anki imports.
 pub fn export(bank: &Bank, format: Format) -> String {
     match format {
         Format::Toml => toml(bank),
@@ -18,7 +21,7 @@ pub fn export(bank: &Bank, format: Format) -> String {
         Format::Yaml => yaml(bank),
         Format::Csv => table(bank, b','),
         Format::Tsv => table(bank, b'\t'),
-        Format::AnkiText => anki(bank),
+        Format::AnkiText | Format::Apkg => anki(bank),
         Format::Markdown => markdown(bank),
     }
 }
@@ -534,7 +537,8 @@ mod tests {
                 declares_competencies: false,
                 ..full
             },
-            Format::AnkiText => Reach {
+            // Never written (it exports as Anki text); not among Format::ALL.
+            Format::AnkiText | Format::Apkg => Reach {
                 declares_competencies: false,
                 multi_line_rubric: false,
                 tags_with_space: false,

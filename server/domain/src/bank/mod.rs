@@ -27,11 +27,15 @@
 //!   names, prompts, list items, tags and levels are one line each (the export writes
 //!   line breaks in them as spaces), and a tag or level containing a comma comes back
 //!   split at it.
+//!
+//! An Anki package (`.apkg`, `.colpkg`) is read, never written: [`apkg`] takes the notes
+//! out of its collection and reads them as Anki text would read the same columns.
 
 use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
+pub mod apkg;
 mod csv;
 mod export;
 mod json;
@@ -122,6 +126,9 @@ pub struct Limits {
     pub max_rubric_item_chars: usize,
     /// The largest file, in bytes, that is parsed at all.
     pub max_file_bytes: usize,
+    /// The most an archive (an Anki package) may unpack to, in bytes: what is read
+    /// out of it stops there, so a zip bomb never takes more memory than this.
+    pub max_unpacked_bytes: usize,
 }
 
 impl Default for Limits {
@@ -131,6 +138,7 @@ impl Default for Limits {
             max_prompt_chars: 2000,
             max_rubric_item_chars: 500,
             max_file_bytes: 5 * 1024 * 1024,
+            max_unpacked_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -147,9 +155,13 @@ pub enum Format {
     Markdown,
     /// Anki's plain-text export of notes (`.txt`).
     AnkiText,
+    /// An Anki package (`.apkg`, or a whole collection as `.colpkg`): imported, never
+    /// exported, so it is not among [`Format::ALL`].
+    Apkg,
 }
 
 impl Format {
+    /// The formats a bank is written in (and read back from); see also [`Format::Apkg`].
     pub const ALL: [Format; 7] = [
         Format::Toml,
         Format::Json,
@@ -170,6 +182,7 @@ impl Format {
             "tsv" => Some(Format::Tsv),
             "md" | "markdown" => Some(Format::Markdown),
             "txt" => Some(Format::AnkiText),
+            "apkg" | "colpkg" => Some(Format::Apkg),
             _ => None,
         }
     }
@@ -194,6 +207,11 @@ impl Format {
             "text/tab-separated-values" => Some(Format::Tsv),
             "text/markdown" | "text/x-markdown" => Some(Format::Markdown),
             "text/plain" => Some(Format::AnkiText),
+            "application/zip"
+            | "application/x-zip-compressed"
+            | "application/apkg"
+            | "application/x-apkg"
+            | "application/vnd.anki" => Some(Format::Apkg),
             _ => None,
         }
     }
@@ -207,10 +225,12 @@ impl Format {
             Format::Tsv => "tsv",
             Format::Markdown => "md",
             Format::AnkiText => "txt",
+            Format::Apkg => "apkg",
         }
     }
 
-    /// The media type, without parameters; every format is written in UTF-8.
+    /// The media type, without parameters; every format but the (zipped) Anki package
+    /// is written in UTF-8.
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Toml => "application/toml",
@@ -220,13 +240,23 @@ impl Format {
             Format::Tsv => "text/tab-separated-values",
             Format::Markdown => "text/markdown",
             Format::AnkiText => "text/plain",
+            Format::Apkg => "application/zip",
         }
     }
 
     /// Whether a file of this format names its bank; the others need
     /// [`ParseOptions::bank_id`]. Markdown names it in its optional front matter.
     pub fn carries_bank_id(self) -> bool {
-        !matches!(self, Format::Csv | Format::Tsv | Format::AnkiText)
+        !matches!(
+            self,
+            Format::Csv | Format::Tsv | Format::AnkiText | Format::Apkg
+        )
+    }
+
+    /// Whether banks are written in this format: all but the Anki package, which is
+    /// read only.
+    pub fn is_exported(self) -> bool {
+        self != Format::Apkg
     }
 
     /// How messages call the format.
@@ -239,6 +269,7 @@ impl Format {
             Format::Tsv => "TSV",
             Format::Markdown => "Markdown",
             Format::AnkiText => "Anki text",
+            Format::Apkg => "Anki package",
         }
     }
 }
@@ -247,7 +278,8 @@ impl Format {
 /// them (`--bank-id`/`--title`, `?bank_id=&title=`), and the limits to enforce.
 #[derive(Clone, Debug, Default)]
 pub struct ParseOptions {
-    /// Used by CSV, TSV and Anki text, and by Markdown without an `id` in its front matter.
+    /// Used by CSV, TSV, Anki text and Anki packages, and by Markdown without an `id` in
+    /// its front matter.
     pub bank_id: Option<String>,
     /// Used where the file gives no title; the bank id otherwise.
     pub title: Option<String>,
@@ -269,7 +301,12 @@ pub fn parse_toml(source: &str, limits: &Limits) -> Result<Bank, BankErrors> {
 /// browser textarea) or a lone `\r` (old Mac): each format reads the text with every
 /// break turned into `\n`, so the result and the positions of errors (line, and column
 /// in characters from the line start) do not depend on them.
+///
+/// An Anki package is no text: [`parse_bytes`] reads it from the string's bytes.
 pub fn parse(source: &str, format: Format, options: &ParseOptions) -> Result<Bank, BankErrors> {
+    if format == Format::Apkg {
+        return parse_bytes(source.as_bytes(), format, options);
+    }
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     if source.len() > options.limits.max_file_bytes {
         return Err(too_large(&options.limits, source.len()));
@@ -284,8 +321,20 @@ pub fn parse(source: &str, format: Format, options: &ParseOptions) -> Result<Ban
         Format::Csv | Format::Tsv => csv::read(source, format, options, &mut problems),
         Format::AnkiText => csv::read_anki(source, options, &mut problems),
         Format::Markdown => markdown::read(source, options, &mut problems),
+        Format::Apkg => None,
     };
-    let bank = draft.and_then(|draft| validate(draft, &options.limits, &mut problems));
+    finish(source, draft, &options.limits, problems)
+}
+
+/// Validates what a reader made of `source`: the bank, or every problem of the file in
+/// file order, each with its line of `source` as the excerpt.
+fn finish(
+    source: &str,
+    draft: Option<Draft>,
+    limits: &Limits,
+    mut problems: Vec<Problem>,
+) -> Result<Bank, BankErrors> {
+    let bank = draft.and_then(|draft| validate(draft, limits, &mut problems));
     nul_problems(source, bank.as_ref(), &mut problems);
     match bank {
         Some(bank) if problems.is_empty() => Ok(bank),
@@ -357,15 +406,72 @@ fn nul_problems(source: &str, bank: Option<&Bank>, problems: &mut Vec<Problem>) 
     }
 }
 
+/// A bank read from a file, with what the file held that the bank does not keep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parsed {
+    pub bank: Bank,
+    /// Sentences for the import report, such as the media files an Anki package held
+    /// (Starling keeps text only); empty for most files.
+    pub notes: Vec<String>,
+}
+
+/// Why a file gives no bank.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The file, or what an archive unpacks to, is over a size limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// Every problem of the file.
+    #[error(transparent)]
+    Invalid(#[from] BankErrors),
+}
+
+impl ParseError {
+    /// The problems as [`parse_bytes`] reports them: a size is a problem at the file's
+    /// start.
+    pub fn into_errors(self) -> BankErrors {
+        match self {
+            ParseError::Invalid(errors) => errors,
+            ParseError::TooLarge(message) => BankErrors(vec![file_error(message)]),
+        }
+    }
+}
+
+/// [`parse_bytes`] telling a file that is too large (or unpacks to too much) from an
+/// invalid one, with the notes of the import report: what the import paths call.
+pub fn parse_file(
+    bytes: &[u8],
+    format: Format,
+    options: &ParseOptions,
+) -> Result<Parsed, ParseError> {
+    if bytes.len() > options.limits.max_file_bytes {
+        return Err(ParseError::TooLarge(too_large_message(
+            &options.limits,
+            bytes.len(),
+        )));
+    }
+    if format == Format::Apkg {
+        return apkg::parse(bytes, options);
+    }
+    let bank = parse_bytes(bytes, format, options)?;
+    Ok(Parsed {
+        bank,
+        notes: Vec::new(),
+    })
+}
+
 /// [`parse`] for raw file contents: a UTF-8 byte order mark is skipped, and bytes that
-/// are not UTF-8 are reported where they start.
+/// are not UTF-8 are reported where they start. An Anki package is read as the zip
+/// archive it is ([`apkg`]).
 pub fn parse_bytes(
     bytes: &[u8],
     format: Format,
     options: &ParseOptions,
 ) -> Result<Bank, BankErrors> {
-    if bytes.len() > options.limits.max_file_bytes {
-        return Err(too_large(&options.limits, bytes.len()));
+    if format == Format::Apkg || bytes.len() > options.limits.max_file_bytes {
+        return parse_file(bytes, format, options)
+            .map(|parsed| parsed.bank)
+            .map_err(ParseError::into_errors);
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
@@ -404,13 +510,22 @@ fn unify_line_breaks(source: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn too_large(limits: &Limits, size: usize) -> BankErrors {
-    BankErrors(vec![BankError {
+    BankErrors(vec![file_error(too_large_message(limits, size))])
+}
+
+fn too_large_message(limits: &Limits, size: usize) -> String {
+    crate::words::over_limit("file", size as u64, limits.max_file_bytes as u64)
+}
+
+/// A problem of the whole file (its size, its kind), reported at its start.
+fn file_error(message: String) -> BankError {
+    BankError {
         line: 1,
         column: 1,
         field: None,
-        message: crate::words::over_limit("file", size as u64, limits.max_file_bytes as u64),
+        message,
         excerpt: None,
-    }])
+    }
 }
 
 /// The longest excerpt of a line shown with an error, in characters.
@@ -1248,6 +1363,17 @@ mod tests {
             serde_json::to_string(&Format::AnkiText).unwrap(),
             "\"ankitext\""
         );
+        // Anki packages are read, never written.
+        assert!(!Format::ALL.contains(&Format::Apkg));
+        assert!(Format::ALL.iter().all(|format| format.is_exported()));
+        assert!(!Format::Apkg.is_exported() && !Format::Apkg.carries_bank_id());
+        assert_eq!(Format::from_name("colpkg"), Some(Format::Apkg));
+        assert_eq!(Format::from_path("decks/Leaders.APKG"), Some(Format::Apkg));
+        assert_eq!(
+            Format::from_content_type(Format::Apkg.content_type()),
+            Some(Format::Apkg)
+        );
+        assert_eq!(serde_json::to_string(&Format::Apkg).unwrap(), "\"apkg\"");
     }
 
     const TOML_BANK: &str =

@@ -40,14 +40,14 @@ async fn list(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpRe
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ImportQuery {
-    /// `toml`, `json`, `yaml`, `csv`, `tsv`, `md` or `txt` (Anki plain text); otherwise taken from the Content-Type.
+    /// `toml`, `json`, `yaml`, `csv`, `tsv`, `md`, `txt` (Anki plain text) or `apkg` (Anki package, also `colpkg`); otherwise taken from the Content-Type (`application/zip` is an Anki package).
     format: Option<String>,
     /// Check and report what the import would do, without saving anything.
     #[serde(default)]
     dry_run: bool,
-    /// The bank's id, for a CSV file (which has no header for it).
+    /// The bank's id, for a CSV, TSV or Anki file (which has no header for it).
     bank_id: Option<String>,
-    /// The bank's title, for a CSV file.
+    /// The bank's title, for a CSV, TSV or Anki file.
     title: Option<String>,
 }
 
@@ -89,7 +89,8 @@ pub async fn read_limited(
 }
 
 /// Imports a bank file (the body): creates the bank, or updates the user's bank with the same id
-/// (questions matched by id; removed ones are retired, never deleted).
+/// (questions matched by id; removed ones are retired, never deleted). An Anki package is sent as
+/// it is (`application/zip` or `?format=apkg`); its media files are left out, as `notes` says.
 #[utoipa::path(
     tag = "banks",
     params(ImportQuery),
@@ -103,14 +104,15 @@ pub async fn read_limited(
             (String = "text/tab-separated-values"),
             (String = "text/markdown"),
             (String = "text/plain"),
+            (Vec<u8> = "application/zip"),
         ),
     ),
     responses(
         (status = 201, description = "The bank was created", body = Imported),
         (status = 200, description = "The bank was updated, or a dry run", body = Imported),
         (status = 409, description = "The bank id belongs to another user or is built in (`conflict`)", body = ErrorBody),
-        (status = 413, description = "The file is larger than the limit, or has too many questions (`too_large`)", body = ErrorBody),
-        (status = 422, description = "The file is invalid: every problem with line and column (`invalid_bank`); or its format is unknown (`invalid`, field `format`)", body = ErrorBody),
+        (status = 413, description = "The file is larger than the limit, or an Anki package's collection unpacks to more than 64 MB (`too_large`)", body = ErrorBody),
+        (status = 422, description = "The file is invalid: every problem with line and column (`invalid_bank`), or for an Anki package that is not one (not a zip, encrypted, over 1000 entries, an entry named outside it, no collection) one problem at line 1; or its format is unknown (`invalid`, field `format`)", body = ErrorBody),
     ),
 )]
 #[post("/banks")]
@@ -154,7 +156,7 @@ async fn import(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ExportQuery {
-    /// `toml` (the default), `json`, `yaml`, `csv`, `tsv`, `md` or `txt` (Anki plain text).
+    /// `toml` (the default), `json`, `yaml`, `csv`, `tsv`, `md` or `txt` (Anki plain text); not `apkg`, which is imported only.
     format: Option<String>,
 }
 
@@ -179,8 +181,7 @@ async fn export_bank(
     id: web::Path<String>,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let format =
-        banks::resolve_format(Some(query.format.as_deref().unwrap_or("toml")), None, None)?;
+    let format = banks::resolve_export_format(query.format.as_deref().unwrap_or("toml"))?;
     let stored = banks::visible_bank(&state.db, Some(current.id()), &id).await?;
     let model = banks::bank_model(&state.db, &stored).await?;
     Ok(download(&model.id, format, export(&model, format)))
