@@ -187,17 +187,14 @@ fn safe_name(name: &str) -> bool {
 /// A name as messages show it: control characters escaped, at most 80 characters.
 fn shown_name(name: &str) -> String {
     const LONGEST: usize = 80;
-    let mut shown: String = name
-        .chars()
-        .take(LONGEST)
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_debug().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect();
+    let mut shown = String::new();
+    for c in name.chars().take(LONGEST) {
+        if c.is_control() {
+            shown.extend(c.escape_debug());
+        } else {
+            shown.push(c);
+        }
+    }
     if name.chars().count() > LONGEST {
         shown.push('…');
     }
