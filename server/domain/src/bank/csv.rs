@@ -184,6 +184,10 @@ pub(super) struct NoteRow {
     pub deck: Option<String>,
     /// Separated by white space.
     pub tags: String,
+    /// The note's other fields, by name: those named as a column that carries a list
+    /// or the id (Red flags, Follow ups, Variants, Level, Id) fill it; the rest are
+    /// left out.
+    pub other: Vec<(String, String)>,
 }
 
 /// Reads the notes of an Anki package as rows of an Anki text file with `#html:true`
@@ -194,12 +198,6 @@ pub(super) fn read_notes(
     problems: &mut Vec<Problem>,
 ) -> Draft {
     let bank = options_bank_header(Format::Apkg, options, problems);
-    let columns = [
-        Some(Column::Prompt),
-        Some(Column::Rubric),
-        Some(Column::Competency),
-        Some(Column::Tags),
-    ];
     let mut builder = Builder::new(Mode::Anki { html: true });
     for (index, note) in notes.into_iter().enumerate() {
         let pos = Pos {
@@ -207,17 +205,36 @@ pub(super) fn read_notes(
             column: 1,
         };
         let cell = |value: String| Cell { value, pos };
+        let mut columns = vec![
+            Some(Column::Prompt),
+            Some(Column::Rubric),
+            Some(Column::Competency),
+            Some(Column::Tags),
+        ];
         // Deck names and tags are plain text: escaped, so the HTML reading keeps them.
-        let row = Row {
-            pos,
-            cells: vec![
-                cell(note.front),
-                cell(note.back),
-                cell(escape_html(note.deck.as_deref().unwrap_or_default())),
-                cell(escape_html(&note.tags)),
-            ],
-        };
-        builder.question(&row, &columns);
+        let mut cells = vec![
+            cell(note.front),
+            cell(note.back),
+            cell(escape_html(note.deck.as_deref().unwrap_or_default())),
+            cell(escape_html(&note.tags)),
+        ];
+        for (name, value) in note.other {
+            let column = Column::from_header(&name);
+            if let Some(
+                column @ (Column::Id
+                | Column::Variants
+                | Column::FollowUps
+                | Column::RedFlags
+                | Column::Level),
+            ) = column
+            {
+                if !columns.contains(&Some(column)) {
+                    columns.push(Some(column));
+                    cells.push(cell(value));
+                }
+            }
+        }
+        builder.question(&Row { pos, cells }, &columns);
     }
     builder.finish(bank)
 }

@@ -359,9 +359,16 @@ fn read_collection(mut collection: Vec<u8>, limits: &Limits) -> Result<Vec<NoteR
                 .and_then(|index| values.get(index))
                 .map_or_else(String::new, |value| without_sounds(value))
         };
+        let other = names
+            .iter()
+            .enumerate()
+            .filter(|&(index, _)| index != front && Some(index) != back)
+            .map(|(index, name)| (name.clone(), value(Some(index))))
+            .collect();
         notes.push(NoteRow {
             front: value(Some(front)),
             back: value(back),
+            other,
             deck: note_decks
                 .get(&id)
                 .and_then(|deck| decks.get(deck))
@@ -658,6 +665,44 @@ mod tests {
             let bank = read(&package).unwrap().bank;
             assert_eq!(bank.questions[0].prompt, "the front", "{front}");
             assert_eq!(bank.questions[0].rubric, ["the back"], "{back}");
+        }
+    }
+
+    #[test]
+    fn fields_named_as_bank_columns_fill_them() {
+        let fields = [
+            "Front",
+            "Back",
+            "Red flags",
+            "Follow-ups",
+            "Level",
+            "Source",
+        ];
+        let notes = vec![Note::new(
+            "Leadership",
+            &[
+                "Tell me about a hard call.",
+                "Names the options",
+                "Blames the team | <b>Hypothetical</b> answer",
+                "What did you say?",
+                "experienced",
+                "Copied from a book",
+            ],
+            &[],
+        )];
+        for package in [
+            old_package(&fields, &notes, &[]),
+            new_package(&fields, &notes, &[]),
+        ] {
+            let question = read(&package).unwrap().bank.questions.remove(0);
+            assert_eq!(question.rubric, ["Names the options"]);
+            assert_eq!(
+                question.red_flags,
+                ["Blames the team", "Hypothetical answer"]
+            );
+            assert_eq!(question.follow_ups, ["What did you say?"]);
+            assert_eq!(question.level, ["experienced"]);
+            assert!(question.variants.is_empty() && question.tags.is_empty());
         }
     }
 
