@@ -717,6 +717,13 @@ pub struct BankUpload {
     pub dry_run: bool,
 }
 
+/// Uploads are parsed one per core at most: an Anki package may unpack a 64 MB
+/// collection and read it with SQLite, so a burst of imports queues here instead
+/// of taking every core and a multiple of that memory.
+static PARSE_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
+});
+
 /// The one import engine behind the CLI, the API and the import page: size
 /// limit, parse and validate (every error with its line and column), then
 /// one transaction.
@@ -730,9 +737,14 @@ pub async fn import_file(
     // ran on the async workers.
     let limits = *limits;
     let dry_run = upload.dry_run;
+    let slot = PARSE_SLOTS
+        .acquire()
+        .await
+        .map_err(|err| crate::error::ApiError::Internal(err.into()))?;
     let parsed = tokio::task::spawn_blocking(move || parse_upload(&limits, &upload))
         .await
         .map_err(|err| crate::error::ApiError::Internal(err.into()))??;
+    drop(slot);
     let mut imported = import_bank(db, &parsed.bank, importer, dry_run).await?;
     imported.notes = parsed.notes;
     Ok(imported)
