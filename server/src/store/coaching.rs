@@ -304,7 +304,7 @@ pub async fn readable_answer(
     Err(ApiError::NotFound("answer"))
 }
 
-#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize, sea_orm::FromQueryResult)]
 pub struct QueueItem {
     pub answer_id: i32,
     pub learner: String,
@@ -314,63 +314,78 @@ pub struct QueueItem {
     pub created_at: DateTime<Utc>,
 }
 
-/// Answers the coach may see and has not reviewed yet, oldest first.
+/// Answers the coach may see and has not reviewed yet, oldest first: those
+/// of learners linked to the coach now, all of them or only the ones shared
+/// on the link, in one query.
 pub async fn queue(
     db: &impl ConnectionTrait,
     coach_id: i32,
 ) -> Result<Vec<QueueItem>, sea_orm::DbErr> {
-    let reviewed: Vec<i32> = review::Entity::find()
-        .filter(review::Column::ReviewerId.eq(coach_id))
+    use sea_orm::sea_query::{Condition, Query};
+    let shared = Query::select()
+        .expr(Expr::val(1))
+        .from(shared_answer::Entity)
+        .and_where(
+            Expr::col((shared_answer::Entity, shared_answer::Column::LinkId))
+                .equals((coach_link::Entity, coach_link::Column::Id)),
+        )
+        .and_where(
+            Expr::col((shared_answer::Entity, shared_answer::Column::AnswerId))
+                .equals((answer::Entity, answer::Column::Id)),
+        )
+        .to_owned();
+    let reviewed = Query::select()
+        .expr(Expr::val(1))
+        .from(review::Entity)
+        .and_where(
+            Expr::col((review::Entity, review::Column::AnswerId))
+                .equals((answer::Entity, answer::Column::Id)),
+        )
+        .and_where(Expr::col((review::Entity, review::Column::ReviewerId)).eq(coach_id))
+        .to_owned();
+    let select = Query::select()
+        .expr_as(Expr::col((answer::Entity, answer::Column::Id)), "answer_id")
+        .expr_as(Expr::col((user::Entity, user::Column::Username)), "learner")
+        .expr_as(
+            Expr::col((answer::Entity, answer::Column::QuestionId)),
+            "question_id",
+        )
+        .expr_as(Expr::col((question::Entity, question::Column::Prompt)), "prompt")
+        .expr_as(Expr::col((answer::Entity, answer::Column::Attempt)), "attempt")
+        .expr_as(
+            Expr::col((answer::Entity, answer::Column::CreatedAt)),
+            "created_at",
+        )
+        .from(answer::Entity)
+        .inner_join(
+            coach_link::Entity,
+            Expr::col((coach_link::Entity, coach_link::Column::LearnerId))
+                .equals((answer::Entity, answer::Column::UserId)),
+        )
+        .inner_join(
+            user::Entity,
+            Expr::col((user::Entity, user::Column::Id))
+                .equals((answer::Entity, answer::Column::UserId)),
+        )
+        .inner_join(
+            question::Entity,
+            Expr::col((question::Entity, question::Column::Id))
+                .equals((answer::Entity, answer::Column::QuestionId)),
+        )
+        .and_where(Expr::col((coach_link::Entity, coach_link::Column::CoachId)).eq(coach_id))
+        .and_where(Expr::col((coach_link::Entity, coach_link::Column::EndedAt)).is_null())
+        .cond_where(
+            Condition::any()
+                .add(Expr::col((coach_link::Entity, coach_link::Column::ShareAll)).eq(true))
+                .add(Expr::exists(shared)),
+        )
+        .and_where(Expr::exists(reviewed).not())
+        .order_by((answer::Entity, answer::Column::CreatedAt), sea_orm::Order::Asc)
+        .order_by((answer::Entity, answer::Column::Id), sea_orm::Order::Asc)
+        .to_owned();
+    QueueItem::find_by_statement(db.get_database_backend().build(&select))
         .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.answer_id)
-        .collect();
-    let mut items = Vec::new();
-    for link in coach_link::Entity::find()
-        .filter(coach_link::Column::CoachId.eq(coach_id))
-        .filter(coach_link::Column::EndedAt.is_null())
-        .all(db)
-        .await?
-    {
-        let learner = user::Entity::find_by_id(link.learner_id)
-            .one(db)
-            .await?
-            .map(|u| u.username)
-            .unwrap_or_default();
-        let mut answers = answer::Entity::find().filter(answer::Column::UserId.eq(link.learner_id));
-        if !link.share_all {
-            let shared: Vec<i32> = shared_answer::Entity::find()
-                .filter(shared_answer::Column::LinkId.eq(link.id))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|s| s.answer_id)
-                .collect();
-            answers = answers.filter(answer::Column::Id.is_in(shared));
-        }
-        for a in answers
-            .filter(answer::Column::Id.is_not_in(reviewed.clone()))
-            .all(db)
-            .await?
-        {
-            let prompt = question::Entity::find_by_id(a.question_id)
-                .one(db)
-                .await?
-                .map(|q| q.prompt)
-                .unwrap_or_default();
-            items.push(QueueItem {
-                answer_id: a.id,
-                learner: learner.clone(),
-                question_id: a.question_id,
-                prompt,
-                attempt: a.attempt,
-                created_at: a.created_at,
-            });
-        }
-    }
-    items.sort_by_key(|i| (i.created_at, i.answer_id));
-    Ok(items)
+        .await
 }
 
 /// Agreement between a learner's self-reviews and their coaches' reviews,
