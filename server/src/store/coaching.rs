@@ -350,8 +350,14 @@ pub async fn queue(
             Expr::col((answer::Entity, answer::Column::QuestionId)),
             "question_id",
         )
-        .expr_as(Expr::col((question::Entity, question::Column::Prompt)), "prompt")
-        .expr_as(Expr::col((answer::Entity, answer::Column::Attempt)), "attempt")
+        .expr_as(
+            Expr::col((question::Entity, question::Column::Prompt)),
+            "prompt",
+        )
+        .expr_as(
+            Expr::col((answer::Entity, answer::Column::Attempt)),
+            "attempt",
+        )
         .expr_as(
             Expr::col((answer::Entity, answer::Column::CreatedAt)),
             "created_at",
@@ -380,7 +386,10 @@ pub async fn queue(
                 .add(Expr::exists(shared)),
         )
         .and_where(Expr::exists(reviewed).not())
-        .order_by((answer::Entity, answer::Column::CreatedAt), sea_orm::Order::Asc)
+        .order_by(
+            (answer::Entity, answer::Column::CreatedAt),
+            sea_orm::Order::Asc,
+        )
         .order_by((answer::Entity, answer::Column::Id), sea_orm::Order::Asc)
         .to_owned();
     QueueItem::find_by_statement(db.get_database_backend().build(&select))
