@@ -165,6 +165,36 @@ impl TestApp {
         }
     }
 
+    /// A server the test stops itself: the app, a handle that stops it as
+    /// SIGTERM does, and the task serving it, which ends once the server and
+    /// its background worker have stopped.
+    pub async fn spawn_stoppable(
+        backend: Backend,
+    ) -> Option<(
+        Self,
+        actix_web::dev::ServerHandle,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    )> {
+        let (database, url) = TestDatabase::create(backend).await?;
+        let app = Application::build(test_config(&url))
+            .await
+            .expect("build the application");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        let serving = tokio::spawn(app.run_until_stopped());
+        let db = starling::db::connect(&url)
+            .await
+            .expect("connect to the test database");
+        let app = Self {
+            address,
+            db,
+            database_url: url,
+            backend,
+            database,
+        };
+        Some((app, handle, serving))
+    }
+
     /// A second server on the same database, as after a restart or in a scale-out.
     pub async fn restart(&self) -> String {
         start_server(&self.database_url).await

@@ -19,7 +19,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Semaphore, TryAcquireError};
 
-use crate::{entities::user, error::ApiError, startup::AppState, store};
+use crate::{entities::user, error::AppError, startup::AppState, store};
 
 pub const SESSION_COOKIE: &str = "starling_session";
 /// A random id for visitors without a session, so the login and register
@@ -34,11 +34,11 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 pub struct Username(String);
 
 impl Username {
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
         let name = raw.trim().to_lowercase();
         let len = name.chars().count();
         if !(3..=32).contains(&len) {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "username",
                 "username must be 3 to 32 characters long",
             ));
@@ -47,7 +47,7 @@ impl Username {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
         {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "username",
                 "username may contain only letters, digits, '.', '_' and '-'",
             ));
@@ -64,16 +64,16 @@ impl Username {
 pub struct NewPassword(String);
 
 impl NewPassword {
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
         let len = raw.chars().count();
         if len < 8 {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "password",
                 "password must be at least 8 characters long",
             ));
         }
         if len > 1024 {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "password",
                 "password must be at most 1024 characters long",
             ));
@@ -81,14 +81,14 @@ impl NewPassword {
         Ok(Self(raw.to_owned()))
     }
 
-    pub fn hash(&self) -> Result<String, ApiError> {
+    pub fn hash(&self) -> Result<String, AppError> {
         self.hash_in(&mut Vec::new())
     }
 
     /// [`NewPassword::hash`] with argon2's working memory given.
-    fn hash_in(&self, memory: &mut Vec<argon2::Block>) -> Result<String, ApiError> {
+    fn hash_in(&self, memory: &mut Vec<argon2::Block>) -> Result<String, AppError> {
         crate::argon::hash(self.0.as_bytes(), memory)
-            .map_err(|err| ApiError::Internal(anyhow::anyhow!("hashing password: {err}")))
+            .map_err(|err| AppError::Internal(anyhow::anyhow!("hashing password: {err}")))
     }
 }
 
@@ -125,7 +125,7 @@ fn verify_password_or_dummy(
 /// memory and starves every other request. At most `concurrency` hashes run at
 /// once, on threads of their own that keep their memory (never on the async
 /// workers); at most `queue` more wait, each at most `MAX_WAIT`; anyone
-/// beyond that gets `ApiError::Busy` (503 with `Retry-After`) at once
+/// beyond that gets `AppError::Busy` (503 with `Retry-After`) at once
 /// instead of piling up.
 pub struct PasswordHashing {
     threads: crate::argon::HashingThreads,
@@ -163,20 +163,20 @@ impl PasswordHashing {
         })
     }
 
-    fn busy() -> ApiError {
-        ApiError::Busy {
+    fn busy() -> AppError {
+        AppError::Busy {
             retry_after: MAX_WAIT.as_secs().max(1),
         }
     }
 
-    fn closed() -> ApiError {
-        ApiError::Internal(anyhow::anyhow!("password hashing stopped"))
+    fn closed() -> AppError {
+        AppError::Internal(anyhow::anyhow!("password hashing stopped"))
     }
 
     /// A turn at hashing: at once when one is free, else after a bounded wait
     /// in the bounded queue, else `Busy`. Logins take it before they touch the
     /// database, so a refused burst costs the database nothing.
-    pub async fn turn(&self) -> Result<HashingTurn, ApiError> {
+    pub async fn turn(&self) -> Result<HashingTurn, AppError> {
         let permit = match self.permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(TryAcquireError::Closed) => return Err(Self::closed()),
@@ -201,7 +201,7 @@ impl PasswordHashing {
         &self,
         turn: HashingTurn,
         work: impl FnOnce(&mut Vec<argon2::Block>) -> T + Send + 'static,
-    ) -> Result<T, ApiError> {
+    ) -> Result<T, AppError> {
         // The turn goes with the work: a hash still running after its
         // client left keeps its turn until it ends.
         self.threads
@@ -214,7 +214,7 @@ impl PasswordHashing {
     }
 
     /// Hashes a new password (registration).
-    pub async fn hash(&self, password: NewPassword) -> Result<String, ApiError> {
+    pub async fn hash(&self, password: NewPassword) -> Result<String, AppError> {
         let turn = self.turn().await?;
         self.run(turn, move |memory| password.hash_in(memory))
             .await?
@@ -227,7 +227,7 @@ impl PasswordHashing {
         turn: HashingTurn,
         password: String,
         stored_hash: Option<String>,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, AppError> {
         self.run(turn, move |memory| {
             verify_password_or_dummy(&password, stored_hash.as_deref(), memory)
         })
@@ -335,13 +335,13 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-async fn authenticate(req: HttpRequest) -> Result<CurrentUser, ApiError> {
+async fn authenticate(req: HttpRequest) -> Result<CurrentUser, AppError> {
     if let Some(found) = req.extensions().get::<CurrentUser>() {
         return Ok(found.clone());
     }
     let state = req
         .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
     let found = if let Some(token) = bearer_token(&req) {
         store::accounts::user_for_api_token(&state.db, &token_hash(&token))
             .await?
@@ -359,13 +359,13 @@ async fn authenticate(req: HttpRequest) -> Result<CurrentUser, ApiError> {
     } else {
         None
     };
-    let current = found.ok_or(ApiError::Unauthenticated)?;
+    let current = found.ok_or(AppError::Unauthenticated)?;
     req.extensions_mut().insert(current.clone());
     Ok(current)
 }
 
 impl FromRequest for CurrentUser {
-    type Error = ApiError;
+    type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
@@ -377,7 +377,7 @@ impl FromRequest for CurrentUser {
 pub struct MaybeUser(pub Option<CurrentUser>);
 
 impl FromRequest for MaybeUser {
-    type Error = ApiError;
+    type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
@@ -385,7 +385,7 @@ impl FromRequest for MaybeUser {
         Box::pin(async move {
             match authenticate(req).await {
                 Ok(user) => Ok(Self(Some(user))),
-                Err(ApiError::Unauthenticated) => Ok(Self(None)),
+                Err(AppError::Unauthenticated) => Ok(Self(None)),
                 Err(other) => Err(other),
             }
         })
@@ -422,16 +422,16 @@ pub fn csrf_token(req: &HttpRequest, secret: &[u8]) -> String {
 }
 
 /// Checks a submitted token in constant time.
-pub fn verify_csrf(req: &HttpRequest, secret: &[u8], submitted: &str) -> Result<(), ApiError> {
+pub fn verify_csrf(req: &HttpRequest, secret: &[u8], submitted: &str) -> Result<(), AppError> {
     let binding = csrf_binding(req);
-    let bytes = hex::decode(submitted.trim()).map_err(|_| ApiError::Csrf)?;
+    let bytes = hex::decode(submitted.trim()).map_err(|_| AppError::Csrf)?;
     if binding.is_empty() {
-        return Err(ApiError::Csrf);
+        return Err(AppError::Csrf);
     }
     csrf_mac(secret, &binding)
-        .ok_or(ApiError::Csrf)?
+        .ok_or(AppError::Csrf)?
         .verify_slice(&bytes)
-        .map_err(|_| ApiError::Csrf)
+        .map_err(|_| AppError::Csrf)
 }
 
 /// JSON calls authenticated by the session cookie (the pages' scripts) must
@@ -440,7 +440,7 @@ pub fn verify_api_csrf(
     req: &HttpRequest,
     user: &CurrentUser,
     secret: &[u8],
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     if user.via == AuthVia::Bearer {
         return Ok(());
     }
@@ -448,7 +448,7 @@ pub fn verify_api_csrf(
         .headers()
         .get(CSRF_HEADER)
         .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::Csrf)?;
+        .ok_or(AppError::Csrf)?;
     verify_csrf(req, secret, submitted)
 }
 

@@ -262,9 +262,9 @@ fn print_notes(file: &str, notes: &[String]) {
 }
 
 /// Prints an import error the way compilers do: `FILE:LINE:COL: message`.
-fn print_error(file: &str, err: &crate::error::ApiError) {
+fn print_error(file: &str, err: &crate::error::AppError) {
     match err {
-        crate::error::ApiError::InvalidBank(errors) => {
+        crate::error::AppError::InvalidBank(errors) => {
             for e in errors {
                 eprintln!("{file}:{e}");
             }

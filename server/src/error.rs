@@ -1,4 +1,5 @@
-//! The error every handler returns, and how it becomes an HTTP response:
+//! The application's error: what handlers, the store and the command line
+//! return, and how it becomes an HTTP response:
 //! `{"error": {"code", "message", "field"?}}` for the API, an HTML page for the site.
 
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
@@ -6,7 +7,7 @@ use sea_orm::DbErr;
 use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub enum AppError {
     #[error("{0}")]
     BadRequest(String),
     #[error("log in first: send a bearer token or a session cookie")]
@@ -46,7 +47,7 @@ pub enum ApiError {
     Internal(#[source] anyhow::Error),
 }
 
-impl ApiError {
+impl AppError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         Self::Invalid {
             message: message.into(),
@@ -54,13 +55,20 @@ impl ApiError {
         }
     }
 
-    /// Faults of the server (not of the request) go to the log; the
-    /// response itself carries no internals.
+    /// Faults of the server (not of the request) go to the log with their
+    /// whole cause chain; the request's span adds its id, method and route
+    /// (the operation). The response itself carries no internals.
     pub fn log_server_fault(&self) {
         match self {
-            Self::Internal(err) => tracing::error!(error = ?err, "request failed"),
-            Self::Unavailable(err) => tracing::error!(error = %err, "database unavailable"),
-            Self::StorageFull(err) => tracing::error!(error = %err, "disk full: a write failed"),
+            Self::Internal(err) => {
+                tracing::error!(error = %cause_chain(err.as_ref()), "request failed")
+            }
+            Self::Unavailable(err) => {
+                tracing::error!(error = %cause_chain(err), "database unavailable")
+            }
+            Self::StorageFull(err) => {
+                tracing::error!(error = %cause_chain(err), "disk full: a write failed")
+            }
             _ => {}
         }
     }
@@ -99,13 +107,29 @@ impl ApiError {
     }
 }
 
-impl From<starling_domain::schedule::UnknownRating> for ApiError {
+/// An error and its sources, outermost first: `a: b: c` (a source whose
+/// message its parent already repeats is left out).
+pub fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !text.ends_with(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+impl From<starling_domain::schedule::UnknownRating> for AppError {
     fn from(err: starling_domain::schedule::UnknownRating) -> Self {
         Self::invalid("rating", err.to_string())
     }
 }
 
-impl From<DbErr> for ApiError {
+impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         match crate::db::fault(&err) {
             Some(crate::db::Fault::Unavailable) => Self::Unavailable(err),
@@ -115,8 +139,8 @@ impl From<DbErr> for ApiError {
     }
 }
 
-impl From<sea_orm::TransactionError<ApiError>> for ApiError {
-    fn from(err: sea_orm::TransactionError<ApiError>) -> Self {
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(err: sea_orm::TransactionError<AppError>) -> Self {
         match err {
             sea_orm::TransactionError::Connection(db) => db.into(),
             sea_orm::TransactionError::Transaction(api) => api,
@@ -124,7 +148,7 @@ impl From<sea_orm::TransactionError<ApiError>> for ApiError {
     }
 }
 
-impl ResponseError for ApiError {
+impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,

@@ -12,7 +12,7 @@ use actix_web::{
 };
 use futures_util::StreamExt;
 
-use crate::{error::ApiError, routes::page::PageError, startup::AppState};
+use crate::{error::AppError, routes::page::PageError, startup::AppState};
 
 const MESSAGE: &str = "text may not contain NUL characters (U+0000)";
 
@@ -78,7 +78,7 @@ fn contains_nul(kind: TextBody, body: &[u8]) -> bool {
 }
 
 /// The error in the shape of the route: JSON for the API, a page otherwise.
-fn refusal(req: &ServiceRequest, error: ApiError) -> actix_web::Error {
+fn refusal(req: &ServiceRequest, error: AppError) -> actix_web::Error {
     if req.path().starts_with("/api/") {
         error.into()
     } else {
@@ -93,7 +93,7 @@ pub async fn reject_nul(
     let uri = req.uri();
     if percent_nul(uri.path().as_bytes()) || uri.query().is_some_and(|q| percent_nul(q.as_bytes()))
     {
-        return Err(refusal(&req, ApiError::invalid("query", MESSAGE)));
+        return Err(refusal(&req, AppError::invalid("query", MESSAGE)));
     }
     if let Some(kind) = text_body(&req) {
         // No body a route takes is larger than this; beyond it the request
@@ -109,7 +109,7 @@ pub async fn reject_nul(
             if body.len() + chunk.len() > limit {
                 return Err(refusal(
                     &req,
-                    ApiError::TooLarge(format!(
+                    AppError::TooLarge(format!(
                         "The request body is larger than the limit of {}",
                         starling_domain::words::human_size(
                             limit as u64,
@@ -121,7 +121,7 @@ pub async fn reject_nul(
             body.extend_from_slice(&chunk);
         }
         if contains_nul(kind, &body) {
-            return Err(refusal(&req, ApiError::invalid("body", MESSAGE)));
+            return Err(refusal(&req, AppError::invalid("body", MESSAGE)));
         }
         req.set_payload(Payload::from(body.freeze()));
     }

@@ -17,7 +17,7 @@ use crate::{
     auth::{new_token, visitor_cookie, VisitorId, VISITOR_COOKIE},
     config::Config,
     db,
-    error::ApiError,
+    error::AppError,
     routes, store,
     templates::Templates,
 };
@@ -37,6 +37,9 @@ pub struct AppState {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The optimization worker, stopped and joined after the server.
+    worker: tokio::task::JoinHandle<()>,
+    stop_worker: tokio::sync::watch::Sender<bool>,
 }
 
 impl Application {
@@ -54,10 +57,12 @@ impl Application {
         let multipart_limit = config.max_bank_bytes * 2 + 64 * 1024;
         let optimizer = std::sync::Arc::new(tokio::sync::Notify::new());
         let instance = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
-        tokio::spawn(store::scheduler::run_worker(
+        let (stop_worker, stop) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(store::scheduler::run_worker(
             db.clone(),
             optimizer.clone(),
             instance,
+            stop,
         ));
         let hashing = crate::auth::PasswordHashing::new(
             config.password_hashing_concurrency,
@@ -88,10 +93,10 @@ impl Application {
                 .app_data(
                     // A path id that is not a number names nothing that exists.
                     web::PathConfig::default()
-                        .error_handler(|_, _| ApiError::NotFound("resource").into()),
+                        .error_handler(|_, _| AppError::NotFound("resource").into()),
                 )
                 .app_data(web::QueryConfig::default().error_handler(|err, _| {
-                    ApiError::BadRequest(format!("bad query string: {err}")).into()
+                    AppError::BadRequest(format!("bad query string: {err}")).into()
                 }))
                 .wrap(middleware::from_fn(crate::nul_guard::reject_nul))
                 .wrap(middleware::from_fn(routes::page::error_pages))
@@ -103,17 +108,41 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            worker,
+            stop_worker,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Stops the server (gracefully with `stop(true)`), as SIGTERM does.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server is stopped (SIGINT/SIGTERM, after its
+    /// graceful shutdown), then stops the optimization worker and waits for
+    /// it: a fit in progress is abandoned and its job queued again at once.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        let _ = self.stop_worker.send(true);
+        if tokio::time::timeout(WORKER_STOP_WAIT, self.worker)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the optimization worker did not stop in time");
+        }
+        served
     }
 }
+
+/// How long a stopping server waits for its optimization worker.
+const WORKER_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The largest JSON body or page form accepted (413 beyond), the same for
 /// both so what the API takes a form takes too. It fits the longest legal
@@ -139,28 +168,28 @@ fn json_config() -> web::JsonConfig {
                     )
                     .into()
                 }
-                JsonPayloadError::ContentType => ApiError::BadRequest(
+                JsonPayloadError::ContentType => AppError::BadRequest(
                     "send the body as JSON with Content-Type: application/json".to_owned(),
                 )
                 .into(),
                 JsonPayloadError::Deserialize(err) => {
-                    ApiError::BadRequest(format!("invalid JSON body: {err}")).into()
+                    AppError::BadRequest(format!("invalid JSON body: {err}")).into()
                 }
-                other => ApiError::BadRequest(format!("invalid JSON body: {other}")).into(),
+                other => AppError::BadRequest(format!("invalid JSON body: {other}")).into(),
             }
         })
 }
 
-fn multipart_error(err: actix_multipart::MultipartError) -> ApiError {
+fn multipart_error(err: actix_multipart::MultipartError) -> AppError {
     use actix_multipart::MultipartError;
     match err {
         MultipartError::Payload(actix_web::error::PayloadError::Overflow) => {
-            ApiError::TooLarge("the upload is larger than the bank file limit".to_owned())
+            AppError::TooLarge("the upload is larger than the bank file limit".to_owned())
         }
         other if other.to_string().contains("limit") => {
-            ApiError::TooLarge(format!("the upload is too large: {other}"))
+            AppError::TooLarge(format!("the upload is too large: {other}"))
         }
-        other => ApiError::BadRequest(format!("unreadable upload: {other}")),
+        other => AppError::BadRequest(format!("unreadable upload: {other}")),
     }
 }
 
@@ -215,16 +244,17 @@ async fn trace_request(
                 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
         .map_or_else(|| format!("{:016x}", rand::random::<u64>()), str::to_owned);
+    let route = req.match_pattern();
     let span = tracing::info_span!(
         "request",
         id = %request_id,
         method = %req.method(),
+        route = route.as_deref().unwrap_or("-"),
         path = %req.path(),
     );
     req.extensions_mut()
         .insert(routes::page::RequestId(request_id.clone()));
     let method = req.method().as_str().to_owned();
-    let route = req.match_pattern();
     let started = std::time::Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
     let elapsed = started.elapsed();

@@ -4,7 +4,7 @@
 use include_dir::{include_dir, Dir};
 use minijinja::{Environment, UndefinedBehavior, Value};
 
-use crate::error::ApiError;
+use crate::error::AppError;
 
 static TEMPLATE_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../templates");
 
@@ -60,11 +60,11 @@ impl Templates {
         Self { env }
     }
 
-    pub fn render(&self, name: &str, context: Value) -> Result<String, ApiError> {
+    pub fn render(&self, name: &str, context: Value) -> Result<String, AppError> {
         self.env
             .get_template(name)
             .and_then(|template| template.render(context))
-            .map_err(|err| ApiError::Internal(anyhow::anyhow!("rendering {name}: {err:#}")))
+            .map_err(|err| AppError::Internal(anyhow::anyhow!("rendering {name}: {err:#}")))
     }
 }
 

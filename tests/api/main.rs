@@ -10,6 +10,7 @@ mod bank_files;
 mod bank_upgrade;
 mod banks;
 mod coaching;
+mod csrf_walk;
 mod faults;
 mod isolation;
 mod levels;

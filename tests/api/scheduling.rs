@@ -286,6 +286,11 @@ on_both_databases!(
 /// Inserts a simulated history: `cards` review cards of the user, each with
 /// reviews on growing intervals, ratings mostly Good with some Again.
 async fn seed_history(app: &TestApp, user_id: i64, cards: i64) {
+    seed_reviews(app, user_id, cards, 8).await;
+}
+
+/// [`seed_history`] with `reviews` reviews per card.
+async fn seed_reviews(app: &TestApp, user_id: i64, cards: i64, reviews: i64) {
     let questions: Vec<i64> = {
         use sea_orm::{FromQueryResult, JsonValue, Statement};
         let rows = JsonValue::find_by_statement(Statement::from_string(
@@ -297,7 +302,7 @@ async fn seed_history(app: &TestApp, user_id: i64, cards: i64) {
         .unwrap();
         rows.iter().map(|r| r["id"].as_i64().unwrap()).collect()
     };
-    let start = chrono::Utc::now() - chrono::Duration::days(400);
+    let start = chrono::Utc::now() - chrono::Duration::days(400.max(reviews * 41));
     let mut seed: u64 = 42;
     let mut random = move || {
         seed = seed
@@ -319,7 +324,7 @@ async fn seed_history(app: &TestApp, user_id: i64, cards: i64) {
         let mut values = Vec::new();
         let mut day = 0i64;
         let mut gap = 1i64;
-        for n in 0..8 {
+        for n in 0..reviews {
             let rating = if n > 0 && random() < 20 { 1 } else { 3 };
             let at = start + chrono::Duration::days(day);
             values.push(format!(
@@ -580,3 +585,91 @@ on_both_databases!(
         assert!(leeches.contains("id=\"no-leeches\""));
     }
 );
+
+/// The status and claimant of a job, straight from the database.
+async fn job_row(app: &TestApp, id: &Value) -> (String, Option<String>) {
+    use sea_orm::{FromQueryResult, JsonValue, Statement};
+    let row = JsonValue::find_by_statement(Statement::from_string(
+        app.db.get_database_backend(),
+        format!("SELECT status, claimed_by FROM optimize_jobs WHERE id = {id}"),
+    ))
+    .one(&app.db)
+    .await
+    .unwrap()
+    .unwrap();
+    (
+        row["status"].as_str().unwrap().to_owned(),
+        row["claimed_by"].as_str().map(str::to_owned),
+    )
+}
+
+/// Stopping the server stops its optimization worker too: a fit in progress
+/// is abandoned and its job queued again at once (not left running for the
+/// 120 s a silent instance gets), and the next server finishes it.
+async fn a_fit_running_at_shutdown_is_queued_again(backend: Backend) {
+    let Some((app, server, serving)) = TestApp::spawn_stoppable(backend).await else {
+        return;
+    };
+    let user = app.api_user("shutdown").await;
+    // Enough history that the fit runs for a while even in an optimized build.
+    seed_reviews(&app, user.id().await, 120, 150).await;
+    let res = user
+        .post("/api/v1/scheduler/optimize")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let job: Value = res.json().await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (status, _) = job_row(&app, &job["id"]).await;
+        if status == "running" {
+            break;
+        }
+        assert_eq!(
+            status, "queued",
+            "the fit ended before the server was stopped"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let stopping = std::time::Instant::now();
+    server.stop(true).await;
+    serving.await.unwrap().unwrap();
+    assert!(
+        stopping.elapsed() < std::time::Duration::from_secs(10),
+        "stopping took {:?}",
+        stopping.elapsed()
+    );
+    assert_eq!(job_row(&app, &job["id"]).await, ("queued".to_owned(), None));
+
+    // The next server takes it up at once and finishes it.
+    let restarted = user.at(&app.restart().await);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let view: Value = restarted.get_json("/api/v1/scheduler").await;
+        if view["job"]["status"] == "done" {
+            assert_eq!(view["job"]["id"], job["id"]);
+            break;
+        }
+        assert_ne!(view["job"]["status"], "failed", "{view}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never finished: {view}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fit_running_at_shutdown_is_queued_again_sqlite() {
+    a_fit_running_at_shutdown_is_queued_again(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fit_running_at_shutdown_is_queued_again_postgres() {
+    a_fit_running_at_shutdown_is_queued_again(Backend::Postgres).await;
+}

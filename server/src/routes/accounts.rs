@@ -9,8 +9,8 @@ use crate::{
         expired_session_cookie, session_cookie, token_hash, MaybeUser, NewPassword, Role, Username,
         SESSION_COOKIE,
     },
-    error::ApiError,
-    routes::page::{parse_form, redirect, render, PageError},
+    error::AppError,
+    routes::page::{redirect, render, CsrfForm, PageError},
     startup::AppState,
     store::accounts,
 };
@@ -103,7 +103,7 @@ async fn login_page(
         "login.html",
         StatusCode::OK,
         context! { error => None::<String>, username => "", next => query.next.as_deref().filter(|n| is_safe_next(n)), open_registration => state.config.open_registration },
-    )
+    ).await
 }
 
 #[derive(Deserialize)]
@@ -131,7 +131,7 @@ async fn start_session(
             state.config.session_days,
             state.config.secure_cookies,
         ))
-        .map_err(|err| ApiError::Internal(err.into()))?;
+        .map_err(|err| AppError::Internal(err.into()))?;
     Ok(response)
 }
 
@@ -139,37 +139,35 @@ async fn start_session(
 async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
-    let form: LoginForm = parse_form(&req, &state, &body)?;
-    let refused = |err: ApiError| {
-        let mut page = render(
-            &state,
-            &req,
-            None,
-            "login.html",
-            err.status_code(),
-            context! { error => Some(err.to_string()), username => form.username.clone(), next => form.next.clone(), open_registration => state.config.open_registration },
-        )?;
-        with_retry_after(&mut page, &err);
-        Ok::<_, PageError>(page)
-    };
     match accounts::log_in(&state, &req, &form.username, &form.password).await {
         Ok(user) => {
             let next = safe_next(form.next.as_deref(), "/today");
             start_session(&req, &state, user.id, next).await
         }
         Err(
-            err @ (ApiError::BadCredentials
-            | ApiError::TooManyRequests { .. }
-            | ApiError::Busy { .. }),
-        ) => refused(err),
+            err @ (AppError::BadCredentials
+            | AppError::TooManyRequests { .. }
+            | AppError::Busy { .. }),
+        ) => {
+            let mut page = render(
+                &state,
+                &req,
+                None,
+                "login.html",
+                err.status_code(),
+                context! { error => Some(err.to_string()), username => form.username.clone(), next => form.next.clone(), open_registration => state.config.open_registration },
+            ).await?;
+            with_retry_after(&mut page, &err);
+            Ok(page)
+        }
         Err(other) => Err(other.into()),
     }
 }
 
 /// A form refused for a while (429, 503 `busy`) says for how long.
-fn with_retry_after(page: &mut HttpResponse, err: &ApiError) {
+fn with_retry_after(page: &mut HttpResponse, err: &AppError) {
     if let Some(seconds) = err.retry_after() {
         page.headers_mut().insert(
             actix_web::http::header::RETRY_AFTER,
@@ -194,7 +192,7 @@ async fn register_page(
         "register.html",
         StatusCode::OK,
         context! { error => None::<String>, username => "", open_registration => state.config.open_registration },
-    )
+    ).await
 }
 
 #[derive(Deserialize)]
@@ -218,19 +216,18 @@ impl RegisterForm {
 async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<RegisterForm>,
 ) -> Result<HttpResponse, PageError> {
-    let form: RegisterForm = parse_form(&req, &state, &body)?;
     let created = async {
         if !state.config.open_registration {
-            return Err(ApiError::Forbidden(
+            return Err(AppError::Forbidden(
                 "registration is closed on this server; ask an administrator for an account"
                     .to_owned(),
             ));
         }
         let username = Username::parse(&form.username)?;
         if form.password != form.password_confirm {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "password_confirm",
                 "the two passwords differ",
             ));
@@ -245,10 +242,10 @@ async fn register(
     match created {
         Ok(user) => start_session(&req, &state, user.id, "/today").await,
         Err(
-            err @ (ApiError::Invalid { .. }
-            | ApiError::Conflict(_)
-            | ApiError::Forbidden(_)
-            | ApiError::Busy { .. }),
+            err @ (AppError::Invalid { .. }
+            | AppError::Conflict(_)
+            | AppError::Forbidden(_)
+            | AppError::Busy { .. }),
         ) => {
             let mut page = render(
                 &state,
@@ -257,7 +254,7 @@ async fn register(
                 "register.html",
                 actix_web::ResponseError::status_code(&err),
                 context! { error => Some(err.to_string()), username => form.username, open_registration => state.config.open_registration },
-            )?;
+            ).await?;
             with_retry_after(&mut page, &err);
             Ok(page)
         }
@@ -272,15 +269,14 @@ struct LogoutForm {}
 async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    _: CsrfForm<LogoutForm>,
 ) -> Result<HttpResponse, PageError> {
-    let _: LogoutForm = parse_form(&req, &state, &body)?;
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         accounts::delete_session(&state.db, &token_hash(cookie.value())).await?;
     }
     let mut response = redirect("/login");
     response
         .add_cookie(&expired_session_cookie())
-        .map_err(|err| ApiError::Internal(err.into()))?;
+        .map_err(|err| AppError::Internal(err.into()))?;
     Ok(response)
 }

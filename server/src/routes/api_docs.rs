@@ -28,7 +28,7 @@ async fn api_page(
     user: MaybeUser,
 ) -> Result<HttpResponse, PageError> {
     let doc = serde_json::to_value(openapi::document())
-        .map_err(|err| crate::error::ApiError::Internal(err.into()))?;
+        .map_err(|err| crate::error::AppError::Internal(err.into()))?;
     let empty = Map::new();
     let paths = doc["paths"].as_object().unwrap_or(&empty);
     let tags: Vec<Value> = doc["tags"]
@@ -76,7 +76,7 @@ async fn api_page(
             schemas => schemas,
             operation_count => paths.values().map(|item| METHODS.iter().filter(|m| item.get(**m).is_some()).count()).sum::<usize>(),
         },
-    )
+    ).await
 }
 
 fn operation_view(path: &str, method: &str, op: &Json) -> Value {

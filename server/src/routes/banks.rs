@@ -18,9 +18,8 @@ use starling_domain::{
 };
 
 use crate::{
-    auth::verify_csrf,
-    error::ApiError,
-    routes::page::{parse_form, render, PageError, PageUser},
+    error::AppError,
+    routes::page::{render, CarriesCsrf, CsrfForm, CsrfMultipart, PageError, PageUser},
     startup::AppState,
     store::{
         answers,
@@ -53,6 +52,7 @@ async fn banks_view(
         StatusCode::OK,
         context! { banks => Value::from_serialize(&list), message => message },
     )
+    .await
 }
 
 #[get("/banks")]
@@ -77,9 +77,8 @@ async fn select(
     state: web::Data<AppState>,
     current: PageUser,
     id: web::Path<String>,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<SelectionForm>,
 ) -> Result<HttpResponse, PageError> {
-    let form: SelectionForm = parse_form(&req, &state, &body)?;
     let stored = banks::visible_bank(&state.db, Some(current.id()), &id).await?;
     choices::set_for_bank(
         &state.db,
@@ -116,13 +115,13 @@ async fn import_form(
     state: &AppState,
     current: &PageUser,
     values: &ImportFormValues,
-    error: Option<&ApiError>,
+    error: Option<&AppError>,
 ) -> Result<HttpResponse, PageError> {
     let status = error
         .map(actix_web::ResponseError::status_code)
         .unwrap_or(StatusCode::OK);
     let errors = match error {
-        Some(ApiError::InvalidBank(list)) => Value::from_serialize(list),
+        Some(AppError::InvalidBank(list)) => Value::from_serialize(list),
         _ => Value::from(Vec::<Value>::new()),
     };
     render(
@@ -138,17 +137,17 @@ async fn import_form(
             max_size => human_size(state.config.max_bank_bytes as u64, Rounding::Down),
             samples => Format::ALL.iter().map(|f| context! { extension => f.extension(), label => f.label() }).collect::<Vec<_>>(),
         },
-    )
+    ).await
 }
 
 /// A small bank in each format, to download and copy: every sample imports as it is
 /// (the CSV, TSV and Anki text ones take the bank id from their file name).
 #[get("/banks/sample.{extension}")]
-async fn sample(extension: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn sample(extension: web::Path<String>) -> Result<HttpResponse, AppError> {
     let format = Format::from_name(&extension)
         .filter(|format| format.extension() == extension.as_str())
-        .ok_or(ApiError::NotFound("sample file"))?;
-    let text = banks::sample_file(format).ok_or(ApiError::NotFound("sample file"))?;
+        .ok_or(AppError::NotFound("sample file"))?;
+    let text = banks::sample_file(format).ok_or(AppError::NotFound("sample file"))?;
     Ok(HttpResponse::Ok()
         .insert_header((
             header::CONTENT_TYPE,
@@ -185,6 +184,12 @@ struct ImportUpload {
     intent: Option<Text<String>>,
 }
 
+impl CarriesCsrf for ImportUpload {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 fn non_empty(field: Option<Text<String>>) -> Option<String> {
     field
         .map(|t| t.into_inner().trim().to_owned())
@@ -196,10 +201,8 @@ async fn import(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
-    form: MultipartForm<ImportUpload>,
+    CsrfMultipart(form): CsrfMultipart<ImportUpload>,
 ) -> Result<HttpResponse, PageError> {
-    let form = form.into_inner();
-    verify_csrf(&req, &state.secret, &form.csrf_token)?;
     let confirm = form
         .intent
         .as_ref()
@@ -229,7 +232,7 @@ async fn import(
             match base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(package) {
                 Ok(bytes) => bytes,
                 Err(_) => {
-                    let err = ApiError::invalid(
+                    let err = AppError::invalid(
                         "package",
                         "the package did not arrive whole; choose the file again",
                     );
@@ -240,7 +243,7 @@ async fn import(
         (None, None) => values.text.clone().into_bytes(),
     };
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        let err = ApiError::invalid("text", "choose a file or paste the bank's text");
+        let err = AppError::invalid("text", "choose a file or paste the bank's text");
         return import_form(&req, &state, &current, &values, Some(&err)).await;
     }
     let format = match banks::resolve_format(
@@ -282,15 +285,15 @@ async fn import(
             "bank_preview.html",
             StatusCode::OK,
             context! { imported => Value::from_serialize(&imported), form => Value::from_serialize(&values) },
-        ),
-        Err(err @ ApiError::TooLarge(_)) => {
+        ).await,
+        Err(err @ AppError::TooLarge(_)) => {
             // Megabytes of text are not worth sending back to fix by hand.
             values.text.clear();
             values.package.clear();
             import_form(&req, &state, &current, &values, Some(&err)).await
         }
         Err(
-            err @ (ApiError::InvalidBank(_) | ApiError::Invalid { .. } | ApiError::Conflict(_)),
+            err @ (AppError::InvalidBank(_) | AppError::Invalid { .. } | AppError::Conflict(_)),
         ) => import_form(&req, &state, &current, &values, Some(&err)).await,
         Err(other) => Err(other.into()),
     }
@@ -399,5 +402,5 @@ async fn browse(
                 level => query.level.clone().unwrap_or_default(),
             },
         },
-    )
+    ).await
 }

@@ -10,8 +10,8 @@ use sea_orm::EntityTrait;
 use serde::Deserialize;
 
 use crate::{
-    error::ApiError,
-    routes::page::{parse_form, redirect, render, PageError, PageUser},
+    error::AppError,
+    routes::page::{redirect, render, CsrfForm, PageError, PageUser},
     startup::AppState,
     store::{
         answers::{self, ItemComment, ReviewInput},
@@ -66,7 +66,7 @@ async fn links_view(
             error => error,
             message => message,
         },
-    )
+    ).await
 }
 
 #[get("/coaching")]
@@ -86,9 +86,8 @@ async fn create_invite(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
-    body: web::Bytes,
+    _: CsrfForm<Empty>,
 ) -> Result<HttpResponse, PageError> {
-    let _: Empty = parse_form(&req, &state, &body)?;
     let invite = coaching::create_invite(&state.db, &current.user, Utc::now()).await?;
     let shown = context! { code => invite.code, expires_at => invite.expires_at.to_rfc3339() };
     links_view(
@@ -112,12 +111,11 @@ async fn join(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<JoinForm>,
 ) -> Result<HttpResponse, PageError> {
-    let form: JoinForm = parse_form(&req, &state, &body)?;
     match coaching::join(&state.db, &current.user, &form.code, Utc::now()).await {
         Ok(_) => Ok(redirect("/coaching")),
-        Err(err @ (ApiError::Invalid { .. } | ApiError::Conflict(_))) => {
+        Err(err @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
             let status = actix_web::ResponseError::status_code(&err);
             links_view(
                 &req,
@@ -141,13 +139,11 @@ struct LinkForm {
 
 #[post("/coaching/links/{id}")]
 async fn update_link(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
     id: web::Path<i32>,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<LinkForm>,
 ) -> Result<HttpResponse, PageError> {
-    let form: LinkForm = parse_form(&req, &state, &body)?;
     match form.action.as_str() {
         "end" => coaching::end_link(&state.db, current.id(), *id, Utc::now()).await?,
         "share_all" | "share_chosen" => {
@@ -155,7 +151,7 @@ async fn update_link(
                 .await?;
         }
         other => {
-            return Err(ApiError::invalid("action", format!("unknown action {other:?}")).into())
+            return Err(AppError::invalid("action", format!("unknown action {other:?}")).into())
         }
     }
     Ok(redirect("/coaching"))
@@ -176,6 +172,7 @@ async fn queue_page(
         StatusCode::OK,
         context! { items => Value::from_serialize(&items) },
     )
+    .await
 }
 
 #[get("/coaching/review/{answer_id}")]
@@ -250,24 +247,22 @@ async fn review_page(
             recording_deletable => false,
             analysis => Value::from_serialize(&analysis),
         },
-    )
+    ).await
 }
 
 #[post("/coaching/review/{answer_id}")]
 async fn save_review(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
     answer_id: web::Path<i32>,
-    body: web::Bytes,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     // Ticks come as repeated `checked` fields, item comments as `note_{id}`.
-    let fields: Vec<(String, String)> = parse_form(&req, &state, &body)?;
     let mut input = ReviewInput::default();
     for (name, value) in fields {
         if name == "checked" {
             let id = value.parse().map_err(|_| {
-                ApiError::invalid("checked", format!("{value:?} is not a checklist item"))
+                AppError::invalid("checked", format!("{value:?} is not a checklist item"))
             })?;
             input.checked.push(id);
         } else if name == "comment" {
@@ -303,6 +298,7 @@ async fn calibration_page(
             agreement_answers => coaching::AGREEMENT_ANSWERS,
         },
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -316,9 +312,8 @@ async fn assign(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<AssignForm>,
 ) -> Result<HttpResponse, PageError> {
-    let form: AssignForm = parse_form(&req, &state, &body)?;
     let added = coaching::assign(
         &state.db,
         &current.user,

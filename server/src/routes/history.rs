@@ -60,6 +60,7 @@ async fn history(
         StatusCode::OK,
         context! { groups => groups, only_unread => only_unread },
     )
+    .await
 }
 
 /// Where the "new coach feedback" notice leads: the attempt itself when one

@@ -12,8 +12,8 @@ use starling_domain::schedule::Rating;
 
 use crate::{
     auth::CurrentUser,
-    error::ApiError,
-    routes::page::{parse_form, redirect, render, PageError, PageUser},
+    error::AppError,
+    routes::page::{redirect, render, CsrfForm, PageError, PageUser},
     startup::AppState,
     store::{
         answers::{self, StarFields},
@@ -37,7 +37,7 @@ async fn start_view(
     req: &HttpRequest,
     state: &AppState,
     current: &CurrentUser,
-    error: Option<ApiError>,
+    error: Option<AppError>,
 ) -> Result<HttpResponse, PageError> {
     let competencies = taggable_competencies(&state.db, current.id()).await?;
     let rounds = mock::list(&state.db, current.id()).await?;
@@ -53,7 +53,7 @@ async fn start_view(
             rounds => Value::from_serialize(&rounds),
             error => error.map(|e| e.to_string()),
         },
-    )
+    ).await
 }
 
 #[get("/mock")]
@@ -77,9 +77,8 @@ async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<StartForm>,
 ) -> Result<HttpResponse, PageError> {
-    let form: StartForm = parse_form(&req, &state, &body)?;
     let minutes = form.minutes.trim().parse::<i64>().unwrap_or(0);
     match mock::create(
         &state.db,
@@ -91,7 +90,7 @@ async fn create(
     .await
     {
         Ok(round) => Ok(redirect(&format!("/mock/{}", round.id))),
-        Err(err @ ApiError::Invalid { .. }) => start_view(&req, &state, &current, Some(err)).await,
+        Err(err @ AppError::Invalid { .. }) => start_view(&req, &state, &current, Some(err)).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -114,7 +113,7 @@ struct Shown {
 impl Shown {
     /// The question's saved draft (typed on this page or on the question
     /// page: drafts belong to the question), or empty fields.
-    async fn draft(state: &AppState, user_id: i32, question_id: i32) -> Result<Self, ApiError> {
+    async fn draft(state: &AppState, user_id: i32, question_id: i32) -> Result<Self, AppError> {
         let saved = answers::draft_or_empty(&state.db, user_id, question_id).await?;
         Ok(Shown {
             fields: saved.fields,
@@ -133,7 +132,7 @@ async fn round_view(
     after: Option<&mock::RoundQuestion>,
     question: Option<&mock::RoundQuestion>,
     shown: Option<Shown>,
-    error: Option<ApiError>,
+    error: Option<AppError>,
 ) -> Result<HttpResponse, PageError> {
     let now = Utc::now();
     let mut draft_state = Value::UNDEFINED;
@@ -185,6 +184,7 @@ async fn round_view(
             error => error.map(|e| e.to_string()),
         },
     )
+    .await
 }
 
 #[get("/mock/{id}")]
@@ -238,10 +238,9 @@ async fn answer(
     state: web::Data<AppState>,
     current: PageUser,
     path: web::Path<(i32, i32)>,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<AnswerForm>,
 ) -> Result<HttpResponse, PageError> {
     let (id, position) = path.into_inner();
-    let form: AnswerForm = parse_form(&req, &state, &body)?;
     let seconds =
         crate::routes::page::seconds_spent(form.seconds_spent.as_deref(), form.started_at);
     match mock::answer(
@@ -257,7 +256,7 @@ async fn answer(
     {
         Ok(_) => Ok(redirect(&format!("/mock/{id}?after={position}"))),
         // An empty or too long answer: the question again, with what was sent.
-        Err(err @ ApiError::Invalid { .. }) => {
+        Err(err @ AppError::Invalid { .. }) => {
             let round = mock::get(&state.db, current.id(), id).await?;
             let question = round
                 .current()
@@ -318,6 +317,7 @@ async fn summary_page(
         StatusCode::OK,
         context! { s => Value::from_serialize(&summary), buttons => buttons },
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -327,15 +327,13 @@ struct GradeForm {
 
 #[post("/mock/{id}/grade/{position}")]
 async fn grade(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
     path: web::Path<(i32, i32)>,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<GradeForm>,
 ) -> Result<HttpResponse, PageError> {
     let (id, position) = path.into_inner();
-    let form: GradeForm = parse_form(&req, &state, &body)?;
-    let rating: Rating = form.rating.parse().map_err(ApiError::from)?;
+    let rating: Rating = form.rating.parse().map_err(AppError::from)?;
     mock::grade(&state.db, &current.user, id, position, rating, Utc::now()).await?;
     Ok(redirect(&format!("/mock/{id}/summary#q{position}")))
 }
@@ -369,6 +367,7 @@ async fn finish_view(
             left => (round.ends_at - Utc::now()).num_seconds().max(0),
         },
     )
+    .await
 }
 
 #[get("/mock/{id}/finish")]
@@ -394,9 +393,8 @@ async fn finish(
     state: web::Data<AppState>,
     current: PageUser,
     id: web::Path<i32>,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<FinishForm>,
 ) -> Result<HttpResponse, PageError> {
-    let form: FinishForm = parse_form(&req, &state, &body)?;
     if form.confirm != "yes" {
         return finish_view(&req, &state, &current, *id).await;
     }

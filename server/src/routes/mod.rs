@@ -20,19 +20,23 @@ pub mod stories;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/api/v1").configure(api::configure))
-        .configure(health::configure)
-        .configure(api_docs::configure)
-        .configure(assets::configure)
-        .configure(accounts::configure)
-        .configure(practice::configure)
-        .configure(review::configure)
-        .configure(history::configure)
-        .configure(progress::configure)
-        .configure(settings::configure)
-        .configure(banks::configure)
-        .configure(coaching::configure)
-        .configure(stories::configure)
-        .configure(mock::configure)
-        .default_service(web::to(page::not_found));
+    cfg.service(
+        web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(api::csrf_guard))
+            .configure(api::configure),
+    )
+    .configure(health::configure)
+    .configure(api_docs::configure)
+    .configure(assets::configure)
+    .configure(accounts::configure)
+    .configure(practice::configure)
+    .configure(review::configure)
+    .configure(history::configure)
+    .configure(progress::configure)
+    .configure(settings::configure)
+    .configure(banks::configure)
+    .configure(coaching::configure)
+    .configure(stories::configure)
+    .configure(mock::configure)
+    .default_service(web::to(page::not_found));
 }

@@ -16,14 +16,14 @@ use serde::de::DeserializeOwned;
 use crate::{
     auth::{csrf_token, verify_csrf, CurrentUser, MaybeUser},
     entities::user,
-    error::ApiError,
+    error::AppError,
     startup::AppState,
 };
 
 /// An error on a page: a redirect to the login page for visitors, otherwise
 /// an HTML page with the same status and message the API would give.
 #[derive(Debug)]
-pub struct PageError(pub ApiError);
+pub struct PageError(pub AppError);
 
 impl std::fmt::Display for PageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -31,7 +31,7 @@ impl std::fmt::Display for PageError {
     }
 }
 
-impl<E: Into<ApiError>> From<E> for PageError {
+impl<E: Into<AppError>> From<E> for PageError {
     fn from(err: E) -> Self {
         Self(err.into())
     }
@@ -76,7 +76,7 @@ pub async fn error_pages(
     let page_error = res.response().error().and_then(|err| {
         if let Some(error) = err.as_error::<PageError>() {
             // When the database is away, asking it who the user is would only fail again.
-            let database_down = matches!(error.0, ApiError::Unavailable(_));
+            let database_down = matches!(error.0, AppError::Unavailable(_));
             Some((error.0.status_code(), error.0.to_string(), database_down))
         } else if err.as_error::<actix_web::error::PayloadError>().is_some()
             && err.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE
@@ -122,7 +122,9 @@ pub async fn error_pages(
         "error.html",
         status,
         page,
-    ) {
+    )
+    .await
+    {
         Ok(mut styled) => {
             for (name, value) in plain.headers() {
                 if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
@@ -141,8 +143,10 @@ pub fn redirect(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// Renders a page with the base context: the user, the CSRF token.
-pub fn render(
+/// Renders a page with the base context: the user, the CSRF token and the
+/// navigation's count of unread coach feedback, counted here as the page is
+/// rendered (after whatever the handler marked read).
+pub async fn render(
     state: &AppState,
     req: &HttpRequest,
     user: Option<&user::Model>,
@@ -150,6 +154,10 @@ pub fn render(
     status: StatusCode,
     page: Value,
 ) -> Result<HttpResponse, PageError> {
+    let unread_feedback_count = match user {
+        Some(user) => crate::store::coaching::unread_feedback(&state.db, user.id).await?,
+        None => 0,
+    };
     let base = context! {
         user => user.map(|u| context! {
             id => u.id,
@@ -160,7 +168,7 @@ pub fn render(
         }),
         csrf_token => csrf_token(req, &state.secret),
         path => req.path(),
-        unread_feedback_count => unread_feedback_counted(req),
+        unread_feedback_count,
     };
     let html = state
         .templates
@@ -171,23 +179,76 @@ pub fn render(
         .body(html))
 }
 
-/// Parses an URL-encoded form (repeated keys become lists) and checks its
-/// `csrf_token` field before anything else happens.
-pub fn parse_form<T: DeserializeOwned>(
-    req: &HttpRequest,
-    state: &AppState,
-    body: &web::Bytes,
-) -> Result<T, PageError> {
+/// An URL-encoded page form (repeated keys become lists) whose `csrf_token`
+/// field is checked before anything else happens. Page handlers read forms
+/// only through this extractor (or [`CsrfMultipart`]), so none can forget
+/// the check.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        // The body limit's 413 passes through as it is (see `error_pages`).
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let body = body.await?;
+            Ok(Self(parse_form(&req, &body).map_err(PageError)?))
+        })
+    }
+}
+
+fn parse_form<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, AppError> {
     #[derive(serde::Deserialize)]
     struct Token {
         #[serde(default)]
         csrf_token: String,
     }
     let token: Token = serde_html_form::from_bytes(body)
-        .map_err(|err| ApiError::BadRequest(format!("unreadable form: {err}")))?;
-    verify_csrf(req, &state.secret, &token.csrf_token)?;
-    Ok(serde_html_form::from_bytes(body)
-        .map_err(|err| ApiError::BadRequest(format!("unreadable form: {err}")))?)
+        .map_err(|err| AppError::BadRequest(format!("unreadable form: {err}")))?;
+    verify_csrf(req, &app_secret(req)?, &token.csrf_token)?;
+    serde_html_form::from_bytes(body)
+        .map_err(|err| AppError::BadRequest(format!("unreadable form: {err}")))
+}
+
+fn app_secret(req: &HttpRequest) -> Result<Vec<u8>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .map(|state| state.secret.clone())
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))
+}
+
+/// A multipart form that carries a CSRF token.
+pub trait CarriesCsrf {
+    fn csrf_token(&self) -> &str;
+}
+
+/// A multipart page form (file uploads) whose `csrf_token` field is checked
+/// before the handler sees it.
+pub struct CsrfMultipart<T>(pub T);
+
+impl<T> FromRequest for CsrfMultipart<T>
+where
+    T: actix_multipart::form::MultipartCollect + CarriesCsrf + 'static,
+{
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let form = actix_multipart::form::MultipartForm::<T>::from_request(&req, payload);
+        Box::pin(async move {
+            let form = form.await?.into_inner();
+            verify_csrf(
+                &req,
+                &app_secret(&req).map_err(PageError)?,
+                form.csrf_token(),
+            )
+            .map_err(PageError)?;
+            Ok(Self(form))
+        })
+    }
 }
 
 /// Seconds spent writing an answer, from a form: what the page's script
@@ -202,40 +263,16 @@ pub fn seconds_spent(typed: Option<&str>, started_at: Option<i64>) -> i64 {
 }
 
 /// The status of a page shown again with the error that refused its form.
-pub fn status_for(error: Option<&ApiError>) -> StatusCode {
+pub fn status_for(error: Option<&AppError>) -> StatusCode {
     error.map_or(StatusCode::OK, ResponseError::status_code)
 }
 
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
     if req.path().starts_with("/api/") {
-        Err(ApiError::NotFound("endpoint").into())
+        Err(AppError::NotFound("endpoint").into())
     } else {
-        Err(PageError(ApiError::NotFound("page")).into())
+        Err(PageError(AppError::NotFound("page")).into())
     }
-}
-
-/// How many coach reviews the user has not opened, for the navigation.
-#[derive(Clone, Copy, Debug)]
-struct UnreadFeedback(u64);
-
-/// The unread coach feedback counted for this request's navigation.
-pub fn unread_feedback_counted(req: &HttpRequest) -> u64 {
-    req.extensions()
-        .get::<UnreadFeedback>()
-        .map(|u| u.0)
-        .unwrap_or(0)
-}
-
-/// Counts the unread coach feedback shown in the navigation; pages that
-/// mark feedback read call it again.
-pub async fn count_unread_feedback(
-    req: &HttpRequest,
-    state: &AppState,
-    user_id: i32,
-) -> Result<(), PageError> {
-    let unread = crate::store::coaching::unread_feedback(&state.db, user_id).await?;
-    req.extensions_mut().insert(UnreadFeedback(unread));
-    Ok(())
 }
 
 /// The logged-in user of a page; visitors are sent to the login page and
@@ -260,17 +297,10 @@ impl FromRequest for PageUser {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_default();
-        let req = req.clone();
         Box::pin(async move {
             match user.await {
-                Ok(user) => {
-                    // Every page shows the count of unread coach feedback.
-                    if let Some(state) = req.app_data::<web::Data<AppState>>() {
-                        count_unread_feedback(&req, state, user.id()).await?;
-                    }
-                    Ok(Self(user))
-                }
-                Err(ApiError::Unauthenticated) => {
+                Ok(user) => Ok(Self(user)),
+                Err(AppError::Unauthenticated) => {
                     let next: String = url_encode(&path);
                     Err(actix_web::error::InternalError::from_response(
                         "log in first",

@@ -9,9 +9,9 @@ use serde::Deserialize;
 use crate::{
     auth::CurrentUser,
     entities::card,
-    error::ApiError,
+    error::AppError,
     routes::{
-        page::{parse_form, redirect, render, PageError, PageUser},
+        page::{redirect, render, CsrfForm, PageError, PageUser},
         settings::level_from_form,
     },
     startup::AppState,
@@ -81,7 +81,7 @@ async fn today_view(
     state: &AppState,
     user: &crate::entities::user::Model,
     graded: Option<i32>,
-    start_error: Option<ApiError>,
+    start_error: Option<AppError>,
 ) -> Result<HttpResponse, PageError> {
     let now = Utc::now();
     let counts = practice::today(&state.db, user, now).await?;
@@ -146,12 +146,10 @@ async fn today_view(
             summary => summary,
             start => first_run_start,
             graded => notice,
-            // Counted for the navigation when the user was looked up.
-            unread_feedback => crate::routes::page::unread_feedback_counted(req),
             plan => crate::store::scheduler::plan(&state.db, user, now).await?.map(|p| Value::from_serialize(&p)),
             leeches => practice::leech_count(&state.db, user.id).await?,
         },
-    )
+    ).await
 }
 
 #[get("/today")]
@@ -181,9 +179,8 @@ async fn first_run(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<FirstRunForm>,
 ) -> Result<HttpResponse, PageError> {
-    let form: FirstRunForm = parse_form(&req, &state, &body)?;
     let now = Utc::now();
     let mut user = current.user.clone();
     if form.intent.as_deref() == Some("dismiss") {
@@ -204,7 +201,7 @@ async fn first_run(
                     .await?
                     .0;
             }
-            Err(err @ ApiError::Invalid { .. }) => {
+            Err(err @ AppError::Invalid { .. }) => {
                 return today_view(&req, &state, &current.user, None, Some(err)).await;
             }
             Err(other) => return Err(other.into()),
@@ -238,16 +235,14 @@ async fn start(
 /// there is none yet). Grading the attempt is optional; a grade counts as any.
 #[post("/questions/{id}/practise")]
 async fn practise_question(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
     id: web::Path<i32>,
-    body: web::Bytes,
+    _: CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<HttpResponse, PageError> {
-    let _: serde::de::IgnoredAny = parse_form(&req, &state, &body)?;
     let question = questions::visible_question(&state.db, current.id(), *id).await?;
     if question.retired {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "question",
             "this question was retired from its bank and is no longer practised",
         )
@@ -281,7 +276,7 @@ async fn question_view(
     card: &card::Model,
     shown: Shown,
     story_id: Option<i32>,
-    error: Option<ApiError>,
+    error: Option<AppError>,
 ) -> Result<HttpResponse, PageError> {
     let Shown {
         fields,
@@ -342,6 +337,7 @@ async fn question_view(
             graded => graded,
         },
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -421,9 +417,8 @@ async fn submit(
     state: web::Data<AppState>,
     current: PageUser,
     card_id: web::Path<i32>,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<AnswerForm>,
 ) -> Result<HttpResponse, PageError> {
-    let form: AnswerForm = parse_form(&req, &state, &body)?;
     let card = practice::own_card(&state.db, current.id(), *card_id).await?;
     let seconds = form.seconds();
     let now = Utc::now();
@@ -440,7 +435,7 @@ async fn submit(
         .await
         {
             Ok(()) => None,
-            Err(err @ ApiError::Invalid { .. }) => Some(err),
+            Err(err @ AppError::Invalid { .. }) => Some(err),
             Err(other) => return Err(other.into()),
         };
         let story_id = form.story_id();
@@ -464,7 +459,7 @@ async fn submit(
     .await
     {
         Ok(saved) => Ok(redirect(&format!("/answers/{}/review", saved.id))),
-        Err(err @ ApiError::Invalid { .. }) => {
+        Err(err @ AppError::Invalid { .. }) => {
             question_view(
                 &req,
                 &state,

@@ -138,5 +138,5 @@ async fn progress(
                 percent => item.percent(),
             }).collect::<Vec<_>>(),
         },
-    )
+    ).await
 }

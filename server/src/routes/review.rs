@@ -11,8 +11,8 @@ use starling_domain::schedule::Rating;
 
 use crate::{
     auth::CurrentUser,
-    error::ApiError,
-    routes::page::{count_unread_feedback, parse_form, redirect, render, PageError, PageUser},
+    error::AppError,
+    routes::page::{redirect, render, CsrfForm, PageError, PageUser},
     startup::AppState,
     store::{
         answers::{self, rating_name},
@@ -103,7 +103,6 @@ async fn answer_page(
         })
         .collect();
     coaching::mark_feedback_seen(&state.db, answer.id, now).await?;
-    count_unread_feedback(req, state, current.id()).await?;
     let shares = coaching::share_choices(&state.db, current.id(), answer.id).await?;
     let recording = recordings::answer_info(&state.db, &answer).await?;
     let other_attempts: Vec<Value> = answers::attempts_at(
@@ -142,7 +141,7 @@ async fn answer_page(
             recording_deletable => true,
             other_attempts => other_attempts,
         },
-    )
+    ).await
 }
 
 #[get("/answers/{id}/review")]
@@ -176,13 +175,11 @@ struct ReviewForm {
 
 #[post("/answers/{id}/review")]
 async fn submit(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
     id: web::Path<i32>,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<ReviewForm>,
 ) -> Result<HttpResponse, PageError> {
-    let form: ReviewForm = parse_form(&req, &state, &body)?;
     let now = Utc::now();
     let input = answers::ReviewInput {
         checked: form.checked,
@@ -193,10 +190,10 @@ async fn submit(
     let Some(rating) = form.rating.filter(|r| !r.is_empty()) else {
         return Ok(redirect(&format!("/answers/{}", *id)));
     };
-    let rating: Rating = rating.parse().map_err(ApiError::from)?;
+    let rating: Rating = rating.parse().map_err(AppError::from)?;
     let answer = answers::own_answer(&state.db, current.id(), *id).await?;
     let card_id = answer.card_id.ok_or_else(|| {
-        ApiError::invalid(
+        AppError::invalid(
             "rating",
             "this answer was written outside practice and has no card to grade",
         )
@@ -223,13 +220,11 @@ struct ShareForm {
 
 #[post("/answers/{id}/share")]
 async fn share(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
     id: web::Path<i32>,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<ShareForm>,
 ) -> Result<HttpResponse, PageError> {
-    let form: ShareForm = parse_form(&req, &state, &body)?;
     coaching::share_answer(
         &state.db,
         current.id(),
@@ -244,13 +239,11 @@ async fn share(
 /// The no-script way to delete a spoken answer.
 #[post("/answers/{id}/recording/delete")]
 async fn delete_recording(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
     id: web::Path<i32>,
-    body: web::Bytes,
+    _: CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<HttpResponse, PageError> {
-    let _: serde::de::IgnoredAny = parse_form(&req, &state, &body)?;
     recordings::delete(
         &state.db,
         current.id(),
@@ -278,7 +271,7 @@ async fn compare_page(
         value
             .as_deref()
             .and_then(|v| v.trim().parse::<i32>().ok())
-            .ok_or_else(|| ApiError::invalid(field, "choose two attempts to compare"))
+            .ok_or_else(|| AppError::invalid(field, "choose two attempts to compare"))
     };
     let found = compare::compare(
         &state.db,
@@ -295,4 +288,5 @@ async fn compare_page(
         StatusCode::OK,
         context! { c => Value::from_serialize(&found) },
     )
+    .await
 }

@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use crate::{
     entities::user,
-    error::ApiError,
-    routes::page::{parse_form, redirect, render, PageError, PageUser},
+    error::AppError,
+    routes::page::{redirect, render, CsrfForm, PageError, PageUser},
     startup::AppState,
     store::scheduler::{self, Settings, SettingsChange},
 };
@@ -33,7 +33,7 @@ async fn page(
     user: &user::Model,
     form: Value,
     message: Option<String>,
-    error: Option<ApiError>,
+    error: Option<AppError>,
 ) -> Result<HttpResponse, PageError> {
     page_with_token(req, state, user, form, message, error, None).await
 }
@@ -44,7 +44,7 @@ async fn page_with_token(
     user: &user::Model,
     form: Value,
     message: Option<String>,
-    error: Option<ApiError>,
+    error: Option<AppError>,
     new_token: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let status = crate::routes::page::status_for(error.as_ref());
@@ -74,6 +74,7 @@ async fn page_with_token(
             new_token => new_token,
         },
     )
+    .await
 }
 
 /// Every time zone name, grouped by region (`Europe/Berlin` under Europe) for the
@@ -151,10 +152,10 @@ struct SettingsForm {
     level: Option<String>,
 }
 
-fn number<T: std::str::FromStr>(field: &'static str, raw: &str) -> Result<T, ApiError> {
+fn number<T: std::str::FromStr>(field: &'static str, raw: &str) -> Result<T, AppError> {
     raw.trim()
         .parse()
-        .map_err(|_| ApiError::invalid(field, format!("{field}: {raw:?} is not a number")))
+        .map_err(|_| AppError::invalid(field, format!("{field}: {raw:?} is not a number")))
 }
 
 /// A level choice from a page's form, where "No preference" is sent as
@@ -164,7 +165,7 @@ pub fn level_from_form(choice: &str) -> Option<String> {
 }
 
 impl SettingsForm {
-    fn change(&self) -> Result<SettingsChange, ApiError> {
+    fn change(&self) -> Result<SettingsChange, AppError> {
         Ok(SettingsChange {
             time_zone: Some(self.time_zone.clone()),
             rollover_hour: Some(number("rollover_hour", &self.rollover_hour)?),
@@ -193,9 +194,8 @@ async fn save(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<SettingsForm>,
 ) -> Result<HttpResponse, PageError> {
-    let form: SettingsForm = parse_form(&req, &state, &body)?;
     let next = form
         .change()
         .and_then(|change| change.apply(&Settings::of(&current.user), Utc::now()));
@@ -241,9 +241,8 @@ async fn optimize(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
-    body: web::Bytes,
+    _: CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<HttpResponse, PageError> {
-    let _: serde::de::IgnoredAny = parse_form(&req, &state, &body)?;
     match scheduler::request_optimization(&state.db, &current.user, Utc::now()).await {
         Ok((_, created)) => {
             if created {
@@ -251,7 +250,7 @@ async fn optimize(
             }
             Ok(redirect("/settings?optimizing=1#scheduler"))
         }
-        Err(err @ ApiError::Invalid { .. }) => {
+        Err(err @ AppError::Invalid { .. }) => {
             page(
                 &req,
                 &state,
@@ -284,6 +283,7 @@ async fn leeches_page(
             threshold => current.user.leech_threshold,
         },
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -297,21 +297,19 @@ struct CardAction {
 /// Suspend, unsuspend, bury or clear a leech from a page, without scripts.
 #[post("/cards/{id}/action")]
 async fn card_action(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
     id: web::Path<i32>,
-    body: web::Bytes,
+    CsrfForm(form): CsrfForm<CardAction>,
 ) -> Result<HttpResponse, PageError> {
     use crate::store::practice;
-    let form: CardAction = parse_form(&req, &state, &body)?;
     match form.action.as_str() {
         "suspend" => practice::set_suspended(&state.db, current.id(), *id, true).await?,
         "unsuspend" => practice::set_suspended(&state.db, current.id(), *id, false).await?,
         "bury" => practice::set_buried(&state.db, &current.user, *id, true, Utc::now()).await?,
         "clear-leech" => practice::clear_leech(&state.db, current.id(), *id).await?,
         other => {
-            return Err(ApiError::invalid("action", format!("unknown action {other:?}")).into())
+            return Err(AppError::invalid("action", format!("unknown action {other:?}")).into())
         }
     };
     Ok(redirect(crate::routes::accounts::safe_next(
@@ -322,12 +320,10 @@ async fn card_action(
 
 #[post("/undo")]
 async fn undo(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
-    body: web::Bytes,
+    _: CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<HttpResponse, PageError> {
-    let _: serde::de::IgnoredAny = parse_form(&req, &state, &body)?;
     let undone =
         crate::store::practice::undo_last_grade(&state.db, &current.user, Utc::now()).await?;
     Ok(redirect(&match undone.answer_id {
@@ -341,9 +337,8 @@ async fn create_token(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
-    body: web::Bytes,
+    _: CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<HttpResponse, PageError> {
-    let _: serde::de::IgnoredAny = parse_form(&req, &state, &body)?;
     let token = crate::store::accounts::create_api_token(&state.db, current.id()).await?;
     page_with_token(
         &req,
@@ -359,13 +354,11 @@ async fn create_token(
 
 #[post("/settings/tokens/{id}/revoke")]
 async fn revoke_token(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
     id: web::Path<String>,
-    body: web::Bytes,
+    _: CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<HttpResponse, PageError> {
-    let _: serde::de::IgnoredAny = parse_form(&req, &state, &body)?;
     crate::store::accounts::revoke_api_token(&state.db, current.id(), &id).await?;
     Ok(redirect("/settings?revoked=1#tokens"))
 }

@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use crate::{
     auth::CurrentUser,
-    error::ApiError,
-    routes::page::{parse_form, redirect, render, PageError, PageUser},
+    error::AppError,
+    routes::page::{redirect, render, CsrfForm, PageError, PageUser},
     startup::AppState,
     store::stories::{self, StoryInput},
 };
@@ -42,6 +42,7 @@ async fn list_page(
             stories => Value::from_serialize(&list),
         },
     )
+    .await
 }
 
 /// The story form, fresh or shown again with the error that refused it.
@@ -51,7 +52,7 @@ async fn form_page(
     current: &CurrentUser,
     story_id: Option<i32>,
     input: &StoryInput,
-    error: Option<ApiError>,
+    error: Option<AppError>,
 ) -> Result<HttpResponse, PageError> {
     let competencies = stories::taggable_competencies(&state.db, current.id()).await?;
     let status = crate::routes::page::status_for(error.as_ref());
@@ -70,6 +71,7 @@ async fn form_page(
             error => error.map(|e| e.to_string()),
         },
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -96,12 +98,11 @@ async fn save(
     state: &AppState,
     current: &CurrentUser,
     story_id: Option<i32>,
-    body: &web::Bytes,
+    input: StoryInput,
 ) -> Result<HttpResponse, PageError> {
-    let input: StoryInput = parse_form(req, state, body)?;
     match stories::save(&state.db, current.id(), story_id, input.clone(), Utc::now()).await {
         Ok(_) => Ok(redirect("/stories")),
-        Err(err @ ApiError::Invalid { .. }) => {
+        Err(err @ AppError::Invalid { .. }) => {
             form_page(req, state, current, story_id, &input, Some(err)).await
         }
         Err(other) => Err(other.into()),
@@ -113,9 +114,9 @@ async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
-    body: web::Bytes,
+    CsrfForm(input): CsrfForm<StoryInput>,
 ) -> Result<HttpResponse, PageError> {
-    save(&req, &state, &current, None, &body).await
+    save(&req, &state, &current, None, input).await
 }
 
 #[get("/stories/{id}")]
@@ -140,20 +141,18 @@ async fn update(
     state: web::Data<AppState>,
     current: PageUser,
     id: web::Path<i32>,
-    body: web::Bytes,
+    CsrfForm(input): CsrfForm<StoryInput>,
 ) -> Result<HttpResponse, PageError> {
-    save(&req, &state, &current, Some(*id), &body).await
+    save(&req, &state, &current, Some(*id), input).await
 }
 
 #[post("/stories/{id}/delete")]
 async fn remove(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: PageUser,
     id: web::Path<i32>,
-    body: web::Bytes,
+    _: CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<HttpResponse, PageError> {
-    let _: serde::de::IgnoredAny = parse_form(&req, &state, &body)?;
     stories::delete(&state.db, current.id(), *id).await?;
     Ok(redirect("/stories"))
 }

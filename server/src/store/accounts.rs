@@ -9,7 +9,7 @@ use sea_orm::{
 use crate::{
     auth::{new_token, token_hash, Role, Username},
     entities::{api_token, session, setting, user},
-    error::ApiError,
+    error::AppError,
 };
 
 /// Creates an account in `time_zone` (the browser's, detected at
@@ -20,7 +20,7 @@ pub async fn create_user(
     password_hash: String,
     role: Role,
     time_zone: chrono_tz::Tz,
-) -> Result<user::Model, ApiError> {
+) -> Result<user::Model, AppError> {
     if find_by_username(db, username.as_str()).await?.is_some() {
         return Err(taken(username));
     }
@@ -45,8 +45,8 @@ pub async fn create_user(
     }
 }
 
-fn taken(username: &Username) -> ApiError {
-    ApiError::Conflict(format!("the username {} is taken", username.as_str()))
+fn taken(username: &Username) -> AppError {
+    AppError::Conflict(format!("the username {} is taken", username.as_str()))
 }
 
 pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
@@ -195,9 +195,9 @@ pub async fn revoke_api_token(
     db: &impl ConnectionTrait,
     user_id: i32,
     id: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     if id.len() != TOKEN_ID_CHARS || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError::NotFound("token"));
+        return Err(AppError::NotFound("token"));
     }
     let deleted = api_token::Entity::delete_many()
         .filter(api_token::Column::UserId.eq(user_id))
@@ -205,7 +205,7 @@ pub async fn revoke_api_token(
         .exec(db)
         .await?;
     if deleted.rows_affected == 0 {
-        return Err(ApiError::NotFound("token"));
+        return Err(AppError::NotFound("token"));
     }
     Ok(())
 }
@@ -225,27 +225,27 @@ impl PracticeSettings {
         new_per_day: i64,
         reviews_per_day: i64,
         desired_retention: f64,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, AppError> {
         let time_zone = time_zone.trim().parse::<chrono_tz::Tz>().map_err(|_| {
-            ApiError::invalid(
+            AppError::invalid(
                 "time_zone",
                 format!("unknown time zone {time_zone:?}: use a name such as Europe/Berlin or America/New_York"),
             )
         })?;
         if !(0..=1000).contains(&new_per_day) {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "new_per_day",
                 "new cards per day must be between 0 and 1000",
             ));
         }
         if !(0..=10000).contains(&reviews_per_day) {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "reviews_per_day",
                 "reviews per day must be between 0 and 10000",
             ));
         }
         if !(0.7..=0.97).contains(&desired_retention) {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "desired_retention",
                 "desired retention must be between 0.70 and 0.97",
             ));
@@ -325,7 +325,7 @@ pub async fn log_in(
     req: &actix_web::HttpRequest,
     username: &str,
     password: &str,
-) -> Result<user::Model, ApiError> {
+) -> Result<user::Model, AppError> {
     use crate::store::throttle;
     let now = chrono::Utc::now();
     let address = crate::auth::client_address(req, state.config.trust_forwarded_for);
@@ -340,7 +340,7 @@ pub async fn log_in(
             .hashing
             .verify(turn, password.to_owned(), hash)
             .await?;
-        Ok::<_, ApiError>(found.filter(|_| ok))
+        Ok::<_, AppError>(found.filter(|_| ok))
     }
     .await;
     match checked {
@@ -350,7 +350,7 @@ pub async fn log_in(
         }
         Ok(None) => {
             throttle::failed(&state.db, now).await?;
-            Err(ApiError::BadCredentials)
+            Err(AppError::BadCredentials)
         }
         // Not checked (busy, or the database failed): not a failure.
         Err(err) => {

@@ -14,7 +14,7 @@ use crate::{
     entities::{
         answer, card, draft, question, review, review_item, review_item_comment, review_log,
     },
-    error::ApiError,
+    error::AppError,
     store::questions::{checklist, visible_question},
 };
 
@@ -49,10 +49,10 @@ impl StarFields {
         ]
     }
 
-    fn check_lengths(&self) -> Result<(), ApiError> {
+    fn check_lengths(&self) -> Result<(), AppError> {
         for (name, text) in self.named() {
             if text.chars().count() > MAX_FIELD_CHARS {
-                return Err(ApiError::invalid(
+                return Err(AppError::invalid(
                     name,
                     format!("{name} is longer than {MAX_FIELD_CHARS} characters"),
                 ));
@@ -66,9 +66,9 @@ impl StarFields {
     }
 }
 
-fn check_seconds(seconds: i64) -> Result<i32, ApiError> {
+fn check_seconds(seconds: i64) -> Result<i32, AppError> {
     if !(0..=86_400).contains(&seconds) {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "seconds_spent",
             "seconds_spent must be between 0 and 86400",
         ));
@@ -86,14 +86,14 @@ pub async fn create_answer(
     seconds_spent: i64,
     story_id: Option<i32>,
     now: DateTime<Utc>,
-) -> Result<answer::Model, ApiError> {
+) -> Result<answer::Model, AppError> {
     let seconds_spent = check_seconds(seconds_spent)?;
     if let Some(story_id) = story_id {
         crate::store::stories::get(db, user_id, story_id).await?;
     }
     fields.check_lengths()?;
     if fields.is_blank() {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "situation",
             "the answer is empty: write at least one of situation, task, action, result or reflection",
         ));
@@ -131,7 +131,7 @@ pub async fn create_answer(
     .await
     .map_err(|err| {
         if crate::store::accounts::is_unique_violation(&err) {
-            ApiError::Conflict(
+            AppError::Conflict(
                 "another attempt at this question was saved at the same moment; try again"
                     .to_owned(),
             )
@@ -155,12 +155,12 @@ pub async fn own_answer(
     db: &impl ConnectionTrait,
     user_id: i32,
     answer_id: i32,
-) -> Result<answer::Model, ApiError> {
+) -> Result<answer::Model, AppError> {
     answer::Entity::find_by_id(answer_id)
         .filter(answer::Column::UserId.eq(user_id))
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("answer"))
+        .ok_or(AppError::NotFound("answer"))
 }
 
 /// The automatic analysis of a stored answer.
@@ -267,7 +267,7 @@ pub async fn save_review(
     answer_id: i32,
     input: &ReviewInput,
     now: DateTime<Utc>,
-) -> Result<ReviewView, ApiError> {
+) -> Result<ReviewView, AppError> {
     let (answer, reader) = crate::store::coaching::readable_answer(db, user_id, answer_id).await?;
     let kind = match reader {
         crate::store::coaching::Reader::Author => "self",
@@ -276,7 +276,7 @@ pub async fn save_review(
     let (checked, comment) = (&input.checked, &input.comment);
     for text in std::iter::once(comment).chain(input.item_comments.iter().map(|c| &c.comment)) {
         if text.chars().count() > MAX_COMMENT_CHARS {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "comment",
                 format!("a comment is longer than {MAX_COMMENT_CHARS} characters"),
             ));
@@ -295,7 +295,7 @@ pub async fn save_review(
         .chain(input.item_comments.iter().map(|c| &c.rubric_item_id))
         .find(|id| !allowed.contains(id))
     {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "checked",
             format!("rubric item {unknown} is not on this answer's checklist"),
         ));
@@ -322,7 +322,7 @@ pub async fn save_review(
         .filter(review::Column::ReviewerId.eq(user_id))
         .one(&txn)
         .await?
-        .ok_or(ApiError::NotFound("review"))?;
+        .ok_or(AppError::NotFound("review"))?;
     review_item::Entity::delete_many()
         .filter(review_item::Column::ReviewId.eq(saved.id))
         .exec(&txn)
@@ -359,7 +359,7 @@ pub async fn save_review(
         .await?
         .into_iter()
         .find(|r| r.id == saved.id)
-        .ok_or(ApiError::NotFound("review"))
+        .ok_or(AppError::NotFound("review"))
 }
 
 /// A comment on one checklist item.
@@ -398,7 +398,7 @@ pub async fn save_draft(
     fields: StarFields,
     seconds_spent: i64,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let seconds_spent = check_seconds(seconds_spent)?;
     fields.check_lengths()?;
     visible_question(db, user_id, question_id).await?;

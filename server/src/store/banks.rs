@@ -531,7 +531,7 @@ pub async fn import_bank(
     parsed: &Bank,
     importer: Importer<'_>,
     dry_run: bool,
-) -> Result<Imported, crate::error::ApiError> {
+) -> Result<Imported, crate::error::AppError> {
     let txn = crate::db::begin_write(db).await?;
     let existing = bank::Entity::find()
         .filter(bank::Column::Key.eq(parsed.id.as_str()))
@@ -539,7 +539,7 @@ pub async fn import_bank(
         .await?;
     if let Some(found) = &existing {
         if !importer.may_update(found) {
-            return Err(crate::error::ApiError::Conflict(format!(
+            return Err(crate::error::AppError::Conflict(format!(
                 "a bank with id {:?} already exists and is not yours to change; give your bank another id",
                 parsed.id
             )));
@@ -640,7 +640,7 @@ pub async fn visible_bank(
     db: &impl ConnectionTrait,
     user_id: Option<i32>,
     key: &str,
-) -> Result<bank::Model, crate::error::ApiError> {
+) -> Result<bank::Model, crate::error::AppError> {
     let mut query = bank::Entity::find().filter(bank::Column::Key.eq(key));
     if let Some(user_id) = user_id {
         query = query.filter(crate::store::questions::visible_banks(user_id));
@@ -648,7 +648,7 @@ pub async fn visible_bank(
     query
         .one(db)
         .await?
-        .ok_or(crate::error::ApiError::NotFound("bank"))
+        .ok_or(crate::error::AppError::NotFound("bank"))
 }
 
 /// Reads a stored bank back into the domain model (active questions only),
@@ -732,7 +732,7 @@ pub async fn import_file(
     limits: &starling_domain::bank::Limits,
     upload: BankUpload,
     importer: Importer<'_>,
-) -> Result<Imported, crate::error::ApiError> {
+) -> Result<Imported, crate::error::AppError> {
     // Parsing a few megabytes takes long enough to stall other requests if it
     // ran on the async workers.
     let limits = *limits;
@@ -740,10 +740,10 @@ pub async fn import_file(
     let slot = PARSE_SLOTS
         .acquire()
         .await
-        .map_err(|err| crate::error::ApiError::Internal(err.into()))?;
+        .map_err(|err| crate::error::AppError::Internal(err.into()))?;
     let parsed = tokio::task::spawn_blocking(move || parse_upload(&limits, &upload))
         .await
-        .map_err(|err| crate::error::ApiError::Internal(err.into()))??;
+        .map_err(|err| crate::error::AppError::Internal(err.into()))??;
     drop(slot);
     let mut imported = import_bank(db, &parsed.bank, importer, dry_run).await?;
     imported.notes = parsed.notes;
@@ -755,10 +755,10 @@ pub async fn import_file(
 pub fn parse_upload(
     limits: &starling_domain::bank::Limits,
     upload: &BankUpload,
-) -> Result<starling_domain::bank::Parsed, crate::error::ApiError> {
+) -> Result<starling_domain::bank::Parsed, crate::error::AppError> {
     use starling_domain::bank::ParseError;
     if upload.bytes.len() > limits.max_file_bytes {
-        return Err(crate::error::ApiError::TooLarge(
+        return Err(crate::error::AppError::TooLarge(
             starling_domain::words::over_limit(
                 "bank file",
                 upload.bytes.len() as u64,
@@ -773,8 +773,8 @@ pub fn parse_upload(
     };
     starling_domain::bank::parse_file(&upload.bytes, upload.format, &options).map_err(|error| {
         match error {
-            ParseError::TooLarge(message) => crate::error::ApiError::TooLarge(message),
-            ParseError::Invalid(errors) => crate::error::ApiError::InvalidBank(errors.0),
+            ParseError::TooLarge(message) => crate::error::AppError::TooLarge(message),
+            ParseError::Invalid(errors) => crate::error::AppError::InvalidBank(errors.0),
         }
     })
 }
@@ -785,13 +785,13 @@ pub fn resolve_format(
     named: Option<&str>,
     file_name: Option<&str>,
     content_type: Option<&str>,
-) -> Result<starling_domain::bank::Format, crate::error::ApiError> {
+) -> Result<starling_domain::bank::Format, crate::error::AppError> {
     use starling_domain::bank::Format;
     let known =
         "toml, json, yaml (yml), csv, tsv, md, txt (Anki plain text) or apkg (Anki package, also colpkg)";
     if let Some(name) = named.filter(|n| !n.trim().is_empty()) {
         return Format::from_name(name).ok_or_else(|| {
-            crate::error::ApiError::invalid(
+            crate::error::AppError::invalid(
                 "format",
                 format!("unknown format {name:?}: use {known}"),
             )
@@ -801,7 +801,7 @@ pub fn resolve_format(
         .and_then(Format::from_path)
         .or_else(|| content_type.and_then(Format::from_content_type))
         .ok_or_else(|| {
-            crate::error::ApiError::invalid(
+            crate::error::AppError::invalid(
                 "format",
                 format!("cannot tell the file's format: name it ({known})"),
             )
@@ -812,10 +812,10 @@ pub fn resolve_format(
 /// only.
 pub fn resolve_export_format(
     named: &str,
-) -> Result<starling_domain::bank::Format, crate::error::ApiError> {
+) -> Result<starling_domain::bank::Format, crate::error::AppError> {
     let format = resolve_format(Some(named), None, None)?;
     if !format.is_exported() {
-        return Err(crate::error::ApiError::invalid(
+        return Err(crate::error::AppError::invalid(
             "format",
             format!(
                 "{} files are imported only; export as txt (Anki plain text), which Anki imports",

@@ -48,7 +48,7 @@ pub async fn set_for_bank(
     bank_id: i32,
     practise: bool,
     practised_competency_keys: Option<&[String]>,
-) -> Result<(), crate::error::ApiError> {
+) -> Result<(), crate::error::AppError> {
     let competencies = competency::Entity::find()
         .filter(competency::Column::BankId.eq(bank_id))
         .all(db)
@@ -58,7 +58,7 @@ pub async fn set_for_bank(
             .iter()
             .find(|k| !competencies.iter().any(|c| &c.key == *k))
         {
-            return Err(crate::error::ApiError::invalid(
+            return Err(crate::error::AppError::invalid(
                 "competencies",
                 format!("this bank has no competency {unknown:?}"),
             ));

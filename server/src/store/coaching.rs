@@ -5,13 +5,14 @@ use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 
 use crate::{
     entities::{answer, coach_invite, coach_link, question, review, shared_answer, user},
-    error::ApiError,
+    error::AppError,
 };
 
 /// How long an invite code stays valid.
@@ -31,9 +32,9 @@ pub async fn create_invite(
     db: &impl ConnectionTrait,
     coach: &user::Model,
     now: DateTime<Utc>,
-) -> Result<coach_invite::Model, ApiError> {
+) -> Result<coach_invite::Model, AppError> {
     if coach.role == "learner" {
-        return Err(ApiError::Forbidden(
+        return Err(AppError::Forbidden(
             "only coaches create invite codes; ask an administrator to make you a coach".to_owned(),
         ));
     }
@@ -55,17 +56,17 @@ pub async fn join(
     learner: &user::Model,
     code: &str,
     now: DateTime<Utc>,
-) -> Result<coach_link::Model, ApiError> {
+) -> Result<coach_link::Model, AppError> {
     let code = code.trim().to_uppercase();
     let invite = coach_invite::Entity::find()
         .filter(coach_invite::Column::Code.eq(code.as_str()))
         .one(db)
         .await?
         .ok_or_else(|| {
-            ApiError::invalid("code", "no invite has this code; check it with your coach")
+            AppError::invalid("code", "no invite has this code; check it with your coach")
         })?;
     if invite.expires_at <= now {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "code",
             format!(
                 "this invite code expired on {}; ask your coach for a new one",
@@ -74,13 +75,13 @@ pub async fn join(
         ));
     }
     if invite.coach_id == learner.id {
-        return Err(ApiError::invalid("code", "this is your own invite code"));
+        return Err(AppError::invalid("code", "this is your own invite code"));
     }
     if active_link(db, invite.coach_id, learner.id)
         .await?
         .is_some()
     {
-        return Err(ApiError::Conflict(
+        return Err(AppError::Conflict(
             "you are already linked to this coach".to_owned(),
         ));
     }
@@ -95,7 +96,7 @@ pub async fn join(
         .exec(db)
         .await?;
     if taken.rows_affected != 1 {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "code",
             "this invite code has already been used; ask your coach for a new one",
         ));
@@ -188,13 +189,13 @@ async fn my_link(
     db: &impl ConnectionTrait,
     user_id: i32,
     link_id: i32,
-) -> Result<coach_link::Model, ApiError> {
+) -> Result<coach_link::Model, AppError> {
     coach_link::Entity::find_by_id(link_id)
         .filter(coach_link::Column::EndedAt.is_null())
         .one(db)
         .await?
         .filter(|l| l.coach_id == user_id || l.learner_id == user_id)
-        .ok_or(ApiError::NotFound("link"))
+        .ok_or(AppError::NotFound("link"))
 }
 
 /// Either side ends a link; from then on the coach sees nothing new or old.
@@ -203,7 +204,7 @@ pub async fn end_link(
     user_id: i32,
     link_id: i32,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let link = my_link(db, user_id, link_id).await?;
     let mut active: coach_link::ActiveModel = link.into();
     active.ended_at = Set(Some(now));
@@ -217,10 +218,10 @@ pub async fn set_share_all(
     learner_id: i32,
     link_id: i32,
     share_all: bool,
-) -> Result<coach_link::Model, ApiError> {
+) -> Result<coach_link::Model, AppError> {
     let link = my_link(db, learner_id, link_id).await?;
     if link.learner_id != learner_id {
-        return Err(ApiError::Forbidden(
+        return Err(AppError::Forbidden(
             "only the learner decides what a link shares".to_owned(),
         ));
     }
@@ -236,11 +237,11 @@ pub async fn share_answer(
     answer_id: i32,
     link_id: i32,
     share: bool,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     crate::store::answers::own_answer(db, learner_id, answer_id).await?;
     let link = my_link(db, learner_id, link_id).await?;
     if link.learner_id != learner_id {
-        return Err(ApiError::NotFound("link"));
+        return Err(AppError::NotFound("link"));
     }
     shared_answer::Entity::delete_many()
         .filter(shared_answer::Column::LinkId.eq(link_id))
@@ -290,21 +291,21 @@ pub async fn readable_answer(
     db: &impl ConnectionTrait,
     user_id: i32,
     answer_id: i32,
-) -> Result<(answer::Model, Reader), ApiError> {
+) -> Result<(answer::Model, Reader), AppError> {
     let found = answer::Entity::find_by_id(answer_id)
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("answer"))?;
+        .ok_or(AppError::NotFound("answer"))?;
     if found.user_id == user_id {
         return Ok((found, Reader::Author));
     }
     if coach_can_see(db, user_id, &found).await? {
         return Ok((found, Reader::Coach));
     }
-    Err(ApiError::NotFound("answer"))
+    Err(AppError::NotFound("answer"))
 }
 
-#[derive(utoipa::ToSchema, Clone, Debug, Serialize, sea_orm::FromQueryResult)]
+#[derive(utoipa::ToSchema, Clone, Debug, Serialize, FromQueryResult)]
 pub struct QueueItem {
     pub answer_id: i32,
     pub learner: String,
@@ -759,10 +760,10 @@ pub async fn assign(
     question_id: Option<i32>,
     bank_key: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<u64, ApiError> {
+) -> Result<u64, AppError> {
     use crate::entities::assignment;
     if active_link(db, coach.id, learner_id).await?.is_none() {
-        return Err(ApiError::NotFound("linked learner"));
+        return Err(AppError::NotFound("linked learner"));
     }
     let question_ids: Vec<i32> = match (question_id, bank_key) {
         (Some(id), None) => {
@@ -785,7 +786,7 @@ pub async fn assign(
                 .collect()
         }
         _ => {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "question_id",
                 "assign either a question_id or a bank_id",
             ))

@@ -10,7 +10,7 @@ use tokio::sync::Semaphore;
 
 use crate::{
     entities::answer,
-    error::ApiError,
+    error::AppError,
     store::{
         answers::{fields_of, reviews_of, StarFields},
         coaching::readable_answer,
@@ -74,11 +74,11 @@ static DIFF_SLOTS: std::sync::LazyLock<Semaphore> = std::sync::LazyLock::new(|| 
 
 /// The word diff of each STAR field, computed off the async workers within
 /// [`DIFF_TIME_BUDGET`] for all five.
-async fn field_diffs(before: StarFields, after: StarFields) -> Result<Vec<FieldDiff>, ApiError> {
+async fn field_diffs(before: StarFields, after: StarFields) -> Result<Vec<FieldDiff>, AppError> {
     let _slot = DIFF_SLOTS
         .acquire()
         .await
-        .map_err(|err| ApiError::Internal(err.into()))?;
+        .map_err(|err| AppError::Internal(err.into()))?;
     tokio::task::spawn_blocking(move || {
         let deadline = std::time::Instant::now() + DIFF_TIME_BUDGET;
         before
@@ -98,7 +98,7 @@ async fn field_diffs(before: StarFields, after: StarFields) -> Result<Vec<FieldD
             .collect()
     })
     .await
-    .map_err(|err| ApiError::Internal(err.into()))
+    .map_err(|err| AppError::Internal(err.into()))
 }
 
 fn words(text: &str) -> usize {
@@ -109,7 +109,7 @@ fn words(text: &str) -> usize {
 async fn self_ticks(
     db: &impl ConnectionTrait,
     answer: &answer::Model,
-) -> Result<Option<Vec<i32>>, ApiError> {
+) -> Result<Option<Vec<i32>>, AppError> {
     Ok(reviews_of(db, answer.id)
         .await?
         .into_iter()
@@ -124,9 +124,9 @@ pub async fn compare(
     reader_id: i32,
     first: i32,
     second: i32,
-) -> Result<Comparison, ApiError> {
+) -> Result<Comparison, AppError> {
     if first == second {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "b",
             "choose two different attempts to compare",
         ));
@@ -134,7 +134,7 @@ pub async fn compare(
     let (a, _) = readable_answer(db, reader_id, first).await?;
     let (b, _) = readable_answer(db, reader_id, second).await?;
     if a.question_id != b.question_id || a.user_id != b.user_id {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "b",
             "only attempts at the same question can be compared",
         ));

@@ -21,7 +21,7 @@ use crate::{
         answer, card, competency, mock_interview, mock_question, question, review, review_item,
         review_log, user,
     },
-    error::ApiError,
+    error::AppError,
     store::{
         answers::{self, StarFields},
         choices, practice,
@@ -80,9 +80,9 @@ pub async fn create(
     minutes: i64,
     keys: &[String],
     now: DateTime<Utc>,
-) -> Result<Round, ApiError> {
+) -> Result<Round, AppError> {
     if !(i64::from(MIN_MINUTES)..=i64::from(MAX_MINUTES)).contains(&minutes) {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "minutes",
             format!("a round lasts {MIN_MINUTES} to {MAX_MINUTES} minutes, not {minutes}"),
         ));
@@ -91,7 +91,7 @@ pub async fn create(
     let mut wanted: Vec<String> = Vec::new();
     for key in keys.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
         if !known.iter().any(|c| c.key == key) {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "competencies",
                 format!("unknown competency `{key}`"),
             ));
@@ -137,7 +137,7 @@ pub async fn create(
         .all(db)
         .await?;
     if questions.is_empty() {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "competencies",
             "no questions to ask for these competencies",
         ));
@@ -229,12 +229,12 @@ pub async fn create(
 }
 
 /// One of the user's rounds; anyone else's is "not found".
-pub async fn get(db: &impl ConnectionTrait, user_id: i32, mock_id: i32) -> Result<Round, ApiError> {
+pub async fn get(db: &impl ConnectionTrait, user_id: i32, mock_id: i32) -> Result<Round, AppError> {
     let round = mock_interview::Entity::find_by_id(mock_id)
         .filter(mock_interview::Column::UserId.eq(user_id))
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("mock interview"))?;
+        .ok_or(AppError::NotFound("mock interview"))?;
     let rows = mock_question::Entity::find()
         .filter(mock_question::Column::MockId.eq(round.id))
         .order_by_asc(mock_question::Column::Position)
@@ -279,7 +279,7 @@ pub async fn get(db: &impl ConnectionTrait, user_id: i32, mock_id: i32) -> Resul
 }
 
 /// The user's rounds, newest first.
-pub async fn list(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<Round>, ApiError> {
+pub async fn list(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<Round>, AppError> {
     let ids: Vec<i32> = mock_interview::Entity::find()
         .filter(mock_interview::Column::UserId.eq(user_id))
         .order_by_desc(mock_interview::Column::Id)
@@ -319,20 +319,20 @@ pub async fn answer(
     fields: StarFields,
     seconds_spent: i64,
     now: DateTime<Utc>,
-) -> Result<Answered, ApiError> {
+) -> Result<Answered, AppError> {
     let round = get(db, user.id, mock_id).await?;
     let asked = round
         .questions
         .iter()
         .find(|q| q.position == position)
-        .ok_or(ApiError::NotFound("question of this round"))?;
+        .ok_or(AppError::NotFound("question of this round"))?;
     if asked.answer_id.is_some() {
-        return Err(ApiError::Conflict(format!(
+        return Err(AppError::Conflict(format!(
             "question {position} is already answered"
         )));
     }
     if let Some(current) = round.current().filter(|c| c.position != position) {
-        return Err(ApiError::Conflict(format!(
+        return Err(AppError::Conflict(format!(
             "answer question {} first: a round goes in order",
             current.position
         )));
@@ -364,7 +364,7 @@ pub async fn answer(
         .exec(&txn)
         .await?;
     if updated.rows_affected != 1 {
-        return Err(ApiError::Conflict(format!(
+        return Err(AppError::Conflict(format!(
             "question {position} is already answered"
         )));
     }
@@ -401,7 +401,7 @@ pub async fn finish(
     user_id: i32,
     mock_id: i32,
     now: DateTime<Utc>,
-) -> Result<Round, ApiError> {
+) -> Result<Round, AppError> {
     let round = get(db, user_id, mock_id).await?;
     if round.finished_at.is_none() {
         mock_interview::Entity::update_many()
@@ -424,15 +424,15 @@ pub async fn grade(
     position: i32,
     rating: Rating,
     now: DateTime<Utc>,
-) -> Result<card::Model, ApiError> {
+) -> Result<card::Model, AppError> {
     let round = get(db, user.id, mock_id).await?;
     let asked = round
         .questions
         .iter()
         .find(|q| q.position == position)
-        .ok_or(ApiError::NotFound("question of this round"))?;
+        .ok_or(AppError::NotFound("question of this round"))?;
     let (Some(answer_id), Some(card_id)) = (asked.answer_id, asked.card_id) else {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "position",
             format!("question {position} has not been answered"),
         ));
@@ -476,7 +476,7 @@ pub async fn summary(
     db: &DatabaseConnection,
     user_id: i32,
     mock_id: i32,
-) -> Result<Summary, ApiError> {
+) -> Result<Summary, AppError> {
     let round = get(db, user_id, mock_id).await?;
     let answer_ids: Vec<i32> = round.questions.iter().filter_map(|q| q.answer_id).collect();
     let answers: HashMap<i32, answer::Model> = answer::Entity::find()

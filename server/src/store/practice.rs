@@ -17,7 +17,7 @@ use starling_domain::{
 
 use crate::{
     entities::{answer, card, question, review_log, user},
-    error::ApiError,
+    error::AppError,
     store::questions::visible_bank_ids,
 };
 
@@ -67,7 +67,7 @@ pub async fn scheduler_for(
     db: &impl ConnectionTrait,
     user: &user::Model,
     now: DateTime<Utc>,
-) -> Result<Scheduler, ApiError> {
+) -> Result<Scheduler, AppError> {
     let mut config = config_for(user);
     let clock = clock_for(user);
     if let Some(date) = interview_date_of(user).filter(|d| *d > clock.day_of(now)) {
@@ -87,12 +87,12 @@ pub async fn scheduler_for(
         }
         config.interview = Some(InterviewPlan { date, due_per_day });
     }
-    Scheduler::new(config).map_err(|err| ApiError::Internal(err.into()))
+    Scheduler::new(config).map_err(|err| AppError::Internal(err.into()))
 }
 
-pub fn to_domain(card: &card::Model) -> Result<Card, ApiError> {
+pub fn to_domain(card: &card::Model) -> Result<Card, AppError> {
     let state = card.state.parse::<CardState>().map_err(|_| {
-        ApiError::Internal(anyhow::anyhow!("card {} has state {}", card.id, card.state))
+        AppError::Internal(anyhow::anyhow!("card {} has state {}", card.id, card.state))
     })?;
     Ok(Card {
         state,
@@ -117,11 +117,11 @@ pub async fn preview(
     user: &user::Model,
     card: &card::Model,
     now: DateTime<Utc>,
-) -> Result<[Outcome; 4], ApiError> {
+) -> Result<[Outcome; 4], AppError> {
     scheduler_for(db, user, now)
         .await?
         .preview(&to_domain(card)?, now, &clock_for(user), fuzz_seed(card))
-        .map_err(|err| ApiError::Internal(err.into()))
+        .map_err(|err| AppError::Internal(err.into()))
 }
 
 /// Today's counts after the daily limits. Only cards due now count as due:
@@ -504,7 +504,7 @@ pub async fn next_card(
     db: &DatabaseConnection,
     user: &user::Model,
     now: DateTime<Utc>,
-) -> Result<Option<card::Model>, ApiError> {
+) -> Result<Option<card::Model>, AppError> {
     let since = clock_for(user).today_start(now);
     let bank_ids = visible_bank_ids(db, user.id).await?;
 
@@ -608,7 +608,7 @@ async fn first_learning_due_by(
     bank_ids: &[i32],
     now: DateTime<Utc>,
     by: DateTime<Utc>,
-) -> Result<Option<card::Model>, ApiError> {
+) -> Result<Option<card::Model>, AppError> {
     let mut first: Option<card::Model> = None;
     for state in ["learning", "relearning"] {
         let found = own_active_cards(user_id, bank_ids.to_vec(), now)
@@ -686,7 +686,7 @@ pub async fn card_for_question(
     user_id: i32,
     question_id: i32,
     now: DateTime<Utc>,
-) -> Result<card::Model, ApiError> {
+) -> Result<card::Model, AppError> {
     let find = || {
         card::Entity::find()
             .filter(card::Column::UserId.eq(user_id))
@@ -716,7 +716,7 @@ pub async fn card_for_question(
         Ok(model) => Ok(model),
         // Another tab created it first: use theirs.
         Err(err) if crate::store::accounts::is_unique_violation(&err) => {
-            find().one(db).await?.ok_or(ApiError::NotFound("card"))
+            find().one(db).await?.ok_or(AppError::NotFound("card"))
         }
         Err(err) => Err(err.into()),
     }
@@ -726,12 +726,12 @@ pub async fn own_card(
     db: &impl ConnectionTrait,
     user_id: i32,
     card_id: i32,
-) -> Result<card::Model, ApiError> {
+) -> Result<card::Model, AppError> {
     card::Entity::find_by_id(card_id)
         .filter(card::Column::UserId.eq(user_id))
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("card"))
+        .ok_or(AppError::NotFound("card"))
 }
 
 /// Grades a card: schedules it with FSRS and logs the review, atomically.
@@ -743,7 +743,7 @@ pub async fn grade_card(
     rating: Rating,
     answer_id: Option<i32>,
     now: DateTime<Utc>,
-) -> Result<card::Model, ApiError> {
+) -> Result<card::Model, AppError> {
     let txn = crate::db::begin_write(db).await?;
     let current = own_card(&txn, user.id, card_id).await?;
     if let Some(answer_id) = answer_id {
@@ -751,9 +751,9 @@ pub async fn grade_card(
             .filter(answer::Column::UserId.eq(user.id))
             .one(&txn)
             .await?
-            .ok_or(ApiError::NotFound("answer"))?;
+            .ok_or(AppError::NotFound("answer"))?;
         if answer.question_id != current.question_id {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "answer_id",
                 "the answer is for another question than this card",
             ));
@@ -771,7 +771,7 @@ pub async fn grade_card(
     let outcome = scheduler_for(&txn, user, now)
         .await?
         .grade(&before, rating, now, &clock, fuzz_seed(&current))
-        .map_err(|err| ApiError::Internal(err.into()))?;
+        .map_err(|err| AppError::Internal(err.into()))?;
     // A question failed again and again is a leech: flag it once it reaches
     // the user's threshold (Again ratings not undone, this one included).
     let leech = current.leech
@@ -785,7 +785,7 @@ pub async fn grade_card(
             agains + 1 >= user.leech_threshold.max(1) as u64
         });
     let card_before = serde_json::to_string(&Snapshot::of(&current))
-        .map_err(|err| ApiError::Internal(err.into()))?;
+        .map_err(|err| AppError::Internal(err.into()))?;
     let after = &outcome.card;
     let elapsed_days = before
         .last_review
@@ -813,7 +813,7 @@ pub async fn grade_card(
         .exec(&txn)
         .await?;
     if updated.rows_affected != 1 {
-        return Err(ApiError::Conflict(
+        return Err(AppError::Conflict(
             "this card was just graded by another request; reload to see its new state".to_owned(),
         ));
     }
@@ -898,7 +898,7 @@ pub async fn undo_last_grade(
     db: &DatabaseConnection,
     user: &user::Model,
     now: DateTime<Utc>,
-) -> Result<Undone, ApiError> {
+) -> Result<Undone, AppError> {
     let txn = crate::db::begin_write(db).await?;
     let last = review_log::Entity::find()
         .filter(review_log::Column::UserId.eq(user.id))
@@ -907,13 +907,13 @@ pub async fn undo_last_grade(
         .order_by_desc(review_log::Column::Id)
         .one(&txn)
         .await?
-        .ok_or(ApiError::NotFound("grade to undo"))?;
+        .ok_or(AppError::NotFound("grade to undo"))?;
     let snapshot: Snapshot = last
         .card_before
         .as_deref()
         .and_then(|json| serde_json::from_str(json).ok())
         .ok_or_else(|| {
-            ApiError::Conflict(
+            AppError::Conflict(
                 "this grade was given before undo existed and cannot be undone".to_owned(),
             )
         })?;
@@ -921,7 +921,7 @@ pub async fn undo_last_grade(
     // The card must still be as this grade left it; a later grade (undone
     // first) or a reschedule would make the snapshot wrong.
     if card.reps != snapshot.reps + 1 {
-        return Err(ApiError::Conflict(
+        return Err(AppError::Conflict(
             "the card has changed since this grade; it cannot be undone".to_owned(),
         ));
     }
@@ -958,7 +958,7 @@ pub async fn set_suspended(
     user_id: i32,
     card_id: i32,
     suspended: bool,
-) -> Result<card::Model, ApiError> {
+) -> Result<card::Model, AppError> {
     let card = own_card(db, user_id, card_id).await?;
     let mut active: card::ActiveModel = card.into();
     active.suspended = Set(suspended);
@@ -972,7 +972,7 @@ pub async fn set_buried(
     card_id: i32,
     buried: bool,
     now: DateTime<Utc>,
-) -> Result<card::Model, ApiError> {
+) -> Result<card::Model, AppError> {
     let card = own_card(db, user.id, card_id).await?;
     let mut active: card::ActiveModel = card.into();
     active.buried_until = Set(buried.then(|| clock_for(user).tomorrow_start(now)));
@@ -992,7 +992,7 @@ pub struct Leech {
 }
 
 /// The user's leeches, most failed first.
-pub async fn leeches(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<Leech>, ApiError> {
+pub async fn leeches(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<Leech>, AppError> {
     let cards = card::Entity::find()
         .filter(card::Column::UserId.eq(user_id))
         .filter(card::Column::Leech.eq(true))
@@ -1042,7 +1042,7 @@ pub async fn clear_leech(
     db: &DatabaseConnection,
     user_id: i32,
     card_id: i32,
-) -> Result<card::Model, ApiError> {
+) -> Result<card::Model, AppError> {
     let card = own_card(db, user_id, card_id).await?;
     let mut active: card::ActiveModel = card.into();
     active.leech = Set(false);
@@ -1056,7 +1056,7 @@ pub async fn reschedule_all(
     db: &DatabaseConnection,
     user: &user::Model,
     now: DateTime<Utc>,
-) -> Result<u64, ApiError> {
+) -> Result<u64, AppError> {
     let scheduler = scheduler_for(db, user, now).await?;
     let clock = clock_for(user);
     let cards = card::Entity::find()

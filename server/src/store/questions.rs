@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::{
     entities::{bank, coach_link, competency, question, rubric_item},
-    error::ApiError,
+    error::AppError,
 };
 
 /// Banks a user may practise from: global banks, their own, and those of
@@ -220,7 +220,7 @@ pub async fn visible_question(
     db: &impl ConnectionTrait,
     user_id: i32,
     question_id: i32,
-) -> Result<QuestionView, ApiError> {
+) -> Result<QuestionView, AppError> {
     let found = question::Entity::find_by_id(question_id)
         .filter(
             question::Column::BankId.in_subquery(
@@ -233,11 +233,11 @@ pub async fn visible_question(
         )
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("question"))?;
+        .ok_or(AppError::NotFound("question"))?;
     views(db, vec![found])
         .await?
         .pop()
-        .ok_or(ApiError::NotFound("question"))
+        .ok_or(AppError::NotFound("question"))
 }
 
 /// The full checklist of a question: the STAR items, then its own items.
@@ -265,9 +265,9 @@ pub async fn checklist(
 pub async fn question_of_answer(
     db: &impl ConnectionTrait,
     question_id: i32,
-) -> Result<question::Model, ApiError> {
+) -> Result<question::Model, AppError> {
     question::Entity::find_by_id(question_id)
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("question"))
+        .ok_or(AppError::NotFound("question"))
 }

@@ -14,7 +14,7 @@ use starling_domain::audio::{AudioFormat, ACCEPTED};
 use crate::{
     config::Config,
     entities::recording,
-    error::ApiError,
+    error::AppError,
     store::{answers::own_answer, coaching, questions::visible_question},
 };
 
@@ -55,9 +55,9 @@ pub struct Upload<'a> {
 }
 
 impl Upload<'_> {
-    fn check(&self, config: &Config) -> Result<AudioFormat, ApiError> {
+    fn check(&self, config: &Config) -> Result<AudioFormat, AppError> {
         let format = AudioFormat::from_content_type(self.content_type).ok_or_else(|| {
-            ApiError::UnsupportedMediaType(format!(
+            AppError::UnsupportedMediaType(format!(
                 "a recording must be {ACCEPTED}, not `{}`",
                 self.content_type
             ))
@@ -66,25 +66,25 @@ impl Upload<'_> {
             return Err(too_large(config));
         }
         if self.audio.is_empty() {
-            return Err(ApiError::invalid("audio", "the recording is empty"));
+            return Err(AppError::invalid("audio", "the recording is empty"));
         }
         if !format.matches(&self.audio) {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "audio",
                 format!("the upload is not a {} file", format.mime()),
             ));
         }
         let max_ms = config.max_recording_seconds as i64 * 1000;
         match self.duration_ms {
-            None => Err(ApiError::invalid(
+            None => Err(AppError::invalid(
                 "duration_ms",
                 "say how long the recording is: duration_ms",
             )),
-            Some(ms) if ms <= 0 => Err(ApiError::invalid(
+            Some(ms) if ms <= 0 => Err(AppError::invalid(
                 "duration_ms",
                 "duration_ms must be more than 0",
             )),
-            Some(ms) if ms > max_ms => Err(ApiError::TooLarge(format!(
+            Some(ms) if ms > max_ms => Err(AppError::TooLarge(format!(
                 "the recording is longer than the limit of {} seconds",
                 config.max_recording_seconds
             ))),
@@ -111,8 +111,8 @@ fn measured(format: AudioFormat, audio: Vec<u8>, given_ms: i64) -> (Vec<u8>, i64
     }
 }
 
-pub fn too_large(config: &Config) -> ApiError {
-    ApiError::TooLarge(format!(
+pub fn too_large(config: &Config) -> AppError {
+    AppError::TooLarge(format!(
         "the recording is larger than the limit of {} bytes",
         config.max_recording_bytes
     ))
@@ -123,7 +123,7 @@ async fn question_of(
     db: &impl ConnectionTrait,
     user_id: i32,
     owner: Owner,
-) -> Result<i32, ApiError> {
+) -> Result<i32, AppError> {
     match owner {
         Owner::Draft { question_id } => {
             visible_question(db, user_id, question_id).await?;
@@ -155,11 +155,11 @@ pub async fn save(
     owner: Owner,
     upload: Upload<'_>,
     now: DateTime<Utc>,
-) -> Result<RecordingInfo, ApiError> {
+) -> Result<RecordingInfo, AppError> {
     let format = upload.check(config)?;
     let (audio, duration_ms) = measured(format, upload.audio, upload.duration_ms.unwrap_or(0));
     if duration_ms > config.max_recording_seconds as i64 * 1000 {
-        return Err(ApiError::TooLarge(format!(
+        return Err(AppError::TooLarge(format!(
             "the recording is longer than the limit of {} seconds",
             config.max_recording_seconds
         )));
@@ -188,7 +188,7 @@ pub async fn save(
     Ok(RecordingInfo::from(&saved))
 }
 
-async fn remove(db: &impl ConnectionTrait, user_id: i32, owner: Owner) -> Result<u64, ApiError> {
+async fn remove(db: &impl ConnectionTrait, user_id: i32, owner: Owner) -> Result<u64, AppError> {
     let mut delete = recording::Entity::delete_many().filter(recording::Column::UserId.eq(user_id));
     delete = match owner {
         Owner::Draft { question_id } => delete
@@ -201,10 +201,10 @@ async fn remove(db: &impl ConnectionTrait, user_id: i32, owner: Owner) -> Result
 
 /// Deletes the user's recording of a draft or answer; "not found" when
 /// there is none.
-pub async fn delete(db: &DatabaseConnection, user_id: i32, owner: Owner) -> Result<(), ApiError> {
+pub async fn delete(db: &DatabaseConnection, user_id: i32, owner: Owner) -> Result<(), AppError> {
     question_of(db, user_id, owner).await?;
     if remove(db, user_id, owner).await? == 0 {
-        return Err(ApiError::NotFound("recording"));
+        return Err(AppError::NotFound("recording"));
     }
     Ok(())
 }
@@ -214,7 +214,7 @@ pub async fn info(
     db: &impl ConnectionTrait,
     user_id: i32,
     owner: Owner,
-) -> Result<Option<RecordingInfo>, ApiError> {
+) -> Result<Option<RecordingInfo>, AppError> {
     let row = scoped(recording::Entity::find(), user_id, owner)
         .select_only()
         .columns([
@@ -240,7 +240,7 @@ pub async fn info(
 pub async fn answer_info(
     db: &impl ConnectionTrait,
     answer: &crate::entities::answer::Model,
-) -> Result<Option<RecordingInfo>, ApiError> {
+) -> Result<Option<RecordingInfo>, AppError> {
     info(
         db,
         answer.user_id,
@@ -256,7 +256,7 @@ pub async fn draft_audio(
     db: &DatabaseConnection,
     user_id: i32,
     question_id: i32,
-) -> Result<recording::Model, ApiError> {
+) -> Result<recording::Model, AppError> {
     scoped(
         recording::Entity::find(),
         user_id,
@@ -264,7 +264,7 @@ pub async fn draft_audio(
     )
     .one(db)
     .await?
-    .ok_or(ApiError::NotFound("recording"))
+    .ok_or(AppError::NotFound("recording"))
 }
 
 /// The audio of an answer's recording, for its author or a coach who may
@@ -273,13 +273,13 @@ pub async fn answer_audio(
     db: &DatabaseConnection,
     reader_id: i32,
     answer_id: i32,
-) -> Result<recording::Model, ApiError> {
+) -> Result<recording::Model, AppError> {
     let (answer, _) = coaching::readable_answer(db, reader_id, answer_id).await?;
     recording::Entity::find()
         .filter(recording::Column::AnswerId.eq(answer.id))
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("recording"))
+        .ok_or(AppError::NotFound("recording"))
 }
 
 /// Moves the draft's recording onto a newly sent answer.

@@ -23,7 +23,7 @@ use tokio::sync::Notify;
 
 use crate::{
     entities::{card, competency, optimize_job, question, review_log, user},
-    error::ApiError,
+    error::AppError,
     store::practice::{
         self, clock_for, competency_reviews, interview_date_of, level_of, parameters_of,
         INTERVIEW_WINDOW_DAYS,
@@ -98,11 +98,11 @@ fn double_option<'de, D: serde::Deserializer<'de>>(
     Ok(Some(Option::deserialize(d)?))
 }
 
-fn in_range(field: &'static str, value: i64, low: i64, high: i64) -> Result<i32, ApiError> {
+fn in_range(field: &'static str, value: i64, low: i64, high: i64) -> Result<i32, AppError> {
     if (low..=high).contains(&value) {
         Ok(value as i32)
     } else {
-        Err(ApiError::invalid(
+        Err(AppError::invalid(
             field,
             format!("{field} must be between {low} and {high}, got {value}"),
         ))
@@ -117,11 +117,11 @@ impl SettingsChange {
     /// The settings after this change, all checked. A new interview date
     /// must lie between today (in the new time zone and rollover) and
     /// [`MAX_INTERVIEW_DAYS_AHEAD`] days ahead; an unchanged one is kept as it is.
-    pub fn apply(&self, current: &Settings, now: DateTime<Utc>) -> Result<Settings, ApiError> {
+    pub fn apply(&self, current: &Settings, now: DateTime<Utc>) -> Result<Settings, AppError> {
         let mut next = current.clone();
         if let Some(tz) = &self.time_zone {
             let parsed = tz.trim().parse::<chrono_tz::Tz>().map_err(|_| {
-                ApiError::invalid(
+                AppError::invalid(
                     "time_zone",
                     format!("unknown time zone {tz:?}: use a name such as Europe/Berlin or America/New_York"),
                 )
@@ -139,7 +139,7 @@ impl SettingsChange {
         }
         if let Some(v) = self.desired_retention {
             if !(0.70..=0.97).contains(&v) {
-                return Err(ApiError::invalid(
+                return Err(AppError::invalid(
                     "desired_retention",
                     format!("desired_retention must be between 0.70 and 0.97, got {v}"),
                 ));
@@ -163,7 +163,7 @@ impl SettingsChange {
         ] {
             if let Some(text) = value {
                 let steps =
-                    parse_steps(text).map_err(|err| ApiError::invalid(field, err.to_string()))?;
+                    parse_steps(text).map_err(|err| AppError::invalid(field, err.to_string()))?;
                 *target = format_steps(&steps);
             }
         }
@@ -172,7 +172,7 @@ impl SettingsChange {
                 None => None,
                 Some(text) => {
                     let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                        ApiError::invalid(
+                        AppError::invalid(
                             "interview_date",
                             format!("interview_date {text:?} is not a date such as 2026-12-01"),
                         )
@@ -196,7 +196,7 @@ impl SettingsChange {
                 .as_deref()
                 .map(str::parse)
                 .transpose()
-                .map_err(|err: UnknownLevel| ApiError::invalid("level", err.to_string()))?;
+                .map_err(|err: UnknownLevel| AppError::invalid("level", err.to_string()))?;
         }
         Ok(next)
     }
@@ -204,7 +204,7 @@ impl SettingsChange {
 
 /// A newly chosen interview day: from today to two years ahead, in the
 /// learner's (new) time zone and rollover.
-fn check_interview_date(next: &Settings, text: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
+fn check_interview_date(next: &Settings, text: &str, now: DateTime<Utc>) -> Result<(), AppError> {
     let tz = next.time_zone.parse().unwrap_or(chrono_tz::UTC);
     let today = DayClock::new(tz, next.rollover_hour.clamp(0, 23) as u32).day_of(now);
     let latest = today
@@ -212,7 +212,7 @@ fn check_interview_date(next: &Settings, text: &str, now: DateTime<Utc>) -> Resu
         .unwrap_or(today);
     let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or(today);
     if day < today || day > latest {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "interview_date",
             format!(
                 "interview_date must be between today ({today}) and {latest} (two years ahead), got {text}"
@@ -230,7 +230,7 @@ pub async fn save_settings(
     current: user::Model,
     next: &Settings,
     now: DateTime<Utc>,
-) -> Result<(user::Model, u64), ApiError> {
+) -> Result<(user::Model, u64), AppError> {
     let before = Settings::of(&current);
     let mut active: user::ActiveModel = current.into();
     active.time_zone = Set(next.time_zone.clone());
@@ -295,7 +295,7 @@ pub async fn plan(
     db: &DatabaseConnection,
     user: &user::Model,
     now: DateTime<Utc>,
-) -> Result<Option<Plan>, ApiError> {
+) -> Result<Option<Plan>, AppError> {
     let clock = clock_for(user);
     let today = clock.day_of(now);
     let Some(date) = interview_date_of(user).filter(|d| *d > today) else {
@@ -377,7 +377,7 @@ pub async fn plan(
 }
 
 /// The user's grades (not undone) as the optimizer reads them.
-async fn grades_of(db: &impl ConnectionTrait, user: &user::Model) -> Result<Vec<Grade>, ApiError> {
+async fn grades_of(db: &impl ConnectionTrait, user: &user::Model) -> Result<Vec<Grade>, AppError> {
     let clock = clock_for(user);
     let rows: Vec<(i32, DateTime<Utc>, i16)> = review_log::Entity::find()
         .select_only()
@@ -470,7 +470,7 @@ pub async fn load_estimates(
     db: &DatabaseConnection,
     user: &user::Model,
     now: DateTime<Utc>,
-) -> Result<Vec<LoadEstimate>, ApiError> {
+) -> Result<Vec<LoadEstimate>, AppError> {
     let new_per_day = user.new_per_day.max(0) as usize;
     let max_cards = workload::MAX_CARDS as u64;
     let (cards, new_questions) = practice::workload_cards(
@@ -515,7 +515,7 @@ pub async fn load_estimates(
             .map(|retention| {
                 let per_day = load
                     .questions_per_day(retention as f32)
-                    .map_err(|err| ApiError::Internal(anyhow::anyhow!("simulating: {err:?}")))?;
+                    .map_err(|err| AppError::Internal(anyhow::anyhow!("simulating: {err:?}")))?;
                 Ok(LoadEstimate {
                     retention,
                     per_day: f64::from(per_day),
@@ -525,7 +525,7 @@ pub async fn load_estimates(
             .collect()
     })
     .await
-    .map_err(|err| ApiError::Internal(err.into()))?
+    .map_err(|err| AppError::Internal(err.into()))?
 }
 
 /// What `GET /scheduler` shows.
@@ -541,7 +541,7 @@ pub struct SchedulerView {
     pub job: Option<JobView>,
 }
 
-pub async fn view(db: &DatabaseConnection, user: &user::Model) -> Result<SchedulerView, ApiError> {
+pub async fn view(db: &DatabaseConnection, user: &user::Model) -> Result<SchedulerView, AppError> {
     // The job first, then the user as it is now: a job seen done comes with
     // the parameters it left (they are saved before the job is marked done).
     let job = optimize_job::Entity::find()
@@ -552,7 +552,7 @@ pub async fn view(db: &DatabaseConnection, user: &user::Model) -> Result<Schedul
     let user = user::Entity::find_by_id(user.id)
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("user"))?;
+        .ok_or(AppError::NotFound("user"))?;
     let user = &user;
     let stored = parameters_of(user);
     let set = TrainingSet::from_grades(&grades_of(db, user).await?);
@@ -577,7 +577,7 @@ pub async fn request_optimization(
     db: &DatabaseConnection,
     user: &user::Model,
     now: DateTime<Utc>,
-) -> Result<(JobView, bool), ApiError> {
+) -> Result<(JobView, bool), AppError> {
     if let Some(open) = optimize_job::Entity::find()
         .filter(optimize_job::Column::UserId.eq(user.id))
         .filter(optimize_job::Column::Status.is_in(["queued", "running"]))
@@ -588,7 +588,7 @@ pub async fn request_optimization(
     }
     let set = TrainingSet::from_grades(&grades_of(db, user).await?);
     if !set.enough() {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "reviews",
             format!(
                 "not enough reviews to optimize yet: {} usable (reviews of a card on a later day than the one before), {} needed",
@@ -612,16 +612,36 @@ pub async fn request_optimization(
 /// A running job whose instance stopped reporting for this long is queued again.
 const STALE_AFTER: i64 = 120;
 
-/// Runs queued jobs until the process ends: woken by `notify` (a job queued
-/// here) or every couple of seconds (a job queued on another instance).
-pub async fn run_worker(db: DatabaseConnection, notify: Arc<Notify>, instance: String) {
-    loop {
+/// Runs queued jobs until `stop` turns true: woken by `notify` (a job queued
+/// here) or every couple of seconds (a job queued on another instance). A fit
+/// running when `stop` comes is abandoned and its job queued again at once,
+/// for this instance's next start or another instance to take.
+pub async fn run_worker(
+    db: DatabaseConnection,
+    notify: Arc<Notify>,
+    instance: String,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    while !*stop.borrow() {
         match claim(&db, &instance).await {
             Ok(Some(job)) => {
                 let id = job.id;
-                if let Err(err) = run_job(&db, job, &instance).await {
-                    tracing::error!(job = id, error = %err, "optimization failed");
-                    let _ = finish_failed(&db, id, &err.to_string()).await;
+                match run_job(&db, job, &instance, &mut stop).await {
+                    Ok(()) => {}
+                    Err(_) if *stop.borrow() || stop.has_changed().is_err() => {
+                        if let Err(err) = hand_back(&db, id, &instance).await {
+                            tracing::warn!(job = id, error = %err, "could not queue an interrupted job again");
+                        } else {
+                            tracing::info!(
+                                job = id,
+                                "optimization interrupted by shutdown; queued again"
+                            );
+                        }
+                    }
+                    Err(err) => {
+                        tracing::error!(job = id, error = %format!("{err:#}"), "optimization failed");
+                        let _ = finish_failed(&db, id, &err.to_string()).await;
+                    }
                 }
                 continue;
             }
@@ -630,9 +650,30 @@ pub async fn run_worker(db: DatabaseConnection, notify: Arc<Notify>, instance: S
         }
         tokio::select! {
             _ = notify.notified() => {}
+            changed = stop.changed() => {
+                // The sender is gone with its server: stop as well.
+                if changed.is_err() {
+                    break;
+                }
+            }
             _ = tokio::time::sleep(StdDuration::from_secs(2)) => {}
         }
     }
+}
+
+/// Queues a job this instance claimed again, for anyone to take now.
+async fn hand_back(db: &DatabaseConnection, id: i32, instance: &str) -> Result<(), sea_orm::DbErr> {
+    optimize_job::Entity::update_many()
+        .col_expr(optimize_job::Column::Status, Expr::value("queued"))
+        .col_expr(
+            optimize_job::Column::ClaimedBy,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(optimize_job::Column::Id.eq(id))
+        .filter(optimize_job::Column::ClaimedBy.eq(instance))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Claims the oldest queued job (or one whose instance went silent).
@@ -688,6 +729,7 @@ async fn run_job(
     db: &DatabaseConnection,
     job: optimize_job::Model,
     instance: &str,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let user = user::Entity::find_by_id(job.user_id)
         .one(db)
@@ -708,9 +750,18 @@ async fn run_job(
         })
     };
     tokio::pin!(task);
+    let mut aborting = false;
     let result = loop {
         tokio::select! {
             done = &mut task => break done??,
+            // Stopping (or the server gone): the fit stops at its next step
+            // and the task ends with an error.
+            _ = async { drop(stop.wait_for(|stop| *stop).await) }, if !aborting => {
+                aborting = true;
+                if let Ok(mut p) = progress.lock() {
+                    p.want_abort = true;
+                }
+            }
             _ = tokio::time::sleep(StdDuration::from_millis(500)) => {
                 let (current, total) = progress
                     .lock()
@@ -772,7 +823,7 @@ async fn run_job(
 /// `card_id,review_time,review_rating,review_state,review_duration,elapsed_days`
 /// (time in milliseconds since the epoch; state 0 new, 1 learning, 2 review,
 /// 3 relearning; duration in milliseconds from the graded attempt, 0 without one).
-pub async fn review_log_csv(db: &DatabaseConnection, user_id: i32) -> Result<String, ApiError> {
+pub async fn review_log_csv(db: &DatabaseConnection, user_id: i32) -> Result<String, AppError> {
     let logs = review_log::Entity::find()
         .filter(review_log::Column::UserId.eq(user_id))
         .filter(review_log::Column::UndoneAt.is_null())
@@ -792,7 +843,7 @@ pub async fn review_log_csv(db: &DatabaseConnection, user_id: i32) -> Result<Str
         .into_iter()
         .collect();
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let fail = |err: csv::Error| ApiError::Internal(err.into());
+    let fail = |err: csv::Error| AppError::Internal(err.into());
     writer
         .write_record([
             "card_id",
@@ -827,6 +878,6 @@ pub async fn review_log_csv(db: &DatabaseConnection, user_id: i32) -> Result<Str
     }
     let bytes = writer
         .into_inner()
-        .map_err(|err| ApiError::Internal(anyhow::anyhow!("{err}")))?;
-    String::from_utf8(bytes).map_err(|err| ApiError::Internal(err.into()))
+        .map_err(|err| AppError::Internal(anyhow::anyhow!("{err}")))?;
+    String::from_utf8(bytes).map_err(|err| AppError::Internal(err.into()))
 }

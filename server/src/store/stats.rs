@@ -20,7 +20,7 @@ use crate::{
         answer, bank, card, competency, question, review, review_item, review_log, rubric_item,
         user,
     },
-    error::ApiError,
+    error::AppError,
     store::{choices, practice, questions::visible_bank_ids},
 };
 
@@ -220,7 +220,7 @@ pub async fn stats(
     db: &impl ConnectionTrait,
     user: &user::Model,
     now: DateTime<Utc>,
-) -> Result<Stats, ApiError> {
+) -> Result<Stats, AppError> {
     let clock = practice::clock_for(user);
     let today = clock.day_of(now);
 

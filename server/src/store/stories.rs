@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     entities::{answer, competency, story, story_competency},
-    error::ApiError,
+    error::AppError,
     store::{
         answers::{StarFields, MAX_FIELD_CHARS},
         choices,
@@ -78,7 +78,7 @@ pub struct CompetencyRef {
 pub async fn taggable_competencies(
     db: &impl ConnectionTrait,
     user_id: i32,
-) -> Result<Vec<CompetencyRef>, ApiError> {
+) -> Result<Vec<CompetencyRef>, AppError> {
     let banks = visible_bank_ids(db, user_id).await?;
     let choices = choices::for_user(db, user_id).await?;
     let rows = competency::Entity::find()
@@ -106,20 +106,20 @@ pub async fn taggable_competencies(
 impl StoryInput {
     /// Trims and checks the input; competency keys must name competencies
     /// the user can see. Returns the distinct keys.
-    fn validate(&mut self, known: &[CompetencyRef]) -> Result<BTreeSet<String>, ApiError> {
+    fn validate(&mut self, known: &[CompetencyRef]) -> Result<BTreeSet<String>, AppError> {
         self.title = self.title.trim().to_owned();
         if self.title.is_empty() {
-            return Err(ApiError::invalid("title", "give the story a title"));
+            return Err(AppError::invalid("title", "give the story a title"));
         }
         if self.title.chars().count() > MAX_TITLE_CHARS {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "title",
                 format!("the title is longer than {MAX_TITLE_CHARS} characters"),
             ));
         }
         for (name, text) in self.fields.named() {
             if text.chars().count() > MAX_FIELD_CHARS {
-                return Err(ApiError::invalid(
+                return Err(AppError::invalid(
                     name,
                     format!("{name} is longer than {MAX_FIELD_CHARS} characters"),
                 ));
@@ -132,7 +132,7 @@ impl StoryInput {
                 continue;
             }
             if !known.iter().any(|c| c.key == key) {
-                return Err(ApiError::invalid(
+                return Err(AppError::invalid(
                     "competencies",
                     format!("unknown competency `{key}`"),
                 ));
@@ -146,7 +146,7 @@ impl StoryInput {
 async fn tags_of(
     db: &impl ConnectionTrait,
     story_ids: Vec<i32>,
-) -> Result<HashMap<i32, Vec<String>>, ApiError> {
+) -> Result<HashMap<i32, Vec<String>>, AppError> {
     let mut tags: HashMap<i32, Vec<String>> = HashMap::new();
     for row in story_competency::Entity::find()
         .filter(story_competency::Column::StoryId.is_in(story_ids))
@@ -164,7 +164,7 @@ async fn tags_of(
 async fn answer_counts(
     db: &impl ConnectionTrait,
     user_id: i32,
-) -> Result<HashMap<i32, u64>, ApiError> {
+) -> Result<HashMap<i32, u64>, AppError> {
     let mut counts = HashMap::new();
     for row in answer::Entity::find()
         .filter(answer::Column::UserId.eq(user_id))
@@ -196,7 +196,7 @@ fn view(row: story::Model, competencies: Vec<String>, answers: u64) -> StoryView
 }
 
 /// The user's stories, most recently edited first.
-pub async fn list(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<StoryView>, ApiError> {
+pub async fn list(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<StoryView>, AppError> {
     let rows = story::Entity::find()
         .filter(story::Column::UserId.eq(user_id))
         .order_by_desc(story::Column::UpdatedAt)
@@ -222,12 +222,12 @@ async fn own_row(
     db: &impl ConnectionTrait,
     user_id: i32,
     story_id: i32,
-) -> Result<story::Model, ApiError> {
+) -> Result<story::Model, AppError> {
     story::Entity::find_by_id(story_id)
         .filter(story::Column::UserId.eq(user_id))
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound("story"))
+        .ok_or(AppError::NotFound("story"))
 }
 
 /// One of the user's stories; anyone else's is "not found".
@@ -235,7 +235,7 @@ pub async fn get(
     db: &impl ConnectionTrait,
     user_id: i32,
     story_id: i32,
-) -> Result<StoryView, ApiError> {
+) -> Result<StoryView, AppError> {
     let row = own_row(db, user_id, story_id).await?;
     let mut tags = tags_of(db, vec![row.id]).await?;
     let answers = answer_counts(db, user_id)
@@ -254,7 +254,7 @@ async fn set_tags(
     db: &impl ConnectionTrait,
     story_id: i32,
     keys: BTreeSet<String>,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     story_competency::Entity::delete_many()
         .filter(story_competency::Column::StoryId.eq(story_id))
         .exec(db)
@@ -279,7 +279,7 @@ pub async fn save(
     story_id: Option<i32>,
     mut input: StoryInput,
     now: DateTime<Utc>,
-) -> Result<StoryView, ApiError> {
+) -> Result<StoryView, AppError> {
     let known = taggable_competencies(db, user_id).await?;
     let keys = input.validate(&known)?;
     let txn = crate::db::begin_write(db).await?;
@@ -320,7 +320,7 @@ pub async fn save(
 
 /// Deletes one of the user's stories; attempts that started from it keep
 /// their text and forget the link.
-pub async fn delete(db: &DatabaseConnection, user_id: i32, story_id: i32) -> Result<(), ApiError> {
+pub async fn delete(db: &DatabaseConnection, user_id: i32, story_id: i32) -> Result<(), AppError> {
     let txn = crate::db::begin_write(db).await?;
     own_row(&txn, user_id, story_id).await?;
     answer::Entity::update_many()
@@ -364,7 +364,7 @@ pub struct Matrix {
 
 /// The matrix of the user's stories over the competencies they practise
 /// (plus any other competency a story is tagged with).
-pub async fn matrix(db: &impl ConnectionTrait, user_id: i32) -> Result<Matrix, ApiError> {
+pub async fn matrix(db: &impl ConnectionTrait, user_id: i32) -> Result<Matrix, AppError> {
     let stories = list(db, user_id).await?;
     let known = taggable_competencies(db, user_id).await?;
     let tagged: BTreeMap<&str, ()> = stories

@@ -11,7 +11,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
-use crate::{entities::login_failure, error::ApiError};
+use crate::{entities::login_failure, error::AppError};
 
 /// The window failures are counted in.
 pub const WINDOW_MINUTES: i64 = 15;
@@ -57,7 +57,7 @@ pub async fn begin(
     db: &impl ConnectionTrait,
     attempt: &Attempt,
     now: DateTime<Utc>,
-) -> Result<Pending, ApiError> {
+) -> Result<Pending, AppError> {
     let mut pending = Pending {
         account: attempt.account.clone(),
         rows: Vec::new(),
@@ -106,7 +106,7 @@ pub async fn begin(
             let wait = (oldest_counted + Duration::minutes(WINDOW_MINUTES) - now)
                 .num_seconds()
                 .max(1);
-            return Err(ApiError::TooManyRequests {
+            return Err(AppError::TooManyRequests {
                 message: format!(
                     "too many failed logins{}; try again in {} minute{}",
                     if key.starts_with("user:") {
@@ -126,7 +126,7 @@ pub async fn begin(
 
 /// The password was wrong: the attempt's rows stay as its failures. Forgets
 /// failures older than a day.
-pub async fn failed(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), ApiError> {
+pub async fn failed(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), AppError> {
     login_failure::Entity::delete_many()
         .filter(login_failure::Column::FailedAt.lt(now - Duration::days(1)))
         .exec(db)
@@ -136,7 +136,7 @@ pub async fn failed(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(),
 
 /// The attempt was not tried after all (the server was busy, or failed):
 /// its rows go.
-pub async fn abandon(db: &impl ConnectionTrait, pending: &Pending) -> Result<(), ApiError> {
+pub async fn abandon(db: &impl ConnectionTrait, pending: &Pending) -> Result<(), AppError> {
     if !pending.rows.is_empty() {
         login_failure::Entity::delete_many()
             .filter(login_failure::Column::Id.is_in(pending.rows.clone()))
@@ -148,7 +148,7 @@ pub async fn abandon(db: &impl ConnectionTrait, pending: &Pending) -> Result<(),
 
 /// A successful login is no failure, and clears the account's earlier
 /// failures (not the address's).
-pub async fn succeeded(db: &impl ConnectionTrait, pending: &Pending) -> Result<(), ApiError> {
+pub async fn succeeded(db: &impl ConnectionTrait, pending: &Pending) -> Result<(), AppError> {
     abandon(db, pending).await?;
     // Rows of the account written after this attempt's belong to attempts
     // still being checked; they stay counted.

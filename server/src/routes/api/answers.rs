@@ -1,14 +1,14 @@
 //! `POST /answers`, `GET /answers/{id}`, `POST /answers/{id}/reviews`.
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use starling_domain::{analysis::Analysis, schedule::Rating};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
-    auth::{verify_api_csrf, CurrentUser},
-    error::ApiError,
+    auth::CurrentUser,
+    error::AppError,
     routes::api::openapi::ErrorBody,
     startup::AppState,
     store::{
@@ -68,12 +68,10 @@ struct CreatedAnswer {
 )]
 #[post("/answers")]
 async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     body: web::Json<NewAnswer>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let saved = answers::create_answer(
         &state.db,
@@ -139,7 +137,7 @@ async fn show(
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     let (found, reader) = coaching::readable_answer(&state.db, current.id(), *id).await?;
     if reader == coaching::Reader::Author {
         coaching::mark_feedback_seen(&state.db, found.id, Utc::now()).await?;
@@ -187,13 +185,11 @@ async fn show(
 )]
 #[post("/answers/{id}/reviews")]
 async fn review(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
     body: web::Json<ReviewInput>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let saved = answers::save_review(&state.db, current.id(), *id, &body, Utc::now()).await?;
     Ok(HttpResponse::Created().json(saved))
 }
@@ -216,7 +212,7 @@ async fn export(
     state: web::Data<AppState>,
     current: CurrentUser,
     query: web::Query<ExportQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     let competency = query.competency.as_deref().filter(|c| !c.is_empty());
     let doc = answers::answers_markdown(&state.db, current.id(), competency).await?;
     Ok(HttpResponse::Ok()
@@ -252,7 +248,7 @@ async fn compare(
     state: web::Data<AppState>,
     current: CurrentUser,
     query: web::Query<CompareQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     let found = comparison::compare(&state.db, current.id(), query.a, query.b).await?;
     Ok(HttpResponse::Ok().json(found))
 }

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::{
     auth::{NewPassword, Role, Username},
-    error::ApiError,
+    error::AppError,
     routes::api::openapi::ErrorBody,
     startup::AppState,
     store::accounts,
@@ -37,11 +37,11 @@ struct Registration {
 }
 
 impl Registration {
-    fn time_zone(&self) -> Result<chrono_tz::Tz, ApiError> {
+    fn time_zone(&self) -> Result<chrono_tz::Tz, AppError> {
         match self.time_zone.as_deref() {
             None => Ok(chrono_tz::UTC),
             Some(name) => name.trim().parse().map_err(|_| {
-                ApiError::invalid(
+                AppError::invalid(
                     "time_zone",
                     format!("unknown time zone {name:?}: use a name such as Europe/Berlin or America/New_York"),
                 )
@@ -76,9 +76,9 @@ struct Registered {
 async fn register(
     state: web::Data<AppState>,
     body: web::Json<Registration>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     if !state.config.open_registration {
-        return Err(ApiError::Forbidden(
+        return Err(AppError::Forbidden(
             "registration is closed on this server; ask an administrator for an account".to_owned(),
         ));
     }
@@ -121,7 +121,7 @@ async fn token(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<Credentials>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     let user = accounts::log_in(&state, &req, &body.username, &body.password).await?;
     let token = accounts::create_api_token(&state.db, user.id).await?;
     Ok(HttpResponse::Ok().json(IssuedToken { token }))
@@ -136,7 +136,7 @@ async fn token(
 async fn list_tokens(
     state: web::Data<AppState>,
     current: crate::auth::CurrentUser,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(accounts::list_api_tokens(&state.db, current.id()).await?))
 }
 
@@ -155,11 +155,9 @@ struct CreatedToken {
 )]
 #[post("/tokens")]
 async fn create_token(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: crate::auth::CurrentUser,
-) -> Result<HttpResponse, ApiError> {
-    crate::auth::verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let secret = accounts::create_api_token(&state.db, current.id()).await?;
     let id: String = crate::auth::token_hash(&secret)
         .chars()
@@ -176,12 +174,10 @@ async fn create_token(
 )]
 #[delete("/tokens/{id}")]
 async fn revoke_token(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: crate::auth::CurrentUser,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    crate::auth::verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     accounts::revoke_api_token(&state.db, current.id(), &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

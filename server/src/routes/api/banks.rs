@@ -9,8 +9,8 @@ use starling_domain::words::{human_size, over_limit, Rounding};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
-    auth::{verify_api_csrf, CurrentUser},
-    error::ApiError,
+    auth::CurrentUser,
+    error::AppError,
     routes::api::openapi::ErrorBody,
     startup::AppState,
     store::{
@@ -33,7 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     responses((status = 200, description = "The banks", body = Vec<BankSummary>)),
 )]
 #[get("/banks")]
-async fn list(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
+async fn list(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(banks::list_banks(&state.db, current.id()).await?))
 }
 
@@ -57,9 +57,9 @@ pub async fn read_limited(
     mut payload: web::Payload,
     limit: usize,
     what: &str,
-) -> Result<web::Bytes, ApiError> {
+) -> Result<web::Bytes, AppError> {
     let too_large = || {
-        ApiError::TooLarge(format!(
+        AppError::TooLarge(format!(
             "The {what} is larger than the limit of {}",
             human_size(limit as u64, Rounding::Down)
         ))
@@ -70,7 +70,7 @@ pub async fn read_limited(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if let Some(declared) = declared.filter(|len| *len > limit) {
-        return Err(ApiError::TooLarge(over_limit(
+        return Err(AppError::TooLarge(over_limit(
             what,
             declared as u64,
             limit as u64,
@@ -79,7 +79,7 @@ pub async fn read_limited(
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk =
-            chunk.map_err(|err| ApiError::BadRequest(format!("reading the body: {err}")))?;
+            chunk.map_err(|err| AppError::BadRequest(format!("reading the body: {err}")))?;
         if body.len() + chunk.len() > limit {
             return Err(too_large());
         }
@@ -122,8 +122,7 @@ async fn import(
     current: CurrentUser,
     query: web::Query<ImportQuery>,
     payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let limits = state.config.bank_limits();
     let body = read_limited(&req, payload, limits.max_file_bytes, "bank file").await?;
     let content_type = req
@@ -180,7 +179,7 @@ async fn export_bank(
     current: CurrentUser,
     id: web::Path<String>,
     query: web::Query<ExportQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     let format = banks::resolve_export_format(query.format.as_deref().unwrap_or("toml"))?;
     let stored = banks::visible_bank(&state.db, Some(current.id()), &id).await?;
     let model = banks::bank_model(&state.db, &stored).await?;
@@ -221,13 +220,11 @@ struct Selection {
 )]
 #[put("/banks/{id}/selection")]
 async fn select(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<String>,
     body: web::Json<Selection>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let stored = banks::visible_bank(&state.db, Some(current.id()), &id).await?;
     choices::set_for_bank(
         &state.db,
@@ -241,6 +238,6 @@ async fn select(
         .await?
         .into_iter()
         .find(|b| b.id == stored.key)
-        .ok_or(ApiError::NotFound("bank"))?;
+        .ok_or(AppError::NotFound("bank"))?;
     Ok(HttpResponse::Ok().json(summary))
 }

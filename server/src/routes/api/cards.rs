@@ -1,18 +1,14 @@
 //! `POST /cards/{id}/grade` (and `GET /cards/{id}`): FSRS scheduling of a grade.
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use starling_domain::schedule::Rating;
 use utoipa::ToSchema;
 
 use crate::{
-    auth::{verify_api_csrf, CurrentUser},
-    entities::card,
-    error::ApiError,
-    routes::api::openapi::ErrorBody,
-    startup::AppState,
-    store::practice,
+    auth::CurrentUser, entities::card, error::AppError, routes::api::openapi::ErrorBody,
+    startup::AppState, store::practice,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -83,7 +79,7 @@ async fn show(
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     let found = practice::own_card(&state.db, current.id(), *id).await?;
     let intervals =
         crate::routes::api::practice::intervals(&state, &current, &found, Utc::now()).await?;
@@ -115,14 +111,12 @@ struct GradeRequest {
 )]
 #[post("/cards/{id}/grade")]
 async fn grade(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
     body: web::Json<GradeRequest>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
-    let rating: Rating = body.rating.parse().map_err(ApiError::from)?;
+) -> Result<HttpResponse, AppError> {
+    let rating: Rating = body.rating.parse().map_err(AppError::from)?;
     let graded = practice::grade_card(
         &state.db,
         &current.user,

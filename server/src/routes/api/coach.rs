@@ -2,14 +2,14 @@
 //! {code}`, `GET /coach/links`, `PATCH`/`DELETE /coach/links/{id}`,
 //! `GET /coach/queue`, and sharing single answers on a link.
 
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
-    auth::{verify_api_csrf, CurrentUser},
-    error::ApiError,
+    auth::CurrentUser,
+    error::AppError,
     routes::api::openapi::ErrorBody,
     startup::AppState,
     store::coaching::{self, Calibration, LinkView, QueueItem},
@@ -46,11 +46,9 @@ struct Invite {
 )]
 #[post("/coach/invites")]
 async fn invite(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let created = coaching::create_invite(&state.db, &current.user, Utc::now()).await?;
     Ok(HttpResponse::Created().json(Invite {
         code: created.code,
@@ -77,18 +75,16 @@ struct JoinRequest {
 )]
 #[post("/coach/links")]
 async fn join(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     body: web::Json<JoinRequest>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let link = coaching::join(&state.db, &current.user, &body.code, Utc::now()).await?;
     let view = coaching::links_of(&state.db, current.id())
         .await?
         .into_iter()
         .find(|l| l.id == link.id)
-        .ok_or(ApiError::NotFound("link"))?;
+        .ok_or(AppError::NotFound("link"))?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -98,7 +94,7 @@ async fn join(
     responses((status = 200, description = "The links", body = Vec<LinkView>)),
 )]
 #[get("/coach/links")]
-async fn links(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
+async fn links(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(coaching::links_of(&state.db, current.id()).await?))
 }
 
@@ -118,19 +114,17 @@ struct LinkUpdate {
 )]
 #[patch("/coach/links/{id}")]
 async fn update_link(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
     body: web::Json<LinkUpdate>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     coaching::set_share_all(&state.db, current.id(), *id, body.share_all).await?;
     let view = coaching::links_of(&state.db, current.id())
         .await?
         .into_iter()
         .find(|l| l.id == *id)
-        .ok_or(ApiError::NotFound("link"))?;
+        .ok_or(AppError::NotFound("link"))?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -142,12 +136,10 @@ async fn update_link(
 )]
 #[delete("/coach/links/{id}")]
 async fn end_link(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     coaching::end_link(&state.db, current.id(), *id, Utc::now()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -158,7 +150,7 @@ async fn end_link(
     responses((status = 200, description = "The queue, oldest first", body = Vec<QueueItem>)),
 )]
 #[get("/coach/queue")]
-async fn queue(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
+async fn queue(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(coaching::queue(&state.db, current.id()).await?))
 }
 
@@ -177,13 +169,11 @@ struct ShareRequest {
 )]
 #[post("/answers/{id}/shares")]
 async fn share(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
     body: web::Json<ShareRequest>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     coaching::share_answer(&state.db, current.id(), *id, body.link_id, true).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -199,12 +189,10 @@ async fn share(
 )]
 #[delete("/answers/{id}/shares/{link_id}")]
 async fn unshare(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i32, i32)>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let (answer_id, link_id) = path.into_inner();
     coaching::share_answer(&state.db, current.id(), answer_id, link_id, false).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -219,7 +207,7 @@ async fn unshare(
 async fn calibration(
     state: web::Data<AppState>,
     current: CurrentUser,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(coaching::calibration(&state.db, current.id()).await?))
 }
 
@@ -250,12 +238,10 @@ struct Assigned {
 )]
 #[post("/coach/assignments")]
 async fn assign(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     body: web::Json<AssignRequest>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let assigned = coaching::assign(
         &state.db,
         &current.user,

@@ -1,14 +1,14 @@
 //! `GET /me` and `PATCH /me`: the current user and their practice settings.
 
-use actix_web::{get, patch, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
+    auth::CurrentUser,
     auth::Role,
-    auth::{verify_api_csrf, CurrentUser},
     entities::user,
-    error::ApiError,
+    error::AppError,
     routes::api::openapi::ErrorBody,
     startup::AppState,
     store::{
@@ -63,7 +63,7 @@ struct MeView {
     responses((status = 200, description = "The current user", body = MeView)),
 )]
 #[get("/me")]
-async fn me(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
+async fn me(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(MeView {
         user: UserView::from(&current.user),
         unread_feedback: coaching::unread_feedback(&state.db, current.id()).await?,
@@ -91,12 +91,10 @@ struct SettingsPatch {
 )]
 #[patch("/me")]
 async fn update_me(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     body: web::Json<SettingsPatch>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let user = &current.user;
     let body = body.into_inner();
     let settings = PracticeSettings::parse(

@@ -4,15 +4,15 @@
 //! `POST /mock-interviews/{id}/questions/{position}/grade {rating}`,
 //! `POST /mock-interviews/{id}/finish`.
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpResponse};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use starling_domain::schedule::Rating;
 use utoipa::ToSchema;
 
 use crate::{
-    auth::{verify_api_csrf, CurrentUser},
-    error::ApiError,
+    auth::CurrentUser,
+    error::AppError,
     routes::api::{cards::CardView, drafts::DraftBody, openapi::ErrorBody},
     startup::AppState,
     store::mock,
@@ -49,12 +49,10 @@ struct NewRound {
 )]
 #[post("/mock-interviews")]
 async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     body: web::Json<NewRound>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let round = mock::create(
         &state.db,
         &current.user,
@@ -73,7 +71,7 @@ async fn create(
     responses((status = 200, description = "The rounds", body = Vec<mock::Round>)),
 )]
 #[get("/mock-interviews")]
-async fn list(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
+async fn list(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(mock::list(&state.db, current.id()).await?))
 }
 
@@ -89,7 +87,7 @@ async fn show(
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(mock::summary(&state.db, current.id(), *id).await?))
 }
 
@@ -109,13 +107,11 @@ async fn show(
 )]
 #[post("/mock-interviews/{id}/questions/{position}/answer")]
 async fn answer(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i32, i32)>,
     body: web::Json<DraftBody>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let (id, position) = path.into_inner();
     let body = body.into_inner();
     let answered = mock::answer(
@@ -159,15 +155,13 @@ struct GradedQuestion {
 )]
 #[post("/mock-interviews/{id}/questions/{position}/grade")]
 async fn grade(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(i32, i32)>,
     body: web::Json<GradeBody>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let (id, position) = path.into_inner();
-    let rating: Rating = body.rating.parse().map_err(ApiError::from)?;
+    let rating: Rating = body.rating.parse().map_err(AppError::from)?;
     let card = mock::grade(&state.db, &current.user, id, position, rating, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(GradedQuestion {
         position,
@@ -184,11 +178,9 @@ async fn grade(
 )]
 #[post("/mock-interviews/{id}/finish")]
 async fn finish(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(mock::finish(&state.db, current.id(), *id, Utc::now()).await?))
 }

@@ -60,7 +60,7 @@ pub struct ErrorDetail {
 /// The machine-readable error codes.
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
-#[allow(dead_code)] // Only its schema is used: the codes come from `ApiError::code`.
+#[allow(dead_code)] // Only its schema is used: the codes come from `AppError::code`.
 pub enum ErrorCode {
     BadRequest,
     Unauthenticated,

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::{
     auth::CurrentUser,
-    error::ApiError,
+    error::AppError,
     startup::AppState,
     store::{
         practice,
@@ -32,7 +32,7 @@ pub async fn intervals(
     current: &CurrentUser,
     card: &crate::entities::card::Model,
     now: DateTime<Utc>,
-) -> Result<Intervals, ApiError> {
+) -> Result<Intervals, AppError> {
     Ok(practice::preview(&state.db, &current.user, card, now)
         .await?
         .into_iter()
@@ -75,7 +75,7 @@ struct NextQuestion {
     ),
 )]
 #[get("/practice/next")]
-async fn next(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
+async fn next(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, AppError> {
     let now = Utc::now();
     let Some(card) = practice::next_card(&state.db, &current.user, now).await? else {
         return Ok(HttpResponse::NoContent().finish());
@@ -127,7 +127,7 @@ struct TodayCounts {
     responses((status = 200, description = "Today's counts", body = TodayCounts)),
 )]
 #[get("/practice/today")]
-async fn today(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
+async fn today(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, AppError> {
     let now = Utc::now();
     let counts = practice::today(&state.db, &current.user, now).await?;
     let session = session::summary(&state.db, &current.user, &counts, now).await?;

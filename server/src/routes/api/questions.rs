@@ -3,7 +3,7 @@
 use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 
-use crate::{auth::CurrentUser, error::ApiError, startup::AppState, store::questions};
+use crate::{auth::CurrentUser, error::AppError, startup::AppState, store::questions};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list);
@@ -30,7 +30,7 @@ async fn list(
     state: web::Data<AppState>,
     current: CurrentUser,
     filter: web::Query<Filter>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     let found = questions::list_questions(
         &state.db,
         current.id(),

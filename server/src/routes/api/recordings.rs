@@ -9,9 +9,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::{
-    auth::{verify_api_csrf, CurrentUser},
+    auth::CurrentUser,
     entities::recording,
-    error::ApiError,
+    error::AppError,
     routes::api::{banks::read_limited, openapi::ErrorBody},
     startup::AppState,
     store::recordings::{self, Owner, RecordingInfo, Upload},
@@ -40,8 +40,7 @@ async fn upload(
     owner: Owner,
     query: UploadQuery,
     payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -51,7 +50,7 @@ async fn upload(
     // The type is checked before the body is read, so a wrong type is 415
     // whatever its size.
     if starling_domain::audio::AudioFormat::from_content_type(&content_type).is_none() {
-        return Err(ApiError::UnsupportedMediaType(format!(
+        return Err(AppError::UnsupportedMediaType(format!(
             "a recording must be {}, not `{content_type}`",
             starling_domain::audio::ACCEPTED
         )));
@@ -105,7 +104,7 @@ async fn put_draft(
     question_id: web::Path<i32>,
     query: web::Query<UploadQuery>,
     payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     let owner = Owner::Draft {
         question_id: *question_id,
     };
@@ -126,7 +125,7 @@ async fn get_draft(
     state: web::Data<AppState>,
     current: CurrentUser,
     question_id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     let row = recordings::draft_audio(&state.db, current.id(), *question_id).await?;
     Ok(audio_response(row))
 }
@@ -139,12 +138,10 @@ async fn get_draft(
 )]
 #[delete("/drafts/{question_id}/recording")]
 async fn delete_draft(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     question_id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let owner = Owner::Draft {
         question_id: *question_id,
     };
@@ -175,7 +172,7 @@ async fn put_answer(
     id: web::Path<i32>,
     query: web::Query<UploadQuery>,
     payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     let owner = Owner::Answer { answer_id: *id };
     upload(req, state, current, owner, query.into_inner(), payload).await
 }
@@ -194,7 +191,7 @@ async fn get_answer(
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     let row = recordings::answer_audio(&state.db, current.id(), *id).await?;
     Ok(audio_response(row))
 }
@@ -207,12 +204,10 @@ async fn get_answer(
 )]
 #[delete("/answers/{id}/recording")]
 async fn delete_answer(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let owner = Owner::Answer { answer_id: *id };
     recordings::delete(&state.db, current.id(), owner).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -3,14 +3,14 @@
 //! (the interview plan), `PATCH /cards/{id}` (suspend, bury, clear a leech),
 //! `POST /undo` (the last grade), `GET /leeches`, `GET /review-logs/export`.
 
-use actix_web::{get, patch, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, put, web, HttpResponse};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
-    auth::{verify_api_csrf, CurrentUser},
-    error::ApiError,
+    auth::CurrentUser,
+    error::AppError,
     routes::api::{cards::CardView, openapi::ErrorBody},
     startup::AppState,
     store::{
@@ -63,12 +63,10 @@ struct SavedSettings {
 )]
 #[put("/settings")]
 async fn put_settings(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     body: web::Json<SettingsChange>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let next = body.apply(&Settings::of(&current.user), Utc::now())?;
     let (user, moved) =
         scheduler::save_settings(&state.db, current.user.clone(), &next, Utc::now()).await?;
@@ -87,7 +85,7 @@ async fn put_settings(
 async fn get_scheduler(
     state: web::Data<AppState>,
     current: CurrentUser,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(scheduler::view(&state.db, &current.user).await?))
 }
 
@@ -101,11 +99,9 @@ async fn get_scheduler(
 )]
 #[post("/scheduler/optimize")]
 async fn optimize(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let (job, created) =
         scheduler::request_optimization(&state.db, &current.user, Utc::now()).await?;
     if created {
@@ -123,10 +119,10 @@ async fn optimize(
     ),
 )]
 #[get("/plan")]
-async fn plan(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
+async fn plan(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, AppError> {
     match scheduler::plan(&state.db, &current.user, Utc::now()).await? {
         Some(plan) => Ok(HttpResponse::Ok().json(plan)),
-        None => Err(ApiError::NotFound("interview date ahead")),
+        None => Err(AppError::NotFound("interview date ahead")),
     }
 }
 
@@ -152,13 +148,11 @@ struct CardChange {
 )]
 #[patch("/cards/{id}")]
 async fn update_card(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
     body: web::Json<CardChange>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let mut card = practice::own_card(&state.db, current.id(), *id).await?;
     if let Some(suspended) = body.suspended {
         card = practice::set_suspended(&state.db, current.id(), card.id, suspended).await?;
@@ -168,7 +162,7 @@ async fn update_card(
     }
     match body.leech {
         Some(true) => {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "leech",
                 "a card becomes a leech by failing; only `false` (clear the flag) can be set",
             ))
@@ -196,12 +190,7 @@ struct UndoneGrade {
     ),
 )]
 #[post("/undo")]
-async fn undo(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    current: CurrentUser,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+async fn undo(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, AppError> {
     let undone = practice::undo_last_grade(&state.db, &current.user, Utc::now()).await?;
     let card = practice::own_card(&state.db, current.id(), undone.card_id).await?;
     Ok(HttpResponse::Ok().json(UndoneGrade {
@@ -219,7 +208,7 @@ async fn undo(
 async fn leeches(
     state: web::Data<AppState>,
     current: CurrentUser,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(practice::leeches(&state.db, current.id()).await?))
 }
 
@@ -233,7 +222,7 @@ async fn leeches(
 async fn export_log(
     state: web::Data<AppState>,
     current: CurrentUser,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     let csv = scheduler::review_log_csv(&state.db, current.id()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("content-type", "text/csv; charset=utf-8"))

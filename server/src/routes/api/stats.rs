@@ -3,7 +3,7 @@
 use actix_web::{get, web, HttpResponse};
 use chrono::Utc;
 
-use crate::{auth::CurrentUser, error::ApiError, startup::AppState, store::stats};
+use crate::{auth::CurrentUser, error::AppError, startup::AppState, store::stats};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(my_stats);
@@ -18,6 +18,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn my_stats(
     state: web::Data<AppState>,
     current: CurrentUser,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(stats::stats(&state.db, &current.user, Utc::now()).await?))
 }

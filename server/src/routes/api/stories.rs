@@ -1,12 +1,12 @@
 //! The story bank: `GET`/`POST /stories`, `GET`/`PUT`/`DELETE /stories/{id}`,
 //! and `GET /stories/matrix` (stories × competencies, with the gaps).
 
-use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::Utc;
 
 use crate::{
-    auth::{verify_api_csrf, CurrentUser},
-    error::ApiError,
+    auth::CurrentUser,
+    error::AppError,
     routes::api::openapi::ErrorBody,
     startup::AppState,
     store::stories::{self, Matrix, StoryInput, StoryView},
@@ -31,7 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn matrix(
     state: web::Data<AppState>,
     current: CurrentUser,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(stories::matrix(&state.db, current.id()).await?))
 }
 
@@ -42,7 +42,7 @@ async fn matrix(
     responses((status = 200, description = "The stories", body = Vec<StoryView>)),
 )]
 #[get("/stories")]
-async fn list(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, ApiError> {
+async fn list(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(stories::list(&state.db, current.id()).await?))
 }
 
@@ -58,12 +58,10 @@ async fn list(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpRe
 )]
 #[post("/stories")]
 async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     body: web::Json<StoryInput>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let saved = stories::save(&state.db, current.id(), None, body.into_inner(), Utc::now()).await?;
     Ok(HttpResponse::Created().json(saved))
 }
@@ -80,7 +78,7 @@ async fn show(
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(stories::get(&state.db, current.id(), *id).await?))
 }
 
@@ -97,13 +95,11 @@ async fn show(
 )]
 #[put("/stories/{id}")]
 async fn update(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
     body: web::Json<StoryInput>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     let saved = stories::save(
         &state.db,
         current.id(),
@@ -124,12 +120,10 @@ async fn update(
 )]
 #[delete("/stories/{id}")]
 async fn remove(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
     id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
-    verify_api_csrf(&req, &current, &state.secret)?;
+) -> Result<HttpResponse, AppError> {
     stories::delete(&state.db, current.id(), *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
