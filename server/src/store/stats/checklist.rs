@@ -1,81 +1,18 @@
-//! A learner's progress figures for the Progress page and `GET /api/v1/stats`: reviews per
-//! study day, cards coming due, true retention, checklist coverage, streak and minutes.
-//! A handful of queries; the counting happens here so SQLite and PostgreSQL agree.
+//! The figures by competency and by checklist item: how often each was met.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
 use sea_orm::{
     sea_query::{Condition, Query},
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde::Serialize;
-use starling_domain::{
-    schedule::DayClock,
-    streak::{streak, Streak},
-};
 
+use super::LEAST_MET_ITEMS;
 use crate::{
-    entities::{
-        answer, bank, card, competency, question, review, review_item, review_log, rubric_item,
-        user,
-    },
-    error::AppError,
-    store::{choices, practice, questions::visible_bank_ids},
+    entities::{answer, bank, competency, question, review, review_item, rubric_item},
+    store::{choices, questions::visible_bank_ids},
 };
-
-/// Study days the review calendar covers, today included.
-pub const CALENDAR_DAYS: u64 = 365;
-/// Study days of the due forecast, today (with everything overdue) first.
-pub const FORECAST_DAYS: u64 = 30;
-/// Study days true retention looks back over, today included.
-pub const RETENTION_DAYS: u64 = 30;
-/// A card reviewed at least this many days after its previous review is mature (Anki's 21).
-pub const MATURE_DAYS: i32 = 21;
-/// How many of the least often met rubric items are listed.
-pub const LEAST_MET_ITEMS: usize = 10;
-
-#[derive(utoipa::ToSchema, Clone, Debug, Serialize)]
-pub struct Stats {
-    /// The current study day in the learner's time zone.
-    pub today: NaiveDate,
-    pub heatmap: Heatmap,
-    pub forecast: Vec<DueDay>,
-    pub retention: Retention,
-    pub competencies: Vec<CompetencyStats>,
-    pub least_met: Vec<ItemStats>,
-    pub streak: Streak,
-    pub minutes: Minutes,
-}
-
-/// Reviews per study day over the past year; only days with reviews are listed.
-#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize)]
-pub struct Heatmap {
-    pub days: Vec<DayReviews>,
-    pub total_reviews: u32,
-    pub days_studied: u32,
-}
-
-#[derive(utoipa::ToSchema, Clone, Copy, Debug, Serialize)]
-pub struct DayReviews {
-    pub date: NaiveDate,
-    pub reviews: u32,
-}
-
-#[derive(utoipa::ToSchema, Clone, Copy, Debug, Serialize)]
-pub struct DueDay {
-    pub date: NaiveDate,
-    pub due: u32,
-}
-
-/// Anki's "true retention": the share of graded reviews of cards in review (not learning,
-/// relearning or new) that were not forgotten.
-#[derive(utoipa::ToSchema, Clone, Copy, Debug, Default, Serialize)]
-pub struct Retention {
-    pub young: Passed,
-    pub mature: Passed,
-    pub total: Passed,
-}
 
 #[derive(utoipa::ToSchema, Clone, Copy, Debug, Default, Serialize)]
 pub struct Passed {
@@ -87,7 +24,7 @@ pub struct Passed {
 }
 
 impl Passed {
-    fn add(&mut self, passed: bool) {
+    pub(super) fn add(&mut self, passed: bool) {
         self.reviews += 1;
         self.passed += u32::from(passed);
         self.rate = ratio(self.passed, self.reviews);
@@ -145,27 +82,6 @@ impl ItemStats {
     }
 }
 
-/// Time spent writing answers, rounded to whole minutes.
-#[derive(utoipa::ToSchema, Clone, Copy, Debug, Default, Serialize)]
-pub struct Minutes {
-    pub today: u32,
-    pub last_7_days: u32,
-    pub last_30_days: u32,
-    pub total: u32,
-    /// The same in seconds, for pages that show a short session as "<1 min".
-    #[serde(skip)]
-    pub seconds: Seconds,
-}
-
-/// Time spent writing answers, in seconds.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Seconds {
-    pub today: u64,
-    pub last_7_days: u64,
-    pub last_30_days: u64,
-    pub total: u64,
-}
-
 fn ratio(part: u32, whole: u32) -> Option<f64> {
     (whole > 0).then(|| (f64::from(part) / f64::from(whole) * 10_000.0).round() / 10_000.0)
 }
@@ -176,201 +92,11 @@ fn percent(part: u32, whole: u32) -> Option<u32> {
         .then(|| ((u64::from(part) * 200 + u64::from(whole)) / (u64::from(whole) * 2)) as u32)
 }
 
-fn days_before(day: NaiveDate, days: u64) -> NaiveDate {
-    day.checked_sub_days(Days::new(days))
-        .unwrap_or(NaiveDate::MIN)
-}
-
-fn days_after(day: NaiveDate, days: u64) -> NaiveDate {
-    day.checked_add_days(Days::new(days))
-        .unwrap_or(NaiveDate::MAX)
-}
-
-/// The learner's practice streak, the same on their Progress page and on
-/// their coaches' dashboards: study days with an answer written or a grade
-/// that was not undone.
-pub async fn streak_of(
-    db: &impl ConnectionTrait,
-    user: &user::Model,
-    now: DateTime<Utc>,
-) -> Result<Streak, sea_orm::DbErr> {
-    let clock = practice::clock_for(user);
-    let graded: Vec<DateTime<Utc>> = review_log::Entity::find()
-        .select_only()
-        .column(review_log::Column::ReviewedAt)
-        .filter(review_log::Column::UserId.eq(user.id))
-        .filter(review_log::Column::UndoneAt.is_null())
-        .into_tuple()
-        .all(db)
-        .await?;
-    let answered: Vec<DateTime<Utc>> = answer::Entity::find()
-        .select_only()
-        .column(answer::Column::CreatedAt)
-        .filter(answer::Column::UserId.eq(user.id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(streak(
-        graded.iter().chain(&answered).map(|at| clock.day_of(*at)),
-        clock.day_of(now),
-    ))
-}
-
-pub async fn stats(
-    db: &impl ConnectionTrait,
-    user: &user::Model,
-    now: DateTime<Utc>,
-) -> Result<Stats, AppError> {
-    let clock = practice::clock_for(user);
-    let today = clock.day_of(now);
-
-    let logs: Vec<(DateTime<Utc>, i16, String, i32)> = review_log::Entity::find()
-        .select_only()
-        .columns([
-            review_log::Column::ReviewedAt,
-            review_log::Column::Rating,
-            review_log::Column::StateBefore,
-            review_log::Column::ElapsedDays,
-        ])
-        .filter(review_log::Column::UserId.eq(user.id))
-        // An undone grade never happened.
-        .filter(review_log::Column::UndoneAt.is_null())
-        .into_tuple()
-        .all(db)
-        .await?;
-    let answers = answer::Entity::find()
-        .filter(answer::Column::UserId.eq(user.id))
-        .all(db)
-        .await?;
-
-    let review_days: Vec<NaiveDate> = logs.iter().map(|log| clock.day_of(log.0)).collect();
-    let answer_days: Vec<NaiveDate> = answers.iter().map(|a| clock.day_of(a.created_at)).collect();
-    let (competencies, least_met) = checklist_figures(db, user.id, &answers).await?;
-    Ok(Stats {
-        today,
-        heatmap: heatmap(&review_days, today),
-        forecast: forecast(db, user.id, &clock, now).await?,
-        retention: retention(&logs, &clock, today),
-        competencies,
-        least_met,
-        streak: streak_of(db, user, now).await?,
-        minutes: minutes(&answers, &answer_days, today),
-    })
-}
-
-fn heatmap(review_days: &[NaiveDate], today: NaiveDate) -> Heatmap {
-    let first = days_before(today, CALENDAR_DAYS - 1);
-    let mut per_day: BTreeMap<NaiveDate, u32> = BTreeMap::new();
-    for day in review_days
-        .iter()
-        .filter(|day| (first..=today).contains(day))
-    {
-        *per_day.entry(*day).or_default() += 1;
-    }
-    Heatmap {
-        total_reviews: per_day.values().sum(),
-        days_studied: per_day.len() as u32,
-        days: per_day
-            .into_iter()
-            .map(|(date, reviews)| DayReviews { date, reviews })
-            .collect(),
-    }
-}
-
-/// Cards coming due on each of the next study days, counted as the practice queue counts
-/// them: started cards (not new ones) of active questions in banks the learner can see.
-async fn forecast(
-    db: &impl ConnectionTrait,
-    user_id: i32,
-    clock: &DayClock,
-    now: DateTime<Utc>,
-) -> Result<Vec<DueDay>, sea_orm::DbErr> {
-    let today = clock.day_of(now);
-    let end = clock.day_start(days_after(today, FORECAST_DAYS));
-    let bank_ids = visible_bank_ids(db, user_id).await?;
-    let dues: Vec<DateTime<Utc>> = practice::own_active_cards(user_id, bank_ids, now)
-        .select_only()
-        .column(card::Column::Due)
-        .filter(card::Column::State.ne("new"))
-        .filter(card::Column::Due.lt(end))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut counts = vec![0u32; FORECAST_DAYS as usize];
-    for due in dues {
-        // Overdue cards are due today.
-        let offset = (clock.day_of(due) - today).num_days().max(0) as usize;
-        if let Some(count) = counts.get_mut(offset) {
-            *count += 1;
-        }
-    }
-    Ok(today
-        .iter_days()
-        .zip(counts)
-        .map(|(date, due)| DueDay { date, due })
-        .collect())
-}
-
-/// True retention over the last days. Young and mature are told apart by the days since
-/// the card's previous review (the log's `elapsed_days`): that is the interval the learner
-/// actually had to remember across, which for an on-time review is the scheduled one.
-fn retention(
-    logs: &[(DateTime<Utc>, i16, String, i32)],
-    clock: &DayClock,
-    today: NaiveDate,
-) -> Retention {
-    let first = days_before(today, RETENTION_DAYS - 1);
-    let mut figures = Retention::default();
-    for (reviewed_at, rating, state_before, elapsed_days) in logs {
-        if state_before != "review" || !(first..=today).contains(&clock.day_of(*reviewed_at)) {
-            continue;
-        }
-        let passed = *rating >= 2;
-        if *elapsed_days >= MATURE_DAYS {
-            figures.mature.add(passed);
-        } else {
-            figures.young.add(passed);
-        }
-        figures.total.add(passed);
-    }
-    figures
-}
-
-fn minutes(answers: &[answer::Model], answer_days: &[NaiveDate], today: NaiveDate) -> Minutes {
-    let seconds_since = |days: u64| -> i64 {
-        let first = days_before(today, days - 1);
-        answers
-            .iter()
-            .zip(answer_days)
-            .filter(|(_, day)| (first..=today).contains(*day))
-            .map(|(a, _)| i64::from(a.seconds_spent.max(0)))
-            .sum()
-    };
-    let total: i64 = answers
-        .iter()
-        .map(|a| i64::from(a.seconds_spent.max(0)))
-        .sum();
-    let rounded = |seconds: i64| ((seconds + 30) / 60).min(i64::from(u32::MAX)) as u32;
-    let seconds = Seconds {
-        today: seconds_since(1).max(0) as u64,
-        last_7_days: seconds_since(7).max(0) as u64,
-        last_30_days: seconds_since(30).max(0) as u64,
-        total: total.max(0) as u64,
-    };
-    Minutes {
-        today: rounded(seconds_since(1)),
-        last_7_days: rounded(seconds_since(7)),
-        last_30_days: rounded(seconds_since(30)),
-        total: rounded(total),
-        seconds,
-    }
-}
-
 /// Per competency the learner practises (those of the banks they practise, less the ones
 /// they switched off, plus any they have answered in) and per rubric item: how much of the
 /// checklist their self-reviews ticked. An answer's checklist is the active STAR items and
 /// its question's active items, as the review form shows it.
-async fn checklist_figures(
+pub(super) async fn checklist_figures(
     db: &impl ConnectionTrait,
     user_id: i32,
     answers: &[answer::Model],
