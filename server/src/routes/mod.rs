@@ -6,6 +6,7 @@ pub mod api;
 pub mod api_docs;
 pub mod assets;
 pub mod banks;
+pub mod cards;
 pub mod coaching;
 pub mod health;
 pub mod history;
