@@ -3,6 +3,7 @@
 //! Progress page's SVG charts. No I/O, no database, no web.
 
 pub mod analysis;
+pub mod answer_export;
 pub mod audio;
 pub mod bank;
 pub mod charts;
@@ -11,6 +12,7 @@ pub mod compare;
 pub mod level;
 pub mod mock;
 pub mod optimize;
+pub mod progress;
 pub mod schedule;
 pub mod streak;
 pub mod words;

@@ -1,31 +1,18 @@
 //! The figures by day: the review heatmap, the forecast of due cards, retention, minutes spent.
 
-use std::collections::BTreeMap;
-
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
-use starling_domain::schedule::DayClock;
-
-use super::{checklist::Passed, CALENDAR_DAYS, FORECAST_DAYS, MATURE_DAYS, RETENTION_DAYS};
-use crate::{
-    entities::{answer, card},
-    store::{practice, questions::visible_bank_ids},
+use starling_domain::{
+    progress::{days_after, days_before},
+    schedule::DayClock,
 };
 
-/// Reviews per study day over the past year; only days with reviews are listed.
-#[derive(utoipa::ToSchema, Clone, Debug, Default, Serialize)]
-pub struct Heatmap {
-    pub days: Vec<DayReviews>,
-    pub total_reviews: u32,
-    pub days_studied: u32,
-}
-
-#[derive(utoipa::ToSchema, Clone, Copy, Debug, Serialize)]
-pub struct DayReviews {
-    pub date: NaiveDate,
-    pub reviews: u32,
-}
+use super::{checklist::Passed, FORECAST_DAYS, MATURE_DAYS, RETENTION_DAYS};
+use crate::{
+    entities::card,
+    store::{practice, questions::visible_bank_ids},
+};
 
 #[derive(utoipa::ToSchema, Clone, Copy, Debug, Serialize)]
 pub struct DueDay {
@@ -40,56 +27,6 @@ pub struct Retention {
     pub young: Passed,
     pub mature: Passed,
     pub total: Passed,
-}
-
-/// Time spent writing answers, rounded to whole minutes.
-#[derive(utoipa::ToSchema, Clone, Copy, Debug, Default, Serialize)]
-pub struct Minutes {
-    pub today: u32,
-    pub last_7_days: u32,
-    pub last_30_days: u32,
-    pub total: u32,
-    /// The same in seconds, for pages that show a short session as "<1 min".
-    #[serde(skip)]
-    pub seconds: Seconds,
-}
-
-/// Time spent writing answers, in seconds.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Seconds {
-    pub today: u64,
-    pub last_7_days: u64,
-    pub last_30_days: u64,
-    pub total: u64,
-}
-
-fn days_before(day: NaiveDate, days: u64) -> NaiveDate {
-    day.checked_sub_days(Days::new(days))
-        .unwrap_or(NaiveDate::MIN)
-}
-
-fn days_after(day: NaiveDate, days: u64) -> NaiveDate {
-    day.checked_add_days(Days::new(days))
-        .unwrap_or(NaiveDate::MAX)
-}
-
-pub(super) fn heatmap(review_days: &[NaiveDate], today: NaiveDate) -> Heatmap {
-    let first = days_before(today, CALENDAR_DAYS - 1);
-    let mut per_day: BTreeMap<NaiveDate, u32> = BTreeMap::new();
-    for day in review_days
-        .iter()
-        .filter(|day| (first..=today).contains(day))
-    {
-        *per_day.entry(*day).or_default() += 1;
-    }
-    Heatmap {
-        total_reviews: per_day.values().sum(),
-        days_studied: per_day.len() as u32,
-        days: per_day
-            .into_iter()
-            .map(|(date, reviews)| DayReviews { date, reviews })
-            .collect(),
-    }
 }
 
 /// Cards coming due on each of the next study days, counted as the practice queue counts
@@ -149,38 +86,4 @@ pub(super) fn retention(
         figures.total.add(passed);
     }
     figures
-}
-
-pub(super) fn minutes(
-    answers: &[answer::Model],
-    answer_days: &[NaiveDate],
-    today: NaiveDate,
-) -> Minutes {
-    let seconds_since = |days: u64| -> i64 {
-        let first = days_before(today, days - 1);
-        answers
-            .iter()
-            .zip(answer_days)
-            .filter(|(_, day)| (first..=today).contains(*day))
-            .map(|(a, _)| i64::from(a.seconds_spent.max(0)))
-            .sum()
-    };
-    let total: i64 = answers
-        .iter()
-        .map(|a| i64::from(a.seconds_spent.max(0)))
-        .sum();
-    let rounded = |seconds: i64| ((seconds + 30) / 60).min(i64::from(u32::MAX)) as u32;
-    let seconds = Seconds {
-        today: seconds_since(1).max(0) as u64,
-        last_7_days: seconds_since(7).max(0) as u64,
-        last_30_days: seconds_since(30).max(0) as u64,
-        total: total.max(0) as u64,
-    };
-    Minutes {
-        today: rounded(seconds_since(1)),
-        last_7_days: rounded(seconds_since(7)),
-        last_30_days: rounded(seconds_since(30)),
-        total: rounded(total),
-        seconds,
-    }
 }

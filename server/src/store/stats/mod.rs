@@ -5,7 +5,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
-use starling_domain::streak::{streak, Streak};
+use starling_domain::{
+    progress,
+    streak::{streak, Streak},
+};
 
 use crate::{
     entities::{answer, review_log, user},
@@ -16,10 +19,11 @@ use crate::{
 mod calendar;
 mod checklist;
 
-use calendar::{forecast, heatmap, minutes, retention};
-pub use calendar::{DayReviews, DueDay, Heatmap, Minutes, Retention, Seconds};
+use calendar::{forecast, retention};
+pub use calendar::{DueDay, Retention};
 use checklist::checklist_figures;
 pub use checklist::{CompetencyStats, ItemStats, Passed};
+pub use starling_domain::progress::{DayReviews, Heatmap, Minutes, Seconds};
 
 /// Study days the review calendar covers, today included.
 pub const CALENDAR_DAYS: u64 = 365;
@@ -111,12 +115,19 @@ pub async fn stats(
     let (competencies, least_met) = checklist_figures(db, user.id, &answers).await?;
     Ok(Stats {
         today,
-        heatmap: heatmap(&review_days, today),
+        heatmap: progress::heatmap(&review_days, today, CALENDAR_DAYS),
         forecast: forecast(db, user.id, &clock, now).await?,
         retention: retention(&logs, &clock, today),
         competencies,
         least_met,
         streak: streak_of(db, user, now).await?,
-        minutes: minutes(&answers, &answer_days, today),
+        minutes: progress::minutes(
+            &answer_days
+                .iter()
+                .zip(&answers)
+                .map(|(day, a)| (*day, a.seconds_spent))
+                .collect::<Vec<_>>(),
+            today,
+        ),
     })
 }
