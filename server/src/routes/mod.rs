@@ -35,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(history::configure)
     .configure(progress::configure)
     .configure(settings::configure)
+    .configure(cards::configure)
     .configure(banks::configure)
     .configure(coaching::configure)
     .configure(stories::configure)
