@@ -291,11 +291,14 @@ pub async fn assign(
     Ok(added)
 }
 
-/// The oldest assigned question the learner has not started, if any.
+/// The oldest assigned question the learner has not graded yet (no card, or
+/// a new one), if any; a card the learner suspended or buried waits as the
+/// queue's other cards do.
 pub async fn next_assigned_question(
     db: &impl ConnectionTrait,
     learner_id: i32,
     bank_ids: &[i32],
+    now: DateTime<Utc>,
 ) -> Result<Option<i32>, sea_orm::DbErr> {
     use crate::entities::{assignment, card};
     for a in assignment::Entity::find()
@@ -315,7 +318,9 @@ pub async fn next_assigned_question(
             .filter(card::Column::QuestionId.eq(q.id))
             .one(db)
             .await?;
-        if started.is_none_or(|c| c.state == "new") {
+        if started.is_none_or(|c| {
+            c.state == "new" && !c.suspended && c.buried_until.is_none_or(|until| until <= now)
+        }) {
             return Ok(Some(q.id));
         }
     }

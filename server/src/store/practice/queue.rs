@@ -59,22 +59,6 @@ impl Today {
     }
 }
 
-async fn graded_today(
-    db: &impl ConnectionTrait,
-    user_id: i32,
-    since: DateTime<Utc>,
-    state_before: Option<&str>,
-) -> Result<u64, sea_orm::DbErr> {
-    let mut query = review_log::Entity::find()
-        .filter(review_log::Column::UserId.eq(user_id))
-        .filter(review_log::Column::ReviewedAt.gte(since))
-        .filter(review_log::Column::UndoneAt.is_null());
-    if let Some(state) = state_before {
-        query = query.filter(review_log::Column::StateBefore.eq(state));
-    }
-    query.count(db).await
-}
-
 fn remaining(limit: i32, used: u64) -> u64 {
     (limit.max(0) as u64).saturating_sub(used)
 }
@@ -121,27 +105,249 @@ async fn graded_today_by_state(
     })
 }
 
-/// Today's counts. The review and new counts are only ever shown capped by
-/// the day's remaining limits, so they are counted up to those limits and
-/// not beyond (and not at all once a limit is used up).
+/// The stages of the day's queue, in the order their cards come. Defined
+/// once: [`today`] counts them and [`next_card`] picks from them, both in
+/// this order, so the counts shown are the cards that will be served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Learning and relearning cards due now.
+    Learning,
+    /// Review cards due now, up to the daily review limit.
+    Review,
+    /// A coach's assignments: new questions ahead of the learner's own.
+    Assigned,
+    /// Cards shown but never graded.
+    Started,
+    /// Questions without a card yet: the learner's level first and, before
+    /// an interview, the competency reviewed least.
+    New,
+    /// Learning cards due within [`LEARN_AHEAD_MINUTES`], once nothing else
+    /// is left (Anki's learn-ahead).
+    LearnAhead,
+}
+
+impl Stage {
+    pub const ORDER: [Stage; 6] = [
+        Stage::Learning,
+        Stage::Review,
+        Stage::Assigned,
+        Stage::Started,
+        Stage::New,
+        Stage::LearnAhead,
+    ];
+
+    /// The daily limit the stage's cards count against.
+    fn limit(self) -> Option<Limit> {
+        match self {
+            Stage::Review => Some(Limit::Reviews),
+            Stage::Assigned | Stage::Started | Stage::New => Some(Limit::NewCards),
+            Stage::Learning | Stage::LearnAhead => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Limit {
+    Reviews,
+    NewCards,
+}
+
+/// What a stage serves: a card, or a question whose card is made when served.
+enum Pick {
+    Card(card::Model),
+    Question(i32),
+}
+
+/// A user's queue at `now`: what every stage needs, read once.
+struct Queue<'a, C> {
+    db: &'a C,
+    user: &'a user::Model,
+    now: DateTime<Utc>,
+    bank_ids: Vec<i32>,
+    graded: GradedToday,
+    /// Read when a stage of new cards is first reached.
+    source: Option<NewCardSource>,
+}
+
+impl<'a, C: ConnectionTrait> Queue<'a, C> {
+    async fn open(
+        db: &'a C,
+        user: &'a user::Model,
+        now: DateTime<Utc>,
+    ) -> Result<Self, sea_orm::DbErr> {
+        let since = clock_for(user).today_start(now);
+        Ok(Self {
+            db,
+            user,
+            now,
+            bank_ids: visible_bank_ids(db, user.id).await?,
+            graded: graded_today_by_state(db, user.id, since).await?,
+            source: None,
+        })
+    }
+
+    /// How many more cards a limit allows today.
+    fn allowance(&self, limit: Limit) -> u64 {
+        match limit {
+            Limit::Reviews => remaining(self.user.reviews_per_day, self.graded.review),
+            Limit::NewCards => remaining(self.user.new_per_day, self.graded.new),
+        }
+    }
+
+    async fn source(&mut self) -> Result<NewCardSource, sea_orm::DbErr> {
+        if let Some(source) = &self.source {
+            return Ok(source.clone());
+        }
+        let source = NewCardSource::for_user(self.db, self.user.id, &self.bank_ids).await?;
+        self.source = Some(source.clone());
+        Ok(source)
+    }
+
+    fn learning_cards(&self) -> sea_orm::Select<card::Entity> {
+        own_active_cards(self.user.id, self.bank_ids.clone(), self.now)
+            .filter(card::Column::State.is_in(["learning", "relearning"]))
+    }
+
+    fn due_reviews(&self) -> sea_orm::Select<card::Entity> {
+        own_active_cards(self.user.id, self.bank_ids.clone(), self.now)
+            .filter(card::Column::State.eq("review"))
+            .filter(card::Column::Due.lte(self.now))
+    }
+
+    /// How many cards the stage holds now, counting at most `cap`.
+    async fn count(&mut self, stage: Stage, cap: u64) -> Result<u64, sea_orm::DbErr> {
+        match stage {
+            Stage::Learning => {
+                self.learning_cards()
+                    .filter(card::Column::Due.lte(self.now))
+                    .count(self.db)
+                    .await
+            }
+            Stage::Review => count_at_most(self.db, self.due_reviews(), cap).await,
+            // Assigned questions are started or new ones, counted there.
+            Stage::Assigned => Ok(0),
+            Stage::Started => {
+                let source = self.source().await?;
+                count_at_most(self.db, source.started_cards(self.user.id, self.now), cap).await
+            }
+            Stage::New => {
+                // Newest questions first: cards are made in bank order, so the
+                // questions still without one tend to be the recent ones.
+                let source = self.source().await?;
+                count_at_most(
+                    self.db,
+                    source
+                        .uncarded(self.user.id)
+                        .order_by_desc(question::Column::Id),
+                    cap,
+                )
+                .await
+            }
+            // Learning cards due later today are counted apart (`later_today`).
+            Stage::LearnAhead => Ok(0),
+        }
+    }
+
+    /// The card (or new question) the stage serves first, if any.
+    async fn pick(&mut self, stage: Stage) -> Result<Option<Pick>, AppError> {
+        let (db, user, now) = (self.db, self.user, self.now);
+        Ok(match stage {
+            Stage::Learning => first_learning_due_by(db, user.id, &self.bank_ids, now, now)
+                .await?
+                .map(Pick::Card),
+            Stage::Review => self
+                .due_reviews()
+                .order_by_asc(card::Column::Due)
+                .order_by_asc(card::Column::Id)
+                .one(db)
+                .await?
+                .map(Pick::Card),
+            Stage::Assigned => {
+                crate::store::coaching::next_assigned_question(db, user.id, &self.bank_ids, now)
+                    .await?
+                    .map(Pick::Question)
+            }
+            Stage::Started => self
+                .source()
+                .await?
+                .started_cards(user.id, now)
+                .order_by_asc(card::Column::Id)
+                .one(db)
+                .await?
+                .map(Pick::Card),
+            Stage::New => self.first_new_question().await?.map(Pick::Question),
+            Stage::LearnAhead => {
+                let by = now + Duration::minutes(LEARN_AHEAD_MINUTES);
+                first_learning_due_by(db, user.id, &self.bank_ids, now, by)
+                    .await?
+                    .map(Pick::Card)
+            }
+        })
+    }
+
+    /// The question the next new card comes from: in the usual order (the
+    /// learner's level first) or, before an interview, from the competency
+    /// reviewed least so far, so every one is covered in time.
+    async fn first_new_question(&mut self) -> Result<Option<i32>, sea_orm::DbErr> {
+        let (db, user) = (self.db, self.user);
+        let source = self.source().await?;
+        let in_order = source.uncarded_in_order(user.id, level_of(user));
+        Ok(match interview_window(user, self.now) {
+            Some(since) => {
+                let candidates: Vec<(i32, i32)> = in_order
+                    .select_only()
+                    .column(question::Column::Id)
+                    .column(question::Column::CompetencyId)
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                let reviewed = competency_reviews(db, user.id, since).await?;
+                candidates
+                    .into_iter()
+                    .enumerate()
+                    .min_by_key(|(order, (_, competency))| {
+                        (reviewed.get(competency).copied().unwrap_or(0), *order)
+                    })
+                    .map(|(_, (id, _))| id)
+            }
+            None => in_order.one(db).await?.map(|q| q.id),
+        })
+    }
+}
+
+/// Today's counts, stage by stage. The review and new counts are only ever
+/// shown capped by the day's remaining limits, so they are counted up to
+/// those limits and not beyond (and not at all once a limit is used up).
 pub async fn today(
     db: &impl ConnectionTrait,
     user: &user::Model,
     now: DateTime<Utc>,
 ) -> Result<Today, sea_orm::DbErr> {
-    let clock = clock_for(user);
-    let since = clock.today_start(now);
-    let bank_ids = visible_bank_ids(db, user.id).await?;
-    let graded = graded_today_by_state(db, user.id, since).await?;
-    let learning_cards = || {
-        own_active_cards(user.id, bank_ids.clone(), now)
-            .filter(card::Column::State.is_in(["learning", "relearning"]))
+    let mut queue = Queue::open(db, user, now).await?;
+    let mut left = [Limit::Reviews, Limit::NewCards].map(|limit| queue.allowance(limit));
+    let mut counts = Today {
+        done_today: queue.graded.all,
+        ..Today::default()
     };
-    let learning = learning_cards()
-        .filter(card::Column::Due.lte(now))
-        .count(db)
-        .await?;
-    let later: Vec<DateTime<Utc>> = learning_cards()
+    for stage in Stage::ORDER {
+        let cap = stage.limit().map_or(u64::MAX, |limit| left[limit as usize]);
+        if cap == 0 {
+            continue;
+        }
+        let n = queue.count(stage, cap).await?;
+        if let Some(limit) = stage.limit() {
+            left[limit as usize] -= n.min(cap);
+        }
+        match stage {
+            Stage::Learning => counts.learning += n,
+            Stage::Review => counts.review += n,
+            Stage::Assigned | Stage::Started | Stage::New => counts.new += n,
+            Stage::LearnAhead => {}
+        }
+    }
+    let clock = clock_for(user);
+    let later: Vec<DateTime<Utc>> = queue
+        .learning_cards()
         .select_only()
         .column(card::Column::Due)
         .filter(card::Column::Due.gt(now))
@@ -149,38 +355,9 @@ pub async fn today(
         .into_tuple()
         .all(db)
         .await?;
-    let review = count_at_most(
-        db,
-        own_active_cards(user.id, bank_ids.clone(), now)
-            .filter(card::Column::State.eq("review"))
-            .filter(card::Column::Due.lte(now)),
-        remaining(user.reviews_per_day, graded.review),
-    )
-    .await?;
-    let new_left = remaining(user.new_per_day, graded.new);
-    let mut new = 0;
-    if new_left > 0 {
-        let source = NewCardSource::for_user(db, user.id, &bank_ids).await?;
-        new = count_at_most(db, source.started_cards(user.id, now), new_left).await?;
-        if new < new_left {
-            // Newest questions first: cards are made in bank order, so the
-            // questions still without one tend to be the recent ones.
-            new += count_at_most(
-                db,
-                source.uncarded(user.id).order_by_desc(question::Column::Id),
-                new_left - new,
-            )
-            .await?;
-        }
-    }
-    Ok(Today {
-        learning,
-        review,
-        new,
-        done_today: graded.all,
-        later_today: later.len() as u64,
-        next_learning_due: later.into_iter().min(),
-    })
+    counts.later_today = later.len() as u64;
+    counts.next_learning_due = later.into_iter().min();
+    Ok(counts)
 }
 
 /// The user's reviewed cards (not new, suspended or buried), soonest due first, at most
@@ -209,104 +386,31 @@ pub async fn workload_cards(
     Ok((reviewed, new))
 }
 
-/// The next card to practise now, creating the card of a new question when
-/// its turn comes; `None` when the day is done.
+/// The next card to practise now, from the first stage (in [`Stage::ORDER`])
+/// that has one and whose daily limit is not used up, creating the card of a
+/// new question when its turn comes; `None` when the day is done.
 pub async fn next_card(
     db: &DatabaseConnection,
     user: &user::Model,
     now: DateTime<Utc>,
 ) -> Result<Option<card::Model>, AppError> {
-    let since = clock_for(user).today_start(now);
-    let bank_ids = visible_bank_ids(db, user.id).await?;
-
-    let due_learning = first_learning_due_by(db, user.id, &bank_ids, now, now).await?;
-    if due_learning.is_some() {
-        return Ok(due_learning);
-    }
-
-    if remaining(
-        user.reviews_per_day,
-        graded_today(db, user.id, since, Some("review")).await?,
-    ) > 0
-    {
-        let review = own_active_cards(user.id, bank_ids.clone(), now)
-            .filter(card::Column::State.eq("review"))
-            .filter(card::Column::Due.lte(now))
-            .order_by_asc(card::Column::Due)
-            .order_by_asc(card::Column::Id)
-            .one(db)
-            .await?;
-        if review.is_some() {
-            return Ok(review);
-        }
-    }
-
-    if remaining(
-        user.new_per_day,
-        graded_today(db, user.id, since, Some("new")).await?,
-    ) > 0
-    {
-        // A coach's assignments come before the learner's other new questions.
-        if let Some(question_id) =
-            crate::store::coaching::next_assigned_question(db, user.id, &bank_ids).await?
+    let mut queue = Queue::open(db, user, now).await?;
+    for stage in Stage::ORDER {
+        if stage
+            .limit()
+            .is_some_and(|limit| queue.allowance(limit) == 0)
         {
-            return Ok(Some(
-                card_for_question(db, user.id, question_id, now).await?,
-            ));
+            continue;
         }
-        let source = NewCardSource::for_user(db, user.id, &bank_ids).await?;
-        let started = source
-            .started_cards(user.id, now)
-            .order_by_asc(card::Column::Id)
-            .one(db)
-            .await?;
-        if started.is_some() {
-            return Ok(started);
-        }
-        let level = level_of(user);
-        let fresh = match interview_window(user, now) {
-            // Before an interview, new questions come from the competency
-            // reviewed least so far, so every one is covered in time; within
-            // it, in the usual order (the learner's level first).
-            Some(since) => {
-                let candidates: Vec<(i32, i32)> = source
-                    .uncarded_in_order(user.id, level)
-                    .select_only()
-                    .column(question::Column::Id)
-                    .column(question::Column::CompetencyId)
-                    .into_tuple()
-                    .all(db)
-                    .await?;
-                let reviewed = competency_reviews(db, user.id, since).await?;
-                candidates
-                    .into_iter()
-                    .enumerate()
-                    .min_by_key(|(order, (_, competency))| {
-                        (reviewed.get(competency).copied().unwrap_or(0), *order)
-                    })
-                    .map(|(_, (id, _))| id)
+        match queue.pick(stage).await? {
+            Some(Pick::Card(card)) => return Ok(Some(card)),
+            Some(Pick::Question(id)) => {
+                return Ok(Some(card_for_question(db, user.id, id, now).await?))
             }
-            None => source
-                .uncarded_in_order(user.id, level)
-                .one(db)
-                .await?
-                .map(|q| q.id),
-        };
-        if let Some(question_id) = fresh {
-            return Ok(Some(
-                card_for_question(db, user.id, question_id, now).await?,
-            ));
+            None => {}
         }
     }
-
-    first_learning_due_by(
-        db,
-        user.id,
-        &bank_ids,
-        now,
-        now + Duration::minutes(LEARN_AHEAD_MINUTES),
-    )
-    .await
+    Ok(None)
 }
 
 /// The learning or relearning card due first, if one is due by `by`. One
@@ -340,3 +444,6 @@ async fn first_learning_due_by(
     }
     Ok(first)
 }
+
+#[cfg(test)]
+mod tests;
