@@ -194,7 +194,9 @@ async fn add_user(config: Config, username: &str, role: &str) -> anyhow::Result<
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
         "created {} ({}) with id {}",
-        user.username, user.role, user.id
+        user.username,
+        user.role.as_str(),
+        user.id
     );
     Ok(())
 }

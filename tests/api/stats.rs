@@ -79,7 +79,7 @@ async fn log_review(
         user_id: Set(user_id),
         answer_id: Set(None),
         rating: Set(rating),
-        state_before: Set(state_before.to_owned()),
+        state_before: Set(state_before.parse().unwrap()),
         elapsed_days: Set(elapsed_days),
         scheduled_days: Set(1),
         stability: Set(3.0),
@@ -97,7 +97,7 @@ async fn add_card(app: &TestApp, user_id: i32, question_id: i32, state: &str, du
     card::ActiveModel {
         user_id: Set(user_id),
         question_id: Set(question_id),
-        state: Set(state.to_owned()),
+        state: Set(state.parse().unwrap()),
         due: Set(due),
         stability: Set(3.0),
         difficulty: Set(5.0),

@@ -32,9 +32,22 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The user's roles, stored as their lowercase names.
 #[derive(
-    utoipa::ToSchema, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize,
+    utoipa::ToSchema,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    sea_orm::DeriveValueType,
 )]
 #[serde(rename_all = "lowercase")]
+#[sea_orm(
+    value_type = "String",
+    from_str = "Role::from_stored",
+    to_str = "Role::as_stored"
+)]
 pub enum Role {
     Learner,
     Coach,
@@ -42,6 +55,17 @@ pub enum Role {
 }
 
 impl Role {
+    fn from_stored(word: &str) -> Result<Self, crate::entities::UnknownWord> {
+        word.parse().map_err(|_| crate::entities::UnknownWord {
+            kind: "role",
+            word: word.to_owned(),
+        })
+    }
+
+    fn as_stored(&self) -> &'static str {
+        self.as_str()
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Learner => "learner",

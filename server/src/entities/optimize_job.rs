@@ -9,8 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub user_id: i32,
-    /// queued, running, done or failed.
-    pub status: String,
+    pub status: Status,
     pub progress_current: i32,
     pub progress_total: i32,
     pub claimed_by: Option<String>,
@@ -25,6 +24,23 @@ pub struct Model {
     pub rmse_after: Option<f64>,
     pub parameters_before: Option<String>,
     pub parameters_after: Option<String>,
+}
+
+stored_words! {
+    /// Where a job is.
+    pub enum Status {
+        Queued = "queued",
+        Running = "running",
+        Done = "done",
+        Failed = "failed",
+    }
+}
+
+impl Status {
+    /// Whether the job is still to finish.
+    pub fn is_pending(self) -> bool {
+        matches!(self, Self::Queued | Self::Running)
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,11 +9,20 @@ pub struct Model {
     pub id: i32,
     pub answer_id: i32,
     pub reviewer_id: i32,
-    pub kind: String,
+    pub kind: Kind,
     pub comment: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub seen_at: Option<DateTimeUtc>,
+}
+
+stored_words! {
+    /// Who wrote a review.
+    pub enum Kind {
+        /// The answer's author.
+        Own = "self",
+        Coach = "coach",
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

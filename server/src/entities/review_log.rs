@@ -11,7 +11,7 @@ pub struct Model {
     pub user_id: i32,
     pub answer_id: Option<i32>,
     pub rating: i16,
-    pub state_before: String,
+    pub state_before: super::card::State,
     pub elapsed_days: i32,
     pub scheduled_days: i32,
     pub stability: f64,

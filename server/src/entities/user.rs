@@ -10,7 +10,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: crate::auth::Role,
     pub time_zone: String,
     pub new_per_day: i32,
     pub reviews_per_day: i32,

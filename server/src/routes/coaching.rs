@@ -189,7 +189,9 @@ async fn review_page(
     let question = questions::question_of_answer(&state.db, answer.question_id).await?;
     let checklist = questions::checklist(&state.db, answer.question_id).await?;
     let reviews = answers::reviews_of(&state.db, answer.id).await?;
-    let own_self = reviews.iter().find(|r| r.kind == "self");
+    let own_self = reviews
+        .iter()
+        .find(|r| r.kind == crate::entities::review::Kind::Own.as_str());
     let mine = reviews.iter().find(|r| r.reviewer_id == current.id());
     let self_ticks: HashSet<i32> = own_self
         .map(|r| r.checked.iter().copied().collect())

@@ -162,7 +162,7 @@ pub async fn render(
         user => user.map(|u| context! {
             id => u.id,
             username => u.username.clone(),
-            role => u.role.clone(),
+            role => u.role.as_str(),
             time_zone => u.time_zone.clone(),
             rollover_hour => u.rollover_hour,
         }),

@@ -15,7 +15,7 @@ use crate::{
     routes::page::{redirect, render, CsrfForm, PageError, PageUser},
     startup::AppState,
     store::{
-        answers::{self, rating_name},
+        answers::{self, stored_rating},
         coaching, compare, practice, questions, recordings,
     },
 };
@@ -79,7 +79,7 @@ async fn answer_page(
     let texts: HashMap<i32, String> = checklist.iter().map(|i| (i.id, i.text.clone())).collect();
     let coach_reviews: Vec<Value> = reviews
         .iter()
-        .filter(|r| r.kind == "coach")
+        .filter(|r| r.kind == crate::entities::review::Kind::Coach.as_str())
         .map(|r| {
             context! {
                 reviewer => names.get(&r.reviewer_id).cloned().unwrap_or_default(),
@@ -132,7 +132,7 @@ async fn answer_page(
             ticked_count => ticked.len(),
             reviewed => own.is_some(),
             comment => own.map(|r| r.comment.clone()).unwrap_or_default(),
-            grade => grade.map(|g| context! { rating => rating_name(g.rating), due => g.due.to_rfc3339() }),
+            grade => grade.map(|g| context! { rating => stored_rating(g.rating).as_str(), due => g.due.to_rfc3339() }),
             buttons => buttons,
             coach_reviews => coach_reviews,
             analysis => Value::from_serialize(&analysis),

@@ -27,7 +27,7 @@ pub async fn create_user(
     let created = user::ActiveModel {
         username: Set(username.as_str().to_owned()),
         password_hash: Set(password_hash),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         time_zone: Set(time_zone.name().to_owned()),
         new_per_day: Set(5),
         reviews_per_day: Set(100),

@@ -113,7 +113,9 @@ async fn self_ticks(
     Ok(reviews_of(db, answer.id)
         .await?
         .into_iter()
-        .find(|r| r.kind == "self" && r.reviewer_id == answer.user_id)
+        .find(|r| {
+            r.kind == crate::entities::review::Kind::Own.as_str() && r.reviewer_id == answer.user_id
+        })
         .map(|r| r.checked))
 }
 

@@ -1,7 +1,7 @@
 //! The day's practice as the learner sees it between questions: what a grade
 //! just did, the summary once the queue is done, and the first-run start.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::{
     entities::{answer, card, question, review, review_item, review_log, rubric_item, user},
     store::{
-        answers::rating_name,
+        answers::stored_rating,
         practice::{self, Today},
         questions::visible_bank_ids,
     },
@@ -66,7 +66,7 @@ pub async fn graded(
     let tz = practice::clock_for(user).tz();
     Ok(Some(Graded {
         answer_id,
-        rating: rating_name(log.rating),
+        rating: stored_rating(log.rating).as_str(),
         due: log.due,
         back_soon: soon(log.due, now, tz),
         undoable: latest == Some(log.id),
@@ -237,7 +237,7 @@ pub async fn summary(
         .select_only()
         .columns([review::Column::AnswerId, review::Column::Id])
         .filter(review::Column::ReviewerId.eq(user.id))
-        .filter(review::Column::Kind.eq("self"))
+        .filter(review::Column::Kind.eq(review::Kind::Own))
         .filter(review::Column::AnswerId.is_in(compared))
         .into_tuple::<(i32, i32)>()
         .all(db)
@@ -342,8 +342,12 @@ pub async fn next_due(
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, sea_orm::DbErr> {
     let bank_ids = visible_bank_ids(db, user.id).await?;
-    let mut first: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
-    for state in ["learning", "relearning", "review"] {
+    let mut first: HashMap<card::State, DateTime<Utc>> = HashMap::new();
+    for state in [
+        card::State::Learning,
+        card::State::Relearning,
+        card::State::Review,
+    ] {
         let due: Option<DateTime<Utc>> = practice::own_active_cards(user.id, bank_ids.clone(), now)
             .select_only()
             .column(card::Column::Due)
@@ -356,7 +360,7 @@ pub async fn next_due(
             first.insert(state, due);
         }
     }
-    if let Some(review) = first.get_mut("review") {
+    if let Some(review) = first.get_mut(&card::State::Review) {
         if *review <= now && today.review == 0 {
             *review = practice::clock_for(user).tomorrow_start(now);
         }

@@ -42,6 +42,13 @@ impl Rating {
     }
 
     /// FSRS's and Anki's rating number, 1 (Again) to 4 (Easy); also the keyboard shortcut.
+    /// The rating whose [`number`](Rating::number) this is, if any.
+    pub fn from_number(number: i64) -> Option<Rating> {
+        Rating::ALL
+            .into_iter()
+            .find(|r| i64::from(r.number()) == number)
+    }
+
     pub fn number(self) -> u32 {
         match self {
             Rating::Again => 1,

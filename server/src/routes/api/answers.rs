@@ -12,7 +12,7 @@ use crate::{
     routes::api::openapi::ErrorBody,
     startup::AppState,
     store::{
-        answers::{self, rating_name, ReviewInput, ReviewView, StarFields},
+        answers::{self, stored_rating, ReviewInput, ReviewView, StarFields},
         coaching,
         compare::{self as comparison, Comparison},
         questions::{self, RubricEntry},
@@ -158,7 +158,7 @@ async fn show(
         checklist,
         reviews,
         grade: grade.map(|g| GradeView {
-            rating: rating_name(g.rating),
+            rating: stored_rating(g.rating).as_str(),
             reviewed_at: g.reviewed_at,
             due: g.due,
         }),

@@ -92,7 +92,7 @@ async fn register(
     Ok(HttpResponse::Created().json(Registered {
         id: user.id,
         username: user.username,
-        role: user.role,
+        role: user.role.as_str().to_owned(),
     }))
 }
 

@@ -47,7 +47,7 @@ impl From<&card::Model> for CardView {
             scheduled_days: card.scheduled_days,
             stability: card.stability,
             difficulty: card.difficulty,
-            state: card.state.clone(),
+            state: card.state.as_str().to_owned(),
             reps: card.reps,
             lapses: card.lapses,
             last_review: card.last_review,

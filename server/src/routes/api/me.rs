@@ -40,7 +40,7 @@ impl From<&user::Model> for UserView {
         Self {
             id: user.id,
             username: user.username.clone(),
-            role: user.role.clone(),
+            role: user.role.as_str().to_owned(),
             time_zone: user.time_zone.clone(),
             new_per_day: user.new_per_day,
             reviews_per_day: user.reviews_per_day,

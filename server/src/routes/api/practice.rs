@@ -85,7 +85,7 @@ async fn next(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpRe
     let intervals = intervals(&state, &current, &card, now).await?;
     Ok(HttpResponse::Ok().json(NextCard {
         card_id: card.id,
-        state: card.state,
+        state: card.state.as_str().to_owned(),
         due: card.due,
         intervals,
         question: NextQuestion {

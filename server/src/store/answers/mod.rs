@@ -287,7 +287,7 @@ pub async fn history(
                 checked: reviewed
                     .contains(&a.id)
                     .then(|| ticks.get(&a.id).copied().unwrap_or(0)),
-                rating: ratings.get(&a.id).map(|r| rating_name(*r)),
+                rating: ratings.get(&a.id).map(|r| stored_rating(*r).as_str()),
             });
     }
     Ok(order
@@ -296,13 +296,11 @@ pub async fn history(
         .collect())
 }
 
-pub fn rating_name(number: i16) -> &'static str {
-    match number {
-        1 => "again",
-        2 => "hard",
-        3 => "good",
-        _ => "easy",
-    }
+/// The rating a review log stores as its number (1-4); a number out of
+/// range reads as Easy, as it always has.
+pub fn stored_rating(number: i16) -> starling_domain::schedule::Rating {
+    starling_domain::schedule::Rating::from_number(i64::from(number))
+        .unwrap_or(starling_domain::schedule::Rating::Easy)
 }
 
 /// The user's attempts at one question, newest first.

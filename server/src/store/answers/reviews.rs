@@ -68,7 +68,7 @@ pub async fn reviews_of(
             checked: checked.remove(&r.id).unwrap_or_default(),
             item_comments: notes.remove(&r.id).unwrap_or_default(),
             id: r.id,
-            kind: r.kind,
+            kind: r.kind.as_str().to_owned(),
             reviewer_id: r.reviewer_id,
             comment: r.comment,
             created_at: r.created_at,
@@ -88,8 +88,8 @@ pub async fn save_review(
 ) -> Result<ReviewView, AppError> {
     let (answer, reader) = crate::store::coaching::readable_answer(db, user_id, answer_id).await?;
     let kind = match reader {
-        crate::store::coaching::Reader::Author => "self",
-        crate::store::coaching::Reader::Coach => "coach",
+        crate::store::coaching::Reader::Author => review::Kind::Own,
+        crate::store::coaching::Reader::Coach => review::Kind::Coach,
     };
     let (checked, comment) = (&input.checked, &input.comment);
     for text in std::iter::once(comment).chain(input.item_comments.iter().map(|c| &c.comment)) {
@@ -122,7 +122,7 @@ pub async fn save_review(
     review::Entity::insert(review::ActiveModel {
         answer_id: Set(answer.id),
         reviewer_id: Set(user_id),
-        kind: Set(kind.to_owned()),
+        kind: Set(kind),
         comment: Set(comment.trim().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),

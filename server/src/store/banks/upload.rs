@@ -23,7 +23,7 @@ impl Importer<'_> {
     /// The owner a new bank gets.
     fn owner_of_new_bank(&self) -> Option<i32> {
         match self {
-            Importer::User(user) if user.role == "admin" => None,
+            Importer::User(user) if user.role == crate::auth::Role::Admin => None,
             Importer::User(user) => Some(user.id),
             Importer::Operator { owner_id } => *owner_id,
         }
@@ -33,7 +33,7 @@ impl Importer<'_> {
     fn may_update(&self, existing: &bank::Model) -> bool {
         match (self, existing.owner_id) {
             (Importer::Operator { .. }, _) => true,
-            (Importer::User(user), None) => user.role == "admin",
+            (Importer::User(user), None) => user.role == crate::auth::Role::Admin,
             (Importer::User(user), Some(owner)) => owner == user.id,
         }
     }

@@ -53,7 +53,7 @@ pub async fn calibration(
     let empty = HashSet::new();
     let mut figures: BTreeMap<i32, Calibration> = BTreeMap::new();
     let question_of: HashMap<i32, i32> = answers.iter().map(|a| (a.id, a.question_id)).collect();
-    for own in reviews.iter().filter(|r| r.kind == "self") {
+    for own in reviews.iter().filter(|r| r.kind == review::Kind::Own) {
         let Some(question_id) = question_of.get(&own.answer_id) else {
             continue;
         };
@@ -61,7 +61,7 @@ pub async fn calibration(
         let own_ticks = ticks.get(&own.id).unwrap_or(&empty);
         for coach in reviews
             .iter()
-            .filter(|r| r.kind == "coach" && r.answer_id == own.answer_id)
+            .filter(|r| r.kind == review::Kind::Coach && r.answer_id == own.answer_id)
         {
             let coach_ticks = ticks.get(&coach.id).unwrap_or(&empty);
             for item in &checklist {
@@ -120,7 +120,7 @@ pub async fn suggestion_agreement(
     use sea_orm::QuerySelect;
 
     use crate::entities::{review_item, rubric_item};
-    let reviewed: Vec<(i32, i32, String)> = review::Entity::find()
+    let reviewed: Vec<(i32, i32, review::Kind)> = review::Entity::find()
         .select_only()
         .columns([
             review::Column::Id,
@@ -142,7 +142,7 @@ pub async fn suggestion_agreement(
         .await?;
     // The newest answers first, at most AGREEMENT_ANSWERS of them.
     let mut answer_ids: HashSet<i32> = HashSet::new();
-    let mut reviews: Vec<&(i32, i32, String)> = Vec::new();
+    let mut reviews: Vec<&(i32, i32, review::Kind)> = Vec::new();
     for review in &reviewed {
         if answer_ids.len() as u64 == AGREEMENT_ANSWERS && !answer_ids.contains(&review.1) {
             break;
@@ -195,7 +195,7 @@ pub async fn suggestion_agreement(
                 continue;
             };
             let agreed = ticks.contains(&(*review_id, item.id)) == suggestion.met;
-            let (compared, agreeing) = if kind == "self" {
+            let (compared, agreeing) = if *kind == review::Kind::Own {
                 (&mut figures.self_compared, &mut figures.self_agreed)
             } else {
                 (&mut figures.coach_compared, &mut figures.coach_agreed)

@@ -32,7 +32,7 @@ pub async fn create_invite(
     coach: &user::Model,
     now: DateTime<Utc>,
 ) -> Result<coach_invite::Model, AppError> {
-    if coach.role == "learner" {
+    if coach.role == crate::auth::Role::Learner {
         return Err(AppError::Forbidden(
             "only coaches create invite codes; ask an administrator to make you a coach".to_owned(),
         ));

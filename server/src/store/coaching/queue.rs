@@ -119,7 +119,7 @@ fn unread_coach_reviews(learner_id: i32) -> sea_orm::Select<review::Entity> {
                     .to_owned(),
             ),
         )
-        .filter(review::Column::Kind.eq("coach"))
+        .filter(review::Column::Kind.eq(review::Kind::Coach))
         .filter(review::Column::SeenAt.is_null())
 }
 
@@ -158,7 +158,7 @@ pub async fn mark_feedback_seen(
     review::Entity::update_many()
         .col_expr(review::Column::SeenAt, Expr::value(Some(now)))
         .filter(review::Column::AnswerId.eq(answer_id))
-        .filter(review::Column::Kind.eq("coach"))
+        .filter(review::Column::Kind.eq(review::Kind::Coach))
         .filter(review::Column::SeenAt.is_null())
         .exec(db)
         .await?;
@@ -319,7 +319,9 @@ pub async fn next_assigned_question(
             .one(db)
             .await?;
         if started.is_none_or(|c| {
-            c.state == "new" && !c.suspended && c.buried_until.is_none_or(|until| until <= now)
+            c.state == card::State::New
+                && !c.suspended
+                && c.buried_until.is_none_or(|until| until <= now)
         }) {
             return Ok(Some(q.id));
         }

@@ -265,7 +265,7 @@ pub async fn summary(
             analysis,
             met,
             total_items: list.len(),
-            rating: grade.map(|g| answers::rating_name(g.rating)),
+            rating: grade.map(|g| answers::stored_rating(g.rating).as_str()),
             due: grade.map(|g| g.due),
         });
     }

@@ -182,7 +182,7 @@ pub async fn create(
                 .cloned()
                 .unwrap_or_default();
             let card = cards.get(&q.id);
-            let due = card.is_some_and(|c| c.state != "new" && c.due <= now);
+            let due = card.is_some_and(|c| c.state != card::State::New && c.due <= now);
             let weakness = card
                 .and_then(|c| trouble.get(&c.id))
                 .map(|ratings| {

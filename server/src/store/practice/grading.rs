@@ -33,7 +33,7 @@ pub async fn card_for_question(
     let inserted = card::ActiveModel {
         user_id: Set(user_id),
         question_id: Set(question_id),
-        state: Set(fresh.state.as_str().to_owned()),
+        state: Set(fresh.state.into()),
         due: Set(fresh.due),
         stability: Set(fresh.stability),
         difficulty: Set(fresh.difficulty),
@@ -156,7 +156,7 @@ pub async fn grade_card(
         user_id: Set(user.id),
         answer_id: Set(answer_id),
         rating: Set(rating.number() as i16),
-        state_before: Set(before.state.as_str().to_owned()),
+        state_before: Set(before.state.into()),
         elapsed_days: Set(elapsed_days as i32),
         scheduled_days: Set(after.scheduled_days as i32),
         stability: Set(after.stability),
@@ -200,7 +200,7 @@ struct Snapshot {
 impl Snapshot {
     fn of(card: &card::Model) -> Snapshot {
         Snapshot {
-            state: card.state.clone(),
+            state: card.state.as_str().to_owned(),
             due: card.due,
             stability: card.stability,
             difficulty: card.difficulty,
@@ -260,7 +260,10 @@ pub async fn undo_last_grade(
         ));
     }
     let mut active: card::ActiveModel = card.into();
-    active.state = Set(snapshot.state);
+    active.state = Set(snapshot
+        .state
+        .parse()
+        .map_err(|err| AppError::Internal(anyhow::Error::new(err)))?);
     active.due = Set(snapshot.due);
     active.stability = Set(snapshot.stability);
     active.difficulty = Set(snapshot.difficulty);
@@ -280,7 +283,7 @@ pub async fn undo_last_grade(
     txn.commit().await?;
     Ok(Undone {
         card_id: last.card_id,
-        rating: crate::store::answers::rating_name(last.rating),
+        rating: crate::store::answers::stored_rating(last.rating).as_str(),
         reviewed_at: last.reviewed_at,
         answer_id,
     })
@@ -298,7 +301,7 @@ pub async fn reschedule_all(
     let clock = clock_for(user);
     let cards = card::Entity::find()
         .filter(card::Column::UserId.eq(user.id))
-        .filter(card::Column::State.eq("review"))
+        .filter(card::Column::State.eq(card::State::Review))
         .filter(card::Column::Due.gt(now))
         .all(db)
         .await?;

@@ -6,9 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use starling_domain::{
     level::Level,
-    schedule::{
-        parse_steps, Card, CardState, DayClock, InterviewPlan, Outcome, Scheduler, SchedulerConfig,
-    },
+    schedule::{parse_steps, Card, DayClock, InterviewPlan, Outcome, Scheduler, SchedulerConfig},
 };
 
 use crate::{
@@ -99,11 +97,8 @@ pub async fn scheduler_for(
 }
 
 pub fn to_domain(card: &card::Model) -> Result<Card, AppError> {
-    let state = card.state.parse::<CardState>().map_err(|_| {
-        AppError::Internal(anyhow::anyhow!("card {} has state {}", card.id, card.state))
-    })?;
     Ok(Card {
-        state,
+        state: card.state.into(),
         due: card.due,
         stability: card.stability,
         difficulty: card.difficulty,

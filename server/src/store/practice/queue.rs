@@ -205,12 +205,12 @@ impl<'a, C: ConnectionTrait> Queue<'a, C> {
 
     fn learning_cards(&self) -> sea_orm::Select<card::Entity> {
         own_active_cards(self.user.id, self.bank_ids.clone(), self.now)
-            .filter(card::Column::State.is_in(["learning", "relearning"]))
+            .filter(card::Column::State.is_in([card::State::Learning, card::State::Relearning]))
     }
 
     fn due_reviews(&self) -> sea_orm::Select<card::Entity> {
         own_active_cards(self.user.id, self.bank_ids.clone(), self.now)
-            .filter(card::Column::State.eq("review"))
+            .filter(card::Column::State.eq(card::State::Review))
             .filter(card::Column::Due.lte(self.now))
     }
 
@@ -372,7 +372,7 @@ pub async fn workload_cards(
 ) -> Result<(Vec<card::Model>, u64), sea_orm::DbErr> {
     let bank_ids = visible_bank_ids(db, user.id).await?;
     let reviewed = own_active_cards(user.id, bank_ids.clone(), now)
-        .filter(card::Column::State.ne("new"))
+        .filter(card::Column::State.ne(card::State::New))
         .filter(card::Column::Reps.gt(0))
         .order_by_asc(card::Column::Due)
         .limit(limit)
@@ -425,7 +425,7 @@ async fn first_learning_due_by(
     by: DateTime<Utc>,
 ) -> Result<Option<card::Model>, AppError> {
     let mut first: Option<card::Model> = None;
-    for state in ["learning", "relearning"] {
+    for state in [card::State::Learning, card::State::Relearning] {
         let found = own_active_cards(user_id, bank_ids.to_vec(), now)
             .filter(card::Column::State.eq(state))
             .filter(card::Column::Due.lte(by))

@@ -129,7 +129,8 @@ impl NewCardSource {
         user_id: i32,
         now: DateTime<Utc>,
     ) -> sea_orm::Select<card::Entity> {
-        own_cards_of_questions(user_id, now, self.questions()).filter(card::Column::State.eq("new"))
+        own_cards_of_questions(user_id, now, self.questions())
+            .filter(card::Column::State.eq(card::State::New))
     }
 
     /// Questions the user has no card for yet, in the order their new cards

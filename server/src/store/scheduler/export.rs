@@ -4,7 +4,10 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::{entities::review_log, error::AppError};
+use crate::{
+    entities::{card, review_log},
+    error::AppError,
+};
 
 /// The user's review log as CSV with the columns FSRS tools read:
 /// `card_id,review_time,review_rating,review_state,review_duration,elapsed_days`
@@ -42,11 +45,11 @@ pub async fn review_log_csv(db: &DatabaseConnection, user_id: i32) -> Result<Str
         ])
         .map_err(fail)?;
     for log in logs {
-        let state = match log.state_before.as_str() {
-            "new" => 0,
-            "learning" => 1,
-            "review" => 2,
-            _ => 3,
+        let state = match log.state_before {
+            card::State::New => 0,
+            card::State::Learning => 1,
+            card::State::Review => 2,
+            card::State::Relearning => 3,
         };
         let duration = log
             .answer_id

@@ -69,7 +69,7 @@ pub async fn load_estimates(
                     .last_review
                     .map_or(0.0, |at| (now - at).num_seconds().max(0) as f32 / 86_400.0),
                 lapses: card.lapses.max(0) as u32,
-                learning: card.state != "review",
+                learning: card.state != crate::entities::card::State::Review,
             })
             .collect(),
         new_questions: new_questions as usize,

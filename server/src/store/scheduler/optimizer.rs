@@ -15,7 +15,10 @@ use starling_domain::optimize::{evaluate, optimize, Fit, Grade, TrainingSet, MIN
 use tokio::sync::Notify;
 
 use crate::{
-    entities::{optimize_job, review_log, user},
+    entities::{
+        optimize_job::{self, Status},
+        review_log, user,
+    },
     error::AppError,
     store::practice::{self, clock_for, parameters_of},
 };
@@ -81,9 +84,9 @@ impl From<optimize_job::Model> for JobView {
         let after = fit(job.log_loss_after, job.rmse_after);
         JobView {
             id: job.id,
-            adopted: job.status == "done"
+            adopted: job.status == Status::Done
                 && matches!((&before, &after), (Some(b), Some(a)) if a.log_loss < b.log_loss),
-            status: job.status,
+            status: job.status.as_str().to_owned(),
             progress: Progress {
                 current: job.progress_current,
                 total: job.progress_total,
@@ -107,7 +110,7 @@ pub async fn request_optimization(
 ) -> Result<(JobView, bool), AppError> {
     if let Some(open) = optimize_job::Entity::find()
         .filter(optimize_job::Column::UserId.eq(user.id))
-        .filter(optimize_job::Column::Status.is_in(["queued", "running"]))
+        .filter(optimize_job::Column::Status.is_in([Status::Queued, Status::Running]))
         .one(db)
         .await?
     {
@@ -126,7 +129,7 @@ pub async fn request_optimization(
     }
     let job = optimize_job::ActiveModel {
         user_id: Set(user.id),
-        status: Set("queued".to_owned()),
+        status: Set(Status::Queued),
         created_at: Set(now),
         reviews_used: Set(set.len() as i32),
         ..Default::default()
@@ -191,7 +194,7 @@ pub async fn run_worker(
 /// Queues a job this instance claimed again, for anyone to take now.
 async fn hand_back(db: &DatabaseConnection, id: i32, instance: &str) -> Result<(), sea_orm::DbErr> {
     optimize_job::Entity::update_many()
-        .col_expr(optimize_job::Column::Status, Expr::value("queued"))
+        .col_expr(optimize_job::Column::Status, Expr::value(Status::Queued))
         .col_expr(
             optimize_job::Column::ClaimedBy,
             Expr::value(Option::<String>::None),
@@ -210,13 +213,13 @@ async fn claim(
 ) -> Result<Option<optimize_job::Model>, sea_orm::DbErr> {
     let now = Utc::now();
     optimize_job::Entity::update_many()
-        .col_expr(optimize_job::Column::Status, Expr::value("queued"))
-        .filter(optimize_job::Column::Status.eq("running"))
+        .col_expr(optimize_job::Column::Status, Expr::value(Status::Queued))
+        .filter(optimize_job::Column::Status.eq(Status::Running))
         .filter(optimize_job::Column::HeartbeatAt.lt(now - Duration::seconds(STALE_AFTER)))
         .exec(db)
         .await?;
     let Some(next) = optimize_job::Entity::find()
-        .filter(optimize_job::Column::Status.eq("queued"))
+        .filter(optimize_job::Column::Status.eq(Status::Queued))
         .order_by_asc(optimize_job::Column::Id)
         .one(db)
         .await?
@@ -224,11 +227,11 @@ async fn claim(
         return Ok(None);
     };
     let claimed = optimize_job::Entity::update_many()
-        .col_expr(optimize_job::Column::Status, Expr::value("running"))
+        .col_expr(optimize_job::Column::Status, Expr::value(Status::Running))
         .col_expr(optimize_job::Column::ClaimedBy, Expr::value(instance))
         .col_expr(optimize_job::Column::HeartbeatAt, Expr::value(now))
         .filter(optimize_job::Column::Id.eq(next.id))
-        .filter(optimize_job::Column::Status.eq("queued"))
+        .filter(optimize_job::Column::Status.eq(Status::Queued))
         .exec(db)
         .await?;
     if claimed.rows_affected != 1 {
@@ -243,7 +246,7 @@ async fn finish_failed(
     error: &str,
 ) -> Result<(), sea_orm::DbErr> {
     optimize_job::Entity::update_many()
-        .col_expr(optimize_job::Column::Status, Expr::value("failed"))
+        .col_expr(optimize_job::Column::Status, Expr::value(Status::Failed))
         .col_expr(optimize_job::Column::Error, Expr::value(error))
         .col_expr(optimize_job::Column::FinishedAt, Expr::value(Utc::now()))
         .filter(optimize_job::Column::Id.eq(id))
@@ -320,7 +323,7 @@ async fn run_job(
         user
     };
     let mut row: optimize_job::ActiveModel = job.into();
-    row.status = Set("done".to_owned());
+    row.status = Set(Status::Done);
     row.progress_current = Set(total);
     row.progress_total = Set(total);
     row.reviews_used = Set(set.len() as i32);

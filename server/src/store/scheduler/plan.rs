@@ -76,7 +76,7 @@ pub async fn plan(
         )
         .filter(card::Column::UserId.eq(user.id))
         .filter(card::Column::Suspended.eq(false))
-        .filter(card::Column::State.ne("new"))
+        .filter(card::Column::State.ne(card::State::New))
         .filter(card::Column::Due.lt(clock.day_start(date)))
         .into_tuple()
         .all(db)

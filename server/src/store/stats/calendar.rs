@@ -43,7 +43,7 @@ pub(super) async fn forecast(
     let dues: Vec<DateTime<Utc>> = practice::own_active_cards(user_id, bank_ids, now)
         .select_only()
         .column(card::Column::Due)
-        .filter(card::Column::State.ne("new"))
+        .filter(card::Column::State.ne(card::State::New))
         .filter(card::Column::Due.lt(end))
         .into_tuple()
         .all(db)
@@ -67,14 +67,16 @@ pub(super) async fn forecast(
 /// the card's previous review (the log's `elapsed_days`): that is the interval the learner
 /// actually had to remember across, which for an on-time review is the scheduled one.
 pub(super) fn retention(
-    logs: &[(DateTime<Utc>, i16, String, i32)],
+    logs: &[(DateTime<Utc>, i16, card::State, i32)],
     clock: &DayClock,
     today: NaiveDate,
 ) -> Retention {
     let first = days_before(today, RETENTION_DAYS - 1);
     let mut figures = Retention::default();
     for (reviewed_at, rating, state_before, elapsed_days) in logs {
-        if state_before != "review" || !(first..=today).contains(&clock.day_of(*reviewed_at)) {
+        if *state_before != card::State::Review
+            || !(first..=today).contains(&clock.day_of(*reviewed_at))
+        {
             continue;
         }
         let passed = *rating >= 2;

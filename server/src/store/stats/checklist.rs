@@ -111,7 +111,7 @@ pub(super) async fn checklist_figures(
     let self_reviews = || {
         review::Entity::find()
             .filter(review::Column::ReviewerId.eq(user_id))
-            .filter(review::Column::Kind.eq("self"))
+            .filter(review::Column::Kind.eq(review::Kind::Own))
             .filter(review::Column::AnswerId.in_subquery(own_answers()))
     };
     // One self-review per answer and reviewer: the latest is the one stored.

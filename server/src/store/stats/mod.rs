@@ -91,20 +91,21 @@ pub async fn stats(
     let clock = practice::clock_for(user);
     let today = clock.day_of(now);
 
-    let logs: Vec<(DateTime<Utc>, i16, String, i32)> = review_log::Entity::find()
-        .select_only()
-        .columns([
-            review_log::Column::ReviewedAt,
-            review_log::Column::Rating,
-            review_log::Column::StateBefore,
-            review_log::Column::ElapsedDays,
-        ])
-        .filter(review_log::Column::UserId.eq(user.id))
-        // An undone grade never happened.
-        .filter(review_log::Column::UndoneAt.is_null())
-        .into_tuple()
-        .all(db)
-        .await?;
+    let logs: Vec<(DateTime<Utc>, i16, crate::entities::card::State, i32)> =
+        review_log::Entity::find()
+            .select_only()
+            .columns([
+                review_log::Column::ReviewedAt,
+                review_log::Column::Rating,
+                review_log::Column::StateBefore,
+                review_log::Column::ElapsedDays,
+            ])
+            .filter(review_log::Column::UserId.eq(user.id))
+            // An undone grade never happened.
+            .filter(review_log::Column::UndoneAt.is_null())
+            .into_tuple()
+            .all(db)
+            .await?;
     let answers = answer::Entity::find()
         .filter(answer::Column::UserId.eq(user.id))
         .all(db)

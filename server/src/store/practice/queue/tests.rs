@@ -71,16 +71,17 @@ fn noon() -> DateTime<Utc> {
         .unwrap()
 }
 
-async fn add_card(f: &Fixture, question_id: i32, state: &str, due: DateTime<Utc>) {
+async fn add_card(f: &Fixture, question_id: i32, state: card::State, due: DateTime<Utc>) {
+    let new = state == card::State::New;
     card::ActiveModel {
         user_id: Set(f.user.id),
         question_id: Set(question_id),
-        state: Set(state.to_owned()),
+        state: Set(state),
         due: Set(due),
-        stability: Set(if state == "new" { 0.0 } else { 5.0 }),
+        stability: Set(if new { 0.0 } else { 5.0 }),
         difficulty: Set(5.0),
-        last_review: Set((state != "new").then(|| due - Duration::days(3))),
-        reps: Set(i32::from(state != "new")),
+        last_review: Set((!new).then(|| due - Duration::days(3))),
+        reps: Set(i32::from(!new)),
         lapses: Set(0),
         scheduled_days: Set(0),
         created_at: Set(due - Duration::days(10)),
@@ -110,12 +111,18 @@ async fn stages_come_in_order_and_today_counts_them() {
     let f = fixture().await;
     let now = noon();
     let q = &f.questions;
-    add_card(&f, q[0], "learning", now - Duration::minutes(1)).await;
-    add_card(&f, q[1], "review", now - Duration::days(1)).await;
-    add_card(&f, q[2], "new", now).await;
-    add_card(&f, q[3], "relearning", now + Duration::minutes(10)).await;
+    add_card(&f, q[0], card::State::Learning, now - Duration::minutes(1)).await;
+    add_card(&f, q[1], card::State::Review, now - Duration::days(1)).await;
+    add_card(&f, q[2], card::State::New, now).await;
+    add_card(
+        &f,
+        q[3],
+        card::State::Relearning,
+        now + Duration::minutes(10),
+    )
+    .await;
     // A review not due yet is in no stage.
-    add_card(&f, q[7], "review", now + Duration::days(2)).await;
+    add_card(&f, q[7], card::State::Review, now + Duration::days(2)).await;
     assignment::ActiveModel {
         coach_id: Set(f.user.id),
         learner_id: Set(f.user.id),
@@ -161,8 +168,8 @@ async fn a_used_up_review_limit_skips_the_review_stage() {
     let f = fixture().await;
     let now = noon();
     let q = &f.questions;
-    add_card(&f, q[0], "review", now - Duration::days(1)).await;
-    add_card(&f, q[1], "review", now - Duration::days(2)).await;
+    add_card(&f, q[0], card::State::Review, now - Duration::days(1)).await;
+    add_card(&f, q[1], card::State::Review, now - Duration::days(2)).await;
     let mut capped: user::ActiveModel = f.user.clone().into();
     capped.reviews_per_day = Set(1);
     let capped = capped.update(&f.db).await.unwrap();
