@@ -41,6 +41,7 @@ mod json;
 mod markdown;
 mod model;
 mod parse;
+pub mod plan;
 mod toml;
 mod tree;
 mod validate;

@@ -1,14 +1,17 @@
 //! Loading a parsed bank into the database: questions added, updated or retired by id, rubric
 //! items kept by their wording so that learners' ticks stay attached.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use serde::Serialize;
-use starling_domain::bank::Bank;
+use starling_domain::bank::{
+    plan::{plan, Change, Fields, ItemStep, StoredItem, StoredQuestion},
+    Bank,
+};
 
 use crate::entities::{bank, competency, question, rubric_item};
 
@@ -37,34 +40,6 @@ pub struct ImportReport {
 
 fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
-}
-
-/// A question's red flags as stored: like its rubric items, a red flag that
-/// repeats an earlier one's wording (case and spacing aside) is left out.
-fn red_flags_json(items: &[String]) -> String {
-    let mut seen = HashSet::new();
-    let distinct: Vec<String> = items
-        .iter()
-        .filter(|item| seen.insert(rubric_key(item)))
-        .cloned()
-        .collect();
-    json_list(&distinct)
-}
-
-/// A rubric item is known by its wording: an edited item is a new item, and
-/// ticks given to the old wording stay with it.
-fn rubric_key(text: &str) -> String {
-    let normalized: String = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase();
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in normalized.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("r-{hash:016x}")
 }
 
 /// Rubric items written (and question ids looked up) per statement: well
@@ -163,14 +138,17 @@ pub async fn load_bank(
         competency_ids.insert(comp.id.as_str(), id);
     }
 
-    let mut existing_questions: HashMap<String, question::Model> = question::Entity::find()
+    let competency_keys: HashMap<i32, &str> = existing_competencies
+        .values()
+        .map(|c| (c.id, c.key.as_str()))
+        .collect();
+    let existing_questions: HashMap<String, question::Model> = question::Entity::find()
         .filter(question::Column::BankId.eq(stored_bank.id))
         .all(db)
         .await?
         .into_iter()
         .map(|q| (q.key.clone(), q))
         .collect();
-
     let question_ids: Vec<i32> = existing_questions.values().map(|q| q.id).collect();
     let mut rubric_by_question: HashMap<i32, Vec<rubric_item::Model>> = HashMap::new();
     for chunk in question_ids.chunks(RUBRIC_BATCH) {
@@ -184,16 +162,20 @@ pub async fn load_bank(
             }
         }
     }
-    let mut rubric_inserts = Vec::new();
+    let stored: Vec<StoredQuestion> = existing_questions
+        .values()
+        .map(|q| stored_question(q, &competency_keys, &rubric_by_question))
+        .collect();
+    let steps = plan(&stored, parsed);
 
-    let competency_of = |q: &starling_domain::bank::Question| {
+    let competency_of = |fields: &Fields, key: &str| {
         competency_ids
-            .get(q.competency.as_str())
+            .get(fields.competency.as_str())
             .copied()
             .ok_or_else(|| {
                 sea_orm::DbErr::Custom(format!(
-                    "question {} names an undeclared competency {}",
-                    q.id, q.competency
+                    "question {key} names an undeclared competency {}",
+                    fields.competency
                 ))
             })
     };
@@ -201,25 +183,13 @@ pub async fn load_bank(
     // New questions are written in batches, then their ids read back by key:
     // a large bank takes a few statements instead of one per question.
     let mut fresh = Vec::new();
-    for (position, q) in parsed.questions.iter().enumerate() {
-        if existing_questions.contains_key(&q.id) {
-            continue;
+    for step in steps.iter().filter(|s| s.change == Change::Added) {
+        if let Some(fields) = &step.write {
+            let mut row = question_row(fields, competency_of(fields, &step.key)?, now);
+            row.bank_id = Set(stored_bank.id);
+            row.key = Set(step.key.clone());
+            fresh.push(row);
         }
-        fresh.push(question::ActiveModel {
-            bank_id: Set(stored_bank.id),
-            competency_id: Set(competency_of(q)?),
-            key: Set(q.id.clone()),
-            prompt: Set(q.prompt.clone()),
-            variants: Set(json_list(&q.variants)),
-            follow_ups: Set(json_list(&q.follow_ups)),
-            red_flags: Set(red_flags_json(&q.red_flags)),
-            tags: Set(json_list(&q.tags)),
-            level: Set(json_list(&q.level)),
-            position: Set(position as i32),
-            retired: Set(false),
-            updated_at: Set(now),
-            ..Default::default()
-        });
     }
     for chunk in fresh.chunks(RUBRIC_BATCH) {
         question::Entity::insert_many(chunk.to_vec())
@@ -243,161 +213,158 @@ pub async fn load_bank(
         }
     }
 
+    let mut rubric_inserts = Vec::new();
     let mut report = ImportReport::default();
-    for (position, q) in parsed.questions.iter().enumerate() {
-        let position = position as i32;
-        let competency_id = competency_of(q)?;
-        let wanted = question::Model {
-            id: 0,
-            bank_id: stored_bank.id,
-            competency_id,
-            key: q.id.clone(),
-            prompt: q.prompt.clone(),
-            variants: json_list(&q.variants),
-            follow_ups: json_list(&q.follow_ups),
-            red_flags: red_flags_json(&q.red_flags),
-            tags: json_list(&q.tags),
-            level: json_list(&q.level),
-            position,
-            retired: false,
-            updated_at: now,
-        };
-        let (question_id, added, mut changed) = match existing_questions.remove(&q.id) {
+    for step in steps {
+        let question_id = match existing_questions.get(&step.key) {
             Some(found) => {
-                let same = found.competency_id == wanted.competency_id
-                    && found.prompt == wanted.prompt
-                    && found.variants == wanted.variants
-                    && found.follow_ups == wanted.follow_ups
-                    && found.red_flags == wanted.red_flags
-                    && found.tags == wanted.tags
-                    && found.level == wanted.level
-                    && found.position == wanted.position
-                    && !found.retired;
-                if !same {
+                if let Some(fields) = &step.write {
+                    let mut active: question::ActiveModel =
+                        question_row(fields, competency_of(fields, &step.key)?, now);
+                    active.id = Set(found.id);
+                    active.update(db).await?;
+                }
+                if step.change == Change::Retired {
                     let mut active: question::ActiveModel = found.clone().into();
-                    active.competency_id = Set(wanted.competency_id);
-                    active.prompt = Set(wanted.prompt.clone());
-                    active.variants = Set(wanted.variants.clone());
-                    active.follow_ups = Set(wanted.follow_ups.clone());
-                    active.red_flags = Set(wanted.red_flags.clone());
-                    active.tags = Set(wanted.tags.clone());
-                    active.level = Set(wanted.level.clone());
-                    active.position = Set(wanted.position);
-                    active.retired = Set(false);
+                    active.retired = Set(true);
                     active.updated_at = Set(now);
                     active.update(db).await?;
                 }
-                (found.id, false, !same)
+                found.id
             }
-            None => {
-                let id = new_ids.get(&q.id).copied().ok_or_else(|| {
-                    sea_orm::DbErr::RecordNotFound(format!("question {} after insert", q.id))
-                })?;
-                (id, true, false)
-            }
+            None => new_ids.get(&step.key).copied().ok_or_else(|| {
+                sea_orm::DbErr::RecordNotFound(format!("question {} after insert", step.key))
+            })?,
         };
-        let existing_items = rubric_by_question.remove(&question_id).unwrap_or_default();
-        changed |= sync_rubric(
-            db,
-            question_id,
-            existing_items,
-            &q.rubric,
-            &mut rubric_inserts,
-        )
-        .await?;
+        let items = rubric_by_question.remove(&question_id).unwrap_or_default();
+        apply_rubric(db, question_id, items, step.rubric, &mut rubric_inserts).await?;
         if rubric_inserts.len() >= RUBRIC_BATCH {
             flush_rubric(db, &mut rubric_inserts).await?;
         }
-        let change = if added {
-            report.counts.added += 1;
-            "added"
-        } else if changed {
-            report.counts.updated += 1;
-            "updated"
-        } else {
-            report.counts.unchanged += 1;
-            "unchanged"
-        };
+        match step.change {
+            Change::Added => report.counts.added += 1,
+            Change::Updated => report.counts.updated += 1,
+            Change::Unchanged => report.counts.unchanged += 1,
+            Change::Retired => report.counts.retired += 1,
+        }
         report.changes.push(QuestionChange {
-            id: q.id.clone(),
-            prompt: q.prompt.clone(),
-            change,
+            id: step.key,
+            prompt: step.prompt,
+            change: step.change.as_str(),
         });
     }
-
     flush_rubric(db, &mut rubric_inserts).await?;
-
-    let mut stale: Vec<question::Model> = existing_questions
-        .into_values()
-        .filter(|q| !q.retired)
-        .collect();
-    stale.sort_by_key(|q| q.position);
-    for question in stale {
-        report.changes.push(QuestionChange {
-            id: question.key.clone(),
-            prompt: question.prompt.clone(),
-            change: "retired",
-        });
-        let mut active: question::ActiveModel = question.into();
-        active.retired = Set(true);
-        active.updated_at = Set(now);
-        active.update(db).await?;
-        report.counts.retired += 1;
-    }
     Ok(report)
 }
 
-/// Makes a question's rubric items match the file; returns whether anything
-/// changed. New items are queued in `inserts` so that a large import writes
-/// them in a few statements.
-async fn sync_rubric(
+/// A stored question as the import plan compares it.
+fn stored_question(
+    q: &question::Model,
+    competency_keys: &HashMap<i32, &str>,
+    rubric_by_question: &HashMap<i32, Vec<rubric_item::Model>>,
+) -> StoredQuestion {
+    let list = |json: &str| serde_json::from_str::<Vec<String>>(json).unwrap_or_default();
+    StoredQuestion {
+        key: q.key.clone(),
+        fields: Fields {
+            competency: competency_keys
+                .get(&q.competency_id)
+                .map(|k| (*k).to_owned())
+                .unwrap_or_default(),
+            prompt: q.prompt.clone(),
+            variants: list(&q.variants),
+            follow_ups: list(&q.follow_ups),
+            red_flags: list(&q.red_flags),
+            tags: list(&q.tags),
+            level: list(&q.level),
+            position: q.position,
+        },
+        retired: q.retired,
+        rubric: rubric_by_question
+            .get(&q.id)
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|i| StoredItem {
+                        key: i.key.clone(),
+                        text: i.text.clone(),
+                        position: i.position,
+                        retired: i.retired,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// The columns an import writes for a question, active.
+fn question_row(
+    fields: &Fields,
+    competency_id: i32,
+    now: chrono::DateTime<Utc>,
+) -> question::ActiveModel {
+    question::ActiveModel {
+        competency_id: Set(competency_id),
+        prompt: Set(fields.prompt.clone()),
+        variants: Set(json_list(&fields.variants)),
+        follow_ups: Set(json_list(&fields.follow_ups)),
+        red_flags: Set(json_list(&fields.red_flags)),
+        tags: Set(json_list(&fields.tags)),
+        level: Set(json_list(&fields.level)),
+        position: Set(fields.position),
+        retired: Set(false),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Applies a question's rubric steps. New items are queued in `inserts` so
+/// that a large import writes them in a few statements.
+async fn apply_rubric(
     db: &impl ConnectionTrait,
     question_id: i32,
-    existing: Vec<rubric_item::Model>,
-    wanted: &[String],
+    stored: Vec<rubric_item::Model>,
+    steps: Vec<ItemStep>,
     inserts: &mut Vec<rubric_item::ActiveModel>,
-) -> Result<bool, sea_orm::DbErr> {
+) -> Result<(), sea_orm::DbErr> {
     let mut by_key: HashMap<String, rubric_item::Model> =
-        existing.into_iter().map(|i| (i.key.clone(), i)).collect();
-    let mut seen = HashSet::new();
-    let mut changed = false;
-    for (position, text) in wanted.iter().enumerate() {
-        let position = position as i32;
-        let key = rubric_key(text);
-        if !seen.insert(key.clone()) {
-            continue;
-        }
-        match by_key.remove(&key) {
-            Some(found) if found.position == position && !found.retired && found.text == *text => {}
-            Some(found) => {
-                let mut active: rubric_item::ActiveModel = found.into();
-                active.text = Set(text.clone());
-                active.position = Set(position);
-                active.retired = Set(false);
-                active.update(db).await?;
-                changed = true;
+        stored.into_iter().map(|i| (i.key.clone(), i)).collect();
+    for step in steps {
+        match step {
+            ItemStep::Insert {
+                key,
+                text,
+                position,
+            } => inserts.push(rubric_item::ActiveModel {
+                question_id: Set(Some(question_id)),
+                key: Set(key),
+                text: Set(text),
+                help: Set(String::new()),
+                position: Set(position),
+                retired: Set(false),
+                ..Default::default()
+            }),
+            ItemStep::Update {
+                key,
+                text,
+                position,
+            } => {
+                if let Some(found) = by_key.remove(&key) {
+                    let mut active: rubric_item::ActiveModel = found.into();
+                    active.text = Set(text);
+                    active.position = Set(position);
+                    active.retired = Set(false);
+                    active.update(db).await?;
+                }
             }
-            None => {
-                inserts.push(rubric_item::ActiveModel {
-                    question_id: Set(Some(question_id)),
-                    key: Set(key),
-                    text: Set(text.clone()),
-                    help: Set(String::new()),
-                    position: Set(position),
-                    retired: Set(false),
-                    ..Default::default()
-                });
-                changed = true;
+            ItemStep::Retire { key } => {
+                if let Some(found) = by_key.remove(&key) {
+                    let mut active: rubric_item::ActiveModel = found.into();
+                    active.retired = Set(true);
+                    active.update(db).await?;
+                }
             }
         }
     }
-    for (_, stale) in by_key {
-        if !stale.retired {
-            let mut active: rubric_item::ActiveModel = stale.into();
-            active.retired = Set(true);
-            active.update(db).await?;
-            changed = true;
-        }
-    }
-    Ok(changed)
+    Ok(())
 }
