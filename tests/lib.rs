@@ -275,10 +275,8 @@ impl TestApp {
         let res = client
             .post(self.url("/api/v1/auth/token"))
             .json(&json!({"username": username, "password": "correct horse battery"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+            .expect_status(200)
+            .await;
         let token = res.json::<Value>().await.unwrap()["token"]
             .as_str()
             .unwrap()
@@ -437,10 +435,8 @@ impl ApiUser {
                 "reflection": "I now review the release plan with the team every Monday.",
                 "seconds_spent": 115
             }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201);
+            .expect_status(201)
+            .await;
         res.json().await.unwrap()
     }
 
@@ -461,8 +457,7 @@ impl ApiUser {
     /// Links this learner to `coach` through an invite code, as the
     /// Coaching pages do.
     pub async fn join_coach(&self, coach: &ApiUser) {
-        let res = coach.post("/api/v1/coach/invites").send().await.unwrap();
-        assert_eq!(res.status(), 201);
+        let res = coach.post("/api/v1/coach/invites").expect_status(201).await;
         let code = res.json::<Value>().await.unwrap()["code"]
             .as_str()
             .unwrap()
@@ -527,4 +522,22 @@ pub fn csrf_from(html: &str) -> String {
 pub fn location(res: reqwest::Response) -> String {
     assert_eq!(res.status(), 303, "expected a redirect from {}", res.url());
     res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// Sending a request in a test when its status is part of what the test asserts.
+pub trait ExpectStatus {
+    /// Sends the request and asserts the response's status (the panic names
+    /// the method and the URL); the response is returned for further checks.
+    fn expect_status(self, status: u16) -> impl std::future::Future<Output = reqwest::Response>;
+}
+
+impl ExpectStatus for reqwest::RequestBuilder {
+    async fn expect_status(self, status: u16) -> reqwest::Response {
+        let (client, request) = self.build_split();
+        let request = request.expect("a well-formed request");
+        let what = format!("{} {}", request.method(), request.url());
+        let res = client.execute(request).await.unwrap();
+        assert_eq!(res.status(), status, "{what}");
+        res
+    }
 }

@@ -7,10 +7,8 @@ on_both_databases!(register_token_and_me, |app: TestApp| async move {
     let res = client
         .post(app.url("/api/v1/auth/register"))
         .json(&json!({"username": "Ann.Lee", "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+        .expect_status(201)
+        .await;
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["username"], "ann.lee");
     assert_eq!(body["role"], "learner");
@@ -20,10 +18,8 @@ on_both_databases!(register_token_and_me, |app: TestApp| async move {
     let res = client
         .post(app.url("/api/v1/auth/register"))
         .json(&json!({"username": "ANN.LEE", "password": "another password"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 409);
+        .expect_status(409)
+        .await;
     let err: Value = res.json().await.unwrap();
     assert_eq!(err["error"]["code"], "conflict");
     assert!(err["error"]["message"].as_str().unwrap().contains("taken"));
@@ -52,14 +48,12 @@ on_both_databases!(register_token_and_me, |app: TestApp| async move {
         let err: Value = res.json().await.unwrap();
         assert_eq!(err["error"]["field"], field);
     }
-    let res = client
+    client
         .post(app.url("/api/v1/auth/register"))
         .header("content-type", "application/json")
         .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
+        .expect_status(400)
+        .await;
 
     // Wrong password and unknown user look the same.
     for (user, password) in [
@@ -69,10 +63,8 @@ on_both_databases!(register_token_and_me, |app: TestApp| async move {
         let res = client
             .post(app.url("/api/v1/auth/token"))
             .json(&json!({"username": user, "password": password}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 401);
+            .expect_status(401)
+            .await;
         let err: Value = res.json().await.unwrap();
         assert_eq!(err["error"]["code"], "bad_credentials");
     }
@@ -80,10 +72,8 @@ on_both_databases!(register_token_and_me, |app: TestApp| async move {
     let res = client
         .post(app.url("/api/v1/auth/token"))
         .json(&json!({"username": "Ann.Lee", "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        .expect_status(200)
+        .await;
     let token = res.json::<Value>().await.unwrap()["token"]
         .as_str()
         .unwrap()
@@ -102,15 +92,12 @@ on_both_databases!(register_token_and_me, |app: TestApp| async move {
     assert_eq!(me["time_zone"], "UTC");
     assert_eq!(me["new_per_day"], 5);
 
-    let res = client.get(app.url("/api/v1/me")).send().await.unwrap();
-    assert_eq!(res.status(), 401);
+    client.get(app.url("/api/v1/me")).expect_status(401).await;
     let res = client
         .get(app.url("/api/v1/me"))
         .bearer_auth("not-a-token")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
+        .expect_status(401)
+        .await;
     assert_eq!(
         res.json::<Value>().await.unwrap()["error"]["code"],
         "unauthenticated"
@@ -119,14 +106,11 @@ on_both_databases!(register_token_and_me, |app: TestApp| async move {
 
 on_both_databases!(health_and_unknown_endpoints, |app: TestApp| async move {
     let client = app.client();
-    let res = client.get(app.url("/healthz")).send().await.unwrap();
-    assert_eq!(res.status(), 200);
+    client.get(app.url("/healthz")).expect_status(200).await;
     let res = client
         .get(app.url("/api/v1/nothing-here"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
+        .expect_status(404)
+        .await;
     assert_eq!(
         res.json::<Value>().await.unwrap()["error"]["code"],
         "not_found"
@@ -138,10 +122,8 @@ on_both_databases!(settings_are_validated, |app: TestApp| async move {
     let res = user
         .patch("/api/v1/me")
         .json(&json!({"time_zone": "Europe/Berlin", "new_per_day": 3}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        .expect_status(200)
+        .await;
     let me: Value = res.json().await.unwrap();
     assert_eq!(me["time_zone"], "Europe/Berlin");
     assert_eq!(me["new_per_day"], 3);

@@ -160,10 +160,8 @@ on_both_databases!(
         // Read only: no export as a package.
         let res = user
             .get("/api/v1/banks/anki-new/export?format=apkg")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+            .expect_status(422)
+            .await;
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["error"]["field"], "format");
         assert!(body["error"]["message"]

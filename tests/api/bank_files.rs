@@ -89,10 +89,8 @@ on_both_databases!(
         for format in ["toml", "json", "yaml", "csv", "tsv", "md", "txt"] {
             let res = user
                 .get(&format!("/api/v1/banks/leaders/export?format={format}"))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 200);
+                .expect_status(200)
+                .await;
             let file = res.text().await.unwrap();
             let res = import(
                 &user,
@@ -201,8 +199,7 @@ on_both_databases!(
         // The learner's own answers: no link, image or HTML comes out of them.
         let questions: Vec<Value> = user.get_json("/api/v1/questions?bank=leaders").await;
         let question = questions.iter().find(|q| q["key"] == "bench-hire").unwrap();
-        let res = user
-            .post("/api/v1/answers")
+        user.post("/api/v1/answers")
             .json(&json!({
                 "question_id": question["id"],
                 "situation": "[click me](javascript:alert(1)) and ![](http://evil.example/x.png)",
@@ -210,10 +207,8 @@ on_both_databases!(
                 "action": "Mailed boss@evil.example, see www.evil.example or http://evil.example/a",
                 "result": "[ref]: javascript:alert(1)\n[ref]",
             }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201);
+            .expect_status(201)
+            .await;
         let doc = user
             .get("/api/v1/answers/export")
             .send()

@@ -206,12 +206,10 @@ on_both_databases!(private_banks_stay_private, |app: TestApp| async move {
     assert!(banks.iter().all(|b| b["id"] != "team-leads"));
     let questions: Vec<Value> = other.get_json("/api/v1/questions?bank=team-leads").await;
     assert!(questions.is_empty());
-    let res = other
+    other
         .get("/api/v1/banks/team-leads/export?format=toml")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
+        .expect_status(404)
+        .await;
     // Nor can they overwrite it by importing the same id.
     let res = import(
         &other,
@@ -273,24 +271,15 @@ on_both_databases!(
             );
         }
         // The global default bank exports too.
-        let res = user
-            .get("/api/v1/banks/management-core/export?format=md")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        let res = user
-            .get("/api/v1/banks/team-leads/export?format=pdf")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
-        let res = user
-            .get("/api/v1/banks/nope/export?format=toml")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 404);
+        user.get("/api/v1/banks/management-core/export?format=md")
+            .expect_status(200)
+            .await;
+        user.get("/api/v1/banks/team-leads/export?format=pdf")
+            .expect_status(422)
+            .await;
+        user.get("/api/v1/banks/nope/export?format=toml")
+            .expect_status(404)
+            .await;
     }
 );
 
@@ -300,18 +289,13 @@ on_both_databases!(practice_only_the_chosen_banks, |app: TestApp| async move {
     let res = user
         .put("/api/v1/banks/management-core/selection")
         .json(&json!({"practise": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        .expect_status(200)
+        .await;
     assert_eq!(res.json::<Value>().await.unwrap()["practise"], false);
-    let res = user
-        .put("/api/v1/banks/team-leads/selection")
+    user.put("/api/v1/banks/team-leads/selection")
         .json(&json!({"practise": true, "competencies": ["hiring"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        .expect_status(200)
+        .await;
     let mut seen = Vec::new();
     while let Some(card) = user.next().await {
         assert_eq!(card["question"]["bank"], "team-leads");
@@ -322,13 +306,10 @@ on_both_databases!(practice_only_the_chosen_banks, |app: TestApp| async move {
     }
     seen.sort();
     assert_eq!(seen, ["bad-hire", "first-hire"]);
-    let res = user
-        .put("/api/v1/banks/team-leads/selection")
+    user.put("/api/v1/banks/team-leads/selection")
         .json(&json!({"practise": true, "competencies": ["astrology"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
+        .expect_status(422)
+        .await;
 });
 
 on_both_databases!(csv_and_content_type_imports, |app: TestApp| async move {
@@ -486,10 +467,8 @@ on_both_databases!(
         let res = browser
             .post(app.url("/banks/import"))
             .multipart(import_form(&token, TEAM_BANK, "preview", ""))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+            .expect_status(422)
+            .await;
         assert!(res.text().await.unwrap().contains("format"));
 
         let upload = reqwest::multipart::Form::new()
@@ -503,10 +482,8 @@ on_both_databases!(
         let res = browser
             .post(app.url("/banks/import"))
             .multipart(upload)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+            .expect_status(200)
+            .await;
         let preview = res.text().await.unwrap();
         assert!(preview.contains("id=\"added\">3<"), "{preview}");
         assert!(preview.contains("id=\"confirm\""));
@@ -525,10 +502,8 @@ on_both_databases!(
         let res = browser
             .post(app.url("/banks/import"))
             .multipart(confirm)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+            .expect_status(200)
+            .await;
         assert!(res.text().await.unwrap().contains("id=\"imported\""));
         let banks = app.page(&browser, "/banks").await;
         assert!(banks.contains("id=\"bank-team-leads\""));
@@ -544,10 +519,8 @@ on_both_databases!(
         let res = browser
             .post(app.url("/banks/import"))
             .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+            .expect_status(422)
+            .await;
         let body = res.text().await.unwrap();
         let line = broken
             .lines()
@@ -564,13 +537,11 @@ on_both_databases!(
         assert!(!banks.contains("bank-other-bank"));
 
         // Missing CSRF token: refused.
-        let res = browser
+        browser
             .post(app.url("/banks/import"))
             .multipart(import_form("00", TEAM_BANK, "confirm", "toml"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 403);
+            .expect_status(403)
+            .await;
     }
 );
 

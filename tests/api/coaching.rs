@@ -5,8 +5,7 @@ use super::*;
 use sea_orm::ConnectionTrait;
 
 pub async fn invite_code(coach: &ApiUser) -> String {
-    let res = coach.post("/api/v1/coach/invites").send().await.unwrap();
-    assert_eq!(res.status(), 201);
+    let res = coach.post("/api/v1/coach/invites").expect_status(201).await;
     let body: Value = res.json().await.unwrap();
     assert!(body["expires_at"].is_string());
     body["code"].as_str().unwrap().to_owned()
@@ -74,10 +73,8 @@ on_both_databases!(invite_join_share_review_unlink, |app: TestApp| async move {
     let res = coach
         .post(&format!("/api/v1/answers/{answer_id}/reviews"))
         .json(&json!({"checked": [rubric[0]], "comment": "Good start", "item_comments": [{"rubric_item_id": rubric[1], "comment": "Say what you decided"}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+        .expect_status(201)
+        .await;
     let review: Value = res.json().await.unwrap();
     assert_eq!(review["kind"], "coach");
     assert_eq!(
@@ -100,13 +97,11 @@ on_both_databases!(invite_join_share_review_unlink, |app: TestApp| async move {
     assert_eq!(kinds, ["coach"]);
 
     // "Only answers I share": a new answer stays hidden until shared.
-    let res = learner
+    learner
         .patch(&format!("/api/v1/coach/links/{link_id}"))
         .json(&json!({"share_all": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        .expect_status(200)
+        .await;
     let res = coach
         .patch(&format!("/api/v1/coach/links/{link_id}"))
         .json(&json!({"share_all": true}))
@@ -138,13 +133,11 @@ on_both_databases!(invite_join_share_review_unlink, |app: TestApp| async move {
             .status(),
         404
     );
-    let res = learner
+    learner
         .post(&format!("/api/v1/answers/{second}/shares"))
         .json(&json!({"link_id": link_id}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 204);
+        .expect_status(204)
+        .await;
     assert_eq!(
         coach
             .get(&format!("/api/v1/answers/{second}"))
@@ -156,12 +149,10 @@ on_both_databases!(invite_join_share_review_unlink, |app: TestApp| async move {
     );
     let queue: Vec<Value> = coach.get_json("/api/v1/coach/queue").await;
     assert_eq!(queue.len(), 1);
-    let res = learner
+    learner
         .delete(&format!("/api/v1/answers/{second}/shares/{link_id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 204);
+        .expect_status(204)
+        .await;
     assert_eq!(
         coach
             .get(&format!("/api/v1/answers/{second}"))
@@ -188,12 +179,10 @@ on_both_databases!(invite_join_share_review_unlink, |app: TestApp| async move {
             .status(),
         200
     );
-    let res = coach
+    coach
         .delete(&format!("/api/v1/coach/links/{link_id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 204);
+        .expect_status(204)
+        .await;
     assert_eq!(
         coach
             .get(&format!("/api/v1/answers/{answer_id}"))
@@ -336,20 +325,16 @@ on_both_databases!(calibration_and_unread_feedback, |app: TestApp| async move {
     let code = invite_code(&coach).await;
     assert_eq!(join(&learner, &code).await.status(), 201);
     let (answer_id, rubric) = learner.answer_next().await;
-    let res = learner
+    learner
         .post(&format!("/api/v1/answers/{answer_id}/reviews"))
         .json(&json!({"checked": [rubric[0], rubric[1]]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let res = coach
+        .expect_status(201)
+        .await;
+    coach
         .post(&format!("/api/v1/answers/{answer_id}/reviews"))
         .json(&json!({"checked": [rubric[0], rubric[2]], "comment": "Close"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+        .expect_status(201)
+        .await;
 
     let me: Value = learner.get_json("/api/v1/me").await;
     assert_eq!(me["unread_feedback"], 1);
@@ -403,10 +388,8 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
     let res = coach_page
         .post(app.url("/coaching/invites"))
         .form(&[("csrf_token", csrf_from(&page))])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        .expect_status(200)
+        .await;
     let page = res.text().await.unwrap();
     let marker = "id=\"invite-code\">";
     let start = page.find(marker).unwrap() + marker.len();
@@ -422,22 +405,18 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
     let res = learner_page
         .post(app.url("/coaching/join"))
         .form(&[("csrf_token", token.as_str()), ("code", "WRONG")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
+        .expect_status(422)
+        .await;
     assert!(res
         .text()
         .await
         .unwrap()
         .contains("no invite has this code"));
-    let res = learner_page
+    learner_page
         .post(app.url("/coaching/join"))
         .form(&[("csrf_token", token.as_str()), ("code", code.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+        .expect_status(303)
+        .await;
     let page = app.page(&learner_page, "/coaching").await;
     assert!(page.contains("pagecoach"));
 
@@ -458,10 +437,8 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
             ("learner_id", learner_id.as_str()),
             ("bank_id", "management-core"),
         ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        .expect_status(200)
+        .await;
     assert!(res
         .text()
         .await
@@ -483,7 +460,7 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
         .next()
         .unwrap()
         .to_owned();
-    let res = coach_page
+    coach_page
         .post(app.url(&format!("/coaching/review/{answer_id}")))
         .form(&[
             ("csrf_token", csrf_from(&review).as_str()),
@@ -491,10 +468,8 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
             (format!("note_{first_item}").as_str(), "Name the date"),
             ("comment", "Clear story <b>overall</b>"),
         ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+        .expect_status(303)
+        .await;
     let queue = app.page(&coach_page, "/coaching/queue").await;
     assert!(queue.contains("Nothing to review."));
 
@@ -520,13 +495,11 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
         "the count drops on the page that reads the feedback"
     );
     // With a self-review too, the calibration page compares the two.
-    let res = learner
+    learner
         .post(&format!("/api/v1/answers/{answer_id}/reviews"))
         .json(&json!({"checked": [first_item.parse::<i64>().unwrap()]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+        .expect_status(201)
+        .await;
     let calibration = app.page(&learner_page, "/calibration").await;
     assert!(!calibration.contains("No answer has both"), "{calibration}");
     assert!(
@@ -544,12 +517,10 @@ on_both_databases!(coach_and_learner_in_the_pages, |app: TestApp| async move {
     let stranger = app.api_user("pagestranger").await;
     drop(stranger);
     let stranger_page = app.browser_as("pagestranger").await;
-    let res = stranger_page
+    stranger_page
         .get(app.url(&format!("/coaching/review/{answer_id}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
+        .expect_status(404)
+        .await;
 });
 
 on_both_databases!(coach_assignments_come_first, |app: TestApp| async move {
@@ -557,23 +528,19 @@ on_both_databases!(coach_assignments_come_first, |app: TestApp| async move {
     let learner = app.api_user("alearner").await;
     let stranger = app.coach_user("astranger").await;
     let bank = "[bank]\nid = \"acoach-house\"\ntitle = \"House\"\n\n[[competency]]\nid = \"h\"\nname = \"House\"\n\n[[question]]\nid = \"h1\"\ncompetency = \"h\"\nprompt = \"Tell me about our values in action.\"\nrubric = [\"Names a value\"]\n\n[[question]]\nid = \"h2\"\ncompetency = \"h\"\nprompt = \"Tell me about a time you broke a rule.\"\nrubric = [\"Says why\"]\n";
-    let res = coach
+    coach
         .post("/api/v1/banks?format=toml")
         .body(bank)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+        .expect_status(201)
+        .await;
     let learner_id = learner.id().await;
 
     // Not linked yet: no assignment, and the coach's bank stays private.
-    let res = coach
+    coach
         .post("/api/v1/coach/assignments")
         .json(&json!({"learner_id": learner_id, "bank_id": "acoach-house"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
+        .expect_status(404)
+        .await;
     let banks: Vec<Value> = learner.get_json("/api/v1/banks").await;
     assert!(banks.iter().all(|b| b["id"] != "acoach-house"));
 
@@ -596,10 +563,8 @@ on_both_databases!(coach_assignments_come_first, |app: TestApp| async move {
     let res = coach
         .post("/api/v1/coach/assignments")
         .json(&json!({"learner_id": learner_id, "bank_id": "acoach-house"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+        .expect_status(201)
+        .await;
     assert_eq!(res.json::<Value>().await.unwrap()["assigned"], 2);
     let res = coach
         .post("/api/v1/coach/assignments")

@@ -32,21 +32,17 @@ on_both_databases!(
             assert!(!body.contains("release train"), "{path} leaked the answer");
         }
         // Mallory's own draft for that question does not exist; Alice's is not shown.
-        let res = mallory
+        mallory
             .get(&format!("/api/v1/drafts/{question_id}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 404);
+            .expect_status(404)
+            .await;
 
         // Changing another user's things: refused, nothing changes.
-        let res = mallory
+        mallory
             .post(&format!("/api/v1/answers/{answer_id}/reviews"))
             .json(&json!({"checked": [], "comment": "mine now"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 404);
+            .expect_status(404)
+            .await;
         let res = mallory.grade(card_id, "easy", None).await;
         assert_eq!(res.status(), 404);
         let res = mallory.grade(card_id, "easy", Some(answer_id)).await;

@@ -73,16 +73,13 @@ async fn practise_only(user: &ApiUser, bank: &str) {
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     let banks: Vec<Value> = user.get_json("/api/v1/banks").await;
     for other in banks.iter().filter(|b| b["id"] != "levels") {
-        let res = user
-            .put(&format!(
-                "/api/v1/banks/{}/selection",
-                other["id"].as_str().unwrap()
-            ))
-            .json(&json!({"practise": false}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+        user.put(&format!(
+            "/api/v1/banks/{}/selection",
+            other["id"].as_str().unwrap()
+        ))
+        .json(&json!({"practise": false}))
+        .expect_status(200)
+        .await;
     }
     let res = put_settings(user, json!({"learning_steps": "", "new_per_day": 50})).await;
     assert_eq!(res.status(), 200);

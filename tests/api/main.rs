@@ -33,4 +33,6 @@ mod stories;
 mod suggestions;
 
 pub use serde_json::{json, Value};
-pub use starling_tests::{csrf_from, location, on_both_databases, ApiUser, Backend, TestApp};
+pub use starling_tests::{
+    csrf_from, location, on_both_databases, ApiUser, Backend, ExpectStatus, TestApp,
+};

@@ -42,21 +42,16 @@ on_both_databases!(
             && q["red_flags"].is_array()));
 
         // Out of order, and someone else's round: refused.
-        let res = user
-            .post(&format!("/api/v1/mock-interviews/{id}/questions/2/answer"))
+        user.post(&format!("/api/v1/mock-interviews/{id}/questions/2/answer"))
             .json(&star(2))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 409);
+            .expect_status(409)
+            .await;
         let other = app.api_user("nosy").await;
-        let res = other
+        other
             .post(&format!("/api/v1/mock-interviews/{id}/questions/1/answer"))
             .json(&star(1))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 404);
+            .expect_status(404)
+            .await;
         assert_eq!(
             other
                 .get(&format!("/api/v1/mock-interviews/{id}"))
@@ -67,13 +62,10 @@ on_both_databases!(
             404
         );
         // Grading before answering: refused.
-        let res = user
-            .post(&format!("/api/v1/mock-interviews/{id}/questions/1/grade"))
+        user.post(&format!("/api/v1/mock-interviews/{id}/questions/1/grade"))
             .json(&json!({"rating": "good"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+            .expect_status(422)
+            .await;
 
         let mut cards = Vec::new();
         for (n, q) in questions.iter().enumerate() {
@@ -83,10 +75,8 @@ on_both_databases!(
                     "/api/v1/mock-interviews/{id}/questions/{position}/answer"
                 ))
                 .json(&star(n))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 201);
+                .expect_status(201)
+                .await;
             let answered: Value = res.json().await.unwrap();
             assert_eq!(answered["follow_ups"], q["follow_ups"]);
             assert_eq!(answered["red_flags"], q["red_flags"]);
@@ -95,13 +85,10 @@ on_both_databases!(
             cards.push(answered["card_id"].as_i64().unwrap());
         }
         // Twice: refused.
-        let res = user
-            .post(&format!("/api/v1/mock-interviews/{id}/questions/1/answer"))
+        user.post(&format!("/api/v1/mock-interviews/{id}/questions/1/answer"))
             .json(&star(1))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 409);
+            .expect_status(409)
+            .await;
 
         let summary: Value = user
             .get_json(&format!("/api/v1/mock-interviews/{id}"))
@@ -114,15 +101,12 @@ on_both_databases!(
 
         // Grading in the summary schedules each card.
         for position in 1..=6 {
-            let res = user
-                .post(&format!(
-                    "/api/v1/mock-interviews/{id}/questions/{position}/grade"
-                ))
-                .json(&json!({"rating": "good"}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 200);
+            user.post(&format!(
+                "/api/v1/mock-interviews/{id}/questions/{position}/grade"
+            ))
+            .json(&json!({"rating": "good"}))
+            .expect_status(200)
+            .await;
         }
         // Grading again does not advance a card twice.
         user.post(&format!("/api/v1/mock-interviews/{id}/questions/1/grade"))
@@ -175,10 +159,8 @@ on_both_databases!(mock_rounds_refuse_bad_input, |app: TestApp| async move {
     let res = user
         .post("/api/v1/mock-interviews")
         .json(&json!({"minutes": 15, "competencies": ["conflict"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+        .expect_status(201)
+        .await;
     let round: Value = res.json().await.unwrap();
     let questions = round["questions"].as_array().unwrap();
     assert!(!questions.is_empty() && questions.len() <= 3);
@@ -187,10 +169,8 @@ on_both_databases!(mock_rounds_refuse_bad_input, |app: TestApp| async move {
     let id = round["id"].as_i64().unwrap();
     let res = user
         .post(&format!("/api/v1/mock-interviews/{id}/finish"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        .expect_status(200)
+        .await;
     assert!(res.json::<Value>().await.unwrap()["finished_at"].is_string());
 });
 
@@ -246,20 +226,16 @@ on_both_databases!(mock_pages_work_without_scripts, |app: TestApp| async move {
     let html = app.page(&browser, &summary_path).await;
     assert!(html.contains("id=\"graded-1\""));
     assert!(html.contains("Graded <strong>Hard</strong>"));
-    let res = browser
+    browser
         .post(app.url(&format!("{round_path}/grade/2")))
         .form(&[("csrf_token", "forged"), ("rating", "hard")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
+        .expect_status(403)
+        .await;
     // A bad length on the start form: the page says so.
     let res = browser
         .post(app.url("/mock"))
         .form(&[("csrf_token", csrf.as_str()), ("minutes", "3")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
+        .expect_status(422)
+        .await;
     assert!(res.text().await.unwrap().contains("10 to 120 minutes"));
 });

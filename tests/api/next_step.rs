@@ -413,22 +413,17 @@ on_both_databases!(
     |app: TestApp| async move {
         let api = app.api_user("ivo").await;
         let user_id = api.id().await;
-        let res = api
-            .put("/api/v1/settings")
+        api.put("/api/v1/settings")
             .json(&json!({"new_per_day": 1, "leech_threshold": 1}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+            .expect_status(200)
+            .await;
         let card = api.next().await.unwrap();
         let card_id = card["card_id"].as_i64().unwrap();
         let res = api
             .post("/api/v1/answers")
             .json(&json!({"question_id": card["question"]["id"], "action": "I asked.", "seconds_spent": 20}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201);
+            .expect_status(201)
+            .await;
         let answer: Value = res.json().await.unwrap();
         let graded: Value = api
             .grade(card_id, "again", answer["id"].as_i64())
@@ -548,10 +543,8 @@ on_both_databases!(
                 ("intent", "practice"),
                 ("interview_date", "2020-01-01"),
             ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+            .expect_status(422)
+            .await;
         let html = res.text().await.unwrap();
         assert!(text_of(&html, "start-error")
             .unwrap()
@@ -695,12 +688,10 @@ on_both_databases!(
         // Another user's or a missing question: not found.
         let other = app.registered_browser("zed").await;
         let page = app.page(&other, "/today").await;
-        let res = other
+        other
             .post(app.url("/questions/999999/practise"))
             .form(&[("csrf_token", csrf_from(&page).as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 404);
+            .expect_status(404)
+            .await;
     }
 );

@@ -308,10 +308,8 @@ async fn document(app: &TestApp) -> Value {
     let res = app
         .client()
         .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        .expect_status(200)
+        .await;
     res.json().await.unwrap()
 }
 
@@ -887,8 +885,7 @@ async fn conformance_check_refuses_what_the_document_does_not_say() {
 
 on_both_databases!(api_page_lists_every_operation, |app: TestApp| async move {
     let doc = document(&app).await;
-    let res = app.client().get(app.url("/api")).send().await.unwrap();
-    assert_eq!(res.status(), 200);
+    let res = app.client().get(app.url("/api")).expect_status(200).await;
     let html = res.text().await.unwrap();
     assert!(html.contains("href=\"/api/v1/openapi.json\""));
     for (template, item) in doc["paths"].as_object().unwrap() {

@@ -11,8 +11,7 @@ on_both_databases!(
     readiness_metrics_and_request_ids,
     |app: TestApp| async move {
         let client = app.client();
-        let res = client.get(app.url("/readyz")).send().await.unwrap();
-        assert_eq!(res.status(), 200);
+        let res = client.get(app.url("/readyz")).expect_status(200).await;
         assert_eq!(res.json::<Value>().await.unwrap()["status"], "ready");
 
         let user = app.api_user("opal").await;
@@ -298,16 +297,14 @@ on_both_databases!(
             .await
             .unwrap();
         let csrf = csrf_from(&html);
-        let res = browser
+        browser
             .post(format!("{first}/stories"))
             .form(&[
                 ("csrf_token", csrf.as_str()),
                 ("title", "Made across instances"),
             ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 303);
+            .expect_status(303)
+            .await;
         let list = browser
             .get(format!("{second}/stories"))
             .send()
@@ -319,21 +316,17 @@ on_both_databases!(
         assert!(list.contains("Made across instances"));
         // Login throttling is shared: failures on one count on the other.
         for base in [&first, &second, &first, &second, &first] {
-            let res = reqwest::Client::new()
+            reqwest::Client::new()
                 .post(format!("{base}/api/v1/auth/token"))
                 .json(&json!({"username": "duo", "password": "wrong wrong wrong"}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 401);
+                .expect_status(401)
+                .await;
         }
-        let res = reqwest::Client::new()
+        reqwest::Client::new()
             .post(format!("{second}/api/v1/auth/token"))
             .json(&json!({"username": "duo", "password": "correct horse battery"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 429);
+            .expect_status(429)
+            .await;
     }
 );
 
@@ -418,18 +411,21 @@ async fn database_outage_is_503_and_recovers_without_restart() {
         ))
         .await
         .unwrap();
-    let res = user.get("/api/v1/practice/next").send().await.unwrap();
-    assert_eq!(res.status(), 503);
+    let res = user.get("/api/v1/practice/next").expect_status(503).await;
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unavailable");
     assert!(body["error"]["message"]
         .as_str()
         .unwrap()
         .contains("database"));
-    let res = app.client().get(app.url("/healthz")).send().await.unwrap();
-    assert_eq!(res.status(), 503);
-    let res = app.client().get(app.url("/readyz")).send().await.unwrap();
-    assert_eq!(res.status(), 503);
+    app.client()
+        .get(app.url("/healthz"))
+        .expect_status(503)
+        .await;
+    app.client()
+        .get(app.url("/readyz"))
+        .expect_status(503)
+        .await;
 
     admin
         .execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))

@@ -20,8 +20,7 @@ on_both_databases!(
     |app: TestApp| async move {
         let browser = app.client();
         // Visitors are sent to the login page.
-        let res = browser.get(app.url("/today")).send().await.unwrap();
-        assert_eq!(res.status(), 303);
+        let res = browser.get(app.url("/today")).expect_status(303).await;
         assert_eq!(location(&res), "/login?next=/today");
 
         let page = app.page(&browser, "/register").await;
@@ -55,8 +54,7 @@ on_both_databases!(
         assert!(today.contains("id=\"start\""));
         assert!(today.contains("id=\"new-count\">5<"));
 
-        let res = browser.get(app.url("/practice")).send().await.unwrap();
-        assert_eq!(res.status(), 303);
+        let res = browser.get(app.url("/practice")).expect_status(303).await;
         let question_url = location(&res);
         assert!(question_url.starts_with("/practice/"));
         let question = app.page(&browser, &question_url).await;
@@ -296,10 +294,8 @@ on_both_databases!(login_without_csrf_is_refused, |app: TestApp| async move {
     let res = browser
         .put(app.url(&format!("/api/v1/drafts/{question_id}")))
         .json(&json!({"situation": "forged"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
+        .expect_status(403)
+        .await;
     assert_eq!(
         res.json::<Value>().await.unwrap()["error"]["code"],
         "csrf_failed"
@@ -312,14 +308,12 @@ on_both_databases!(login_without_csrf_is_refused, |app: TestApp| async move {
     assert_eq!(res.status(), 404, "the forged draft was not saved");
 
     let today = app.page(&browser, "/today").await;
-    let res = browser
+    browser
         .put(app.url(&format!("/api/v1/drafts/{question_id}")))
         .header("x-csrf-token", csrf_from(&today))
         .json(&json!({"situation": "typed in the page"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 204);
+        .expect_status(204)
+        .await;
 });
 
 on_both_databases!(

@@ -66,10 +66,8 @@ on_both_databases!(
         let res = user
             .post("/api/v1/banks?format=csv&bank_id=team")
             .body(csv)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+            .expect_status(422)
+            .await;
         let err: Value = res.json().await.unwrap();
         assert_eq!(err["error"]["code"], "invalid_bank");
         assert_eq!(err["error"]["line"], 3);
@@ -110,10 +108,8 @@ async fn sizes_are_in_megabytes(app: TestApp) {
     let res = user
         .post("/api/v1/banks?format=toml")
         .body(big)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 413);
+        .expect_status(413)
+        .await;
     let err: Value = res.json().await.unwrap();
     assert_eq!(err["error"]["code"], "too_large");
     assert_eq!(
@@ -265,13 +261,10 @@ on_both_databases!(settings_say_what_a_change_does, |app: TestApp| async move {
     );
     // A learner with nothing to practise and no new questions: none a day.
     let idle = app.api_user("idle").await;
-    let res = idle
-        .put("/api/v1/settings")
+    idle.put("/api/v1/settings")
         .json(&json!({"new_per_day": 0}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        .expect_status(200)
+        .await;
     let idle_page = app.page(&app.browser_as("idle").await, "/settings").await;
     assert_eq!(estimate_at(&idle_page, "0.90"), 0, "{idle_page}");
 
@@ -284,26 +277,20 @@ on_both_databases!(settings_say_what_a_change_does, |app: TestApp| async move {
         settings.contains("<option value=\"America&#x2f;New_York\">America&#x2f;New York</option>")
     );
     // The server still refuses a zone that is not on the list.
-    let res = user
-        .put("/api/v1/settings")
+    user.put("/api/v1/settings")
         .json(&json!({"time_zone": "Mars/Olympus_Mons"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
+        .expect_status(422)
+        .await;
 });
 
 on_both_databases!(
     dates_and_minutes_read_as_people_write_them,
     |app: TestApp| async move {
         let user = app.api_user("dana").await;
-        let res = user
-            .put("/api/v1/settings")
+        user.put("/api/v1/settings")
             .json(&json!({"time_zone": "Europe/Berlin"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+            .expect_status(200)
+            .await;
         let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
         let settings: Value = user.get_json("/api/v1/settings").await;
         let rollover = settings["rollover_hour"].as_i64().unwrap();
@@ -334,8 +321,7 @@ on_both_databases!(
 
         // A 40-second answer is not 0 minutes.
         let card = user.next().await.unwrap();
-        let res = user
-            .post("/api/v1/answers")
+        user.post("/api/v1/answers")
             .json(&json!({
                 "question_id": card["question"]["id"],
                 "situation": "A short one.",
@@ -345,10 +331,8 @@ on_both_databases!(
                 "reflection": "",
                 "seconds_spent": 40
             }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201);
+            .expect_status(201)
+            .await;
         let progress = app.page(&browser, "/progress").await;
         assert!(
             progress.contains("id=\"minutes-today\">&lt;1 min</dd>"),

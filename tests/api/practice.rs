@@ -72,10 +72,8 @@ on_both_databases!(
         let res = user
         .post(&format!("/api/v1/answers/{answer_id}/reviews"))
         .json(&json!({"checked": [checklist[0], checklist[1], checklist[checklist.len() - 1]], "comment": "Result lacked a number"}))
-        .send()
-        .await
-        .unwrap();
-        assert_eq!(res.status(), 201);
+        .expect_status(201)
+        .await;
         let review: Value = res.json().await.unwrap();
         assert_eq!(review["kind"], "self");
         assert_eq!(review["checked"].as_array().unwrap().len(), 3);
@@ -220,15 +218,12 @@ on_both_databases!(
         let user = app.api_user("dora").await;
         let card = user.next().await.unwrap();
         let question_id = card["question"]["id"].as_i64().unwrap();
-        let res = user
-            .put(&format!("/api/v1/drafts/{question_id}"))
+        user.put(&format!("/api/v1/drafts/{question_id}"))
             .json(
                 &json!({"situation": "half a thought", "action": "I started", "seconds_spent": 42}),
             )
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 204);
+            .expect_status(204)
+            .await;
         let draft: Value = user
             .get_json(&format!("/api/v1/drafts/{question_id}"))
             .await;
@@ -267,10 +262,8 @@ on_both_databases!(
         let res = user
         .post("/api/v1/answers")
         .json(&json!({"question_id": question_id, "situation": "  ", "task": "", "seconds_spent": 5}))
-        .send()
-        .await
-        .unwrap();
-        assert_eq!(res.status(), 422);
+        .expect_status(422)
+        .await;
         let err: Value = res.json().await.unwrap();
         assert_eq!(err["error"]["code"], "invalid");
         assert!(err["error"]["message"].as_str().unwrap().contains("empty"));
@@ -278,22 +271,17 @@ on_both_databases!(
         let res = user
             .post("/api/v1/answers")
             .json(&json!({"question_id": 999_999, "situation": "text"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 404);
+            .expect_status(404)
+            .await;
         assert!(res.json::<Value>().await.unwrap()["error"]["message"]
             .as_str()
             .unwrap()
             .contains("question"));
 
-        let res = user
-            .post("/api/v1/answers")
+        user.post("/api/v1/answers")
             .json(&json!({"question_id": question_id, "situation": "x", "seconds_spent": -3}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+            .expect_status(422)
+            .await;
 
         let res = user.grade(999_999, "good", None).await;
         assert_eq!(res.status(), 404);
@@ -306,15 +294,11 @@ on_both_databases!(
 
         let answer = user.answer(question_id).await;
         let answer_id = answer["id"].as_i64().unwrap();
-        let res = user
-            .post(&format!("/api/v1/answers/{answer_id}/reviews"))
+        user.post(&format!("/api/v1/answers/{answer_id}/reviews"))
             .json(&json!({"checked": [999_999]}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
-        let res = user.get("/api/v1/answers/999999").send().await.unwrap();
-        assert_eq!(res.status(), 404);
+            .expect_status(422)
+            .await;
+        user.get("/api/v1/answers/999999").expect_status(404).await;
 
         // Nothing above changed the card or left a review.
         let stored: Value = user.get_json(&format!("/api/v1/cards/{card_id}")).await;
@@ -355,10 +339,8 @@ on_both_databases!(data_survives_a_restart, |app: TestApp| async move {
         .client
         .get(format!("{second}/api/v1/answers/{}", answer["id"]))
         .bearer_auth(&user.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        .expect_status(200)
+        .await;
     let stored: Value = res.json().await.unwrap();
     assert_eq!(stored["grade"]["rating"], "hard");
     let card_now: Value = user
@@ -395,13 +377,10 @@ on_both_databases!(
     |app: TestApp| async move {
         use chrono::Timelike;
         let user = app.api_user("tess").await;
-        let res = user
-            .patch("/api/v1/me")
+        user.patch("/api/v1/me")
             .json(&json!({"time_zone": "America/New_York"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+            .expect_status(200)
+            .await;
         let card = user.next().await.unwrap();
         let graded: Value = user
             .grade(card["card_id"].as_i64().unwrap(), "easy", None)
@@ -444,10 +423,8 @@ on_both_databases!(
                 "reflection": "",
                 "seconds_spent": 40
             }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201);
+            .expect_status(201)
+            .await;
         let weak: Value = res.json().await.unwrap();
         let codes = |a: &Value| -> Vec<String> {
             a["analysis"]["hints"]
@@ -523,20 +500,17 @@ on_both_databases!(answers_export_as_markdown, |app: TestApp| async move {
     let question_id = card["question"]["id"].as_i64().unwrap();
     let competency = card["question"]["competency"].as_str().unwrap().to_owned();
     user.answer(question_id).await;
-    let res = user
+    user
         .post("/api/v1/answers")
         .json(&json!({"question_id": question_id, "situation": "# not a heading <script>x</script>", "action": "I retried.", "result": "Done in 2 days."}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+        .expect_status(201)
+        .await;
     let other_card = other.next().await.unwrap();
     other
         .answer(other_card["question"]["id"].as_i64().unwrap())
         .await;
 
-    let res = user.get("/api/v1/answers/export").send().await.unwrap();
-    assert_eq!(res.status(), 200);
+    let res = user.get("/api/v1/answers/export").expect_status(200).await;
     assert!(res.headers()["content-type"]
         .to_str()
         .unwrap()

@@ -53,13 +53,10 @@ fn counts(report: &Value) -> [i64; 4] {
 /// Practise only the red-flags bank, so that `/practice/next` draws from it.
 async fn practise_only_this_bank(user: &ApiUser) {
     for (bank, practise) in [("management-core", false), ("red-flags", true)] {
-        let res = user
-            .put(&format!("/api/v1/banks/{bank}/selection"))
+        user.put(&format!("/api/v1/banks/{bank}/selection"))
             .json(&json!({"practise": practise}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+            .expect_status(200)
+            .await;
     }
 }
 

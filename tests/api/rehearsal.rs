@@ -49,8 +49,7 @@ on_both_databases!(
         let second = webm(1000);
         let res = upload(&user, &draft, "audio/webm", second.clone(), 1500).await;
         assert_eq!(res.status(), 201);
-        let res = user.get(&draft).send().await.unwrap();
-        assert_eq!(res.status(), 200);
+        let res = user.get(&draft).expect_status(200).await;
         assert_eq!(res.headers()["content-type"], "audio/webm");
         assert_eq!(res.bytes().await.unwrap().to_vec(), second);
 
@@ -63,10 +62,8 @@ on_both_databases!(
         assert_eq!(shown["recording"]["duration_ms"], 1500);
         let audio = user
             .get(&format!("/api/v1/answers/{answer_id}/recording"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(audio.status(), 200);
+            .expect_status(200)
+            .await;
         assert_eq!(audio.headers()["cache-control"], "private, no-store");
         assert_eq!(audio.bytes().await.unwrap().to_vec(), second);
 
@@ -138,10 +135,8 @@ on_both_databases!(recordings_refuse_bad_uploads, |app: TestApp| async move {
         .put(&draft)
         .header("content-type", "audio/webm")
         .body(webm(100))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
+        .expect_status(422)
+        .await;
     assert_eq!(
         res.json::<Value>().await.unwrap()["error"]["field"],
         "duration_ms"
@@ -161,15 +156,12 @@ on_both_databases!(recordings_refuse_bad_uploads, |app: TestApp| async move {
     // None of it was kept.
     assert_eq!(user.get(&draft).send().await.unwrap().status(), 404);
     // Without a token: 401.
-    let res = app
-        .client()
+    app.client()
         .put(app.url(&draft))
         .header("content-type", "audio/webm")
         .body(webm(100))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
+        .expect_status(401)
+        .await;
 });
 
 on_both_databases!(
@@ -199,8 +191,7 @@ on_both_databases!(
         }
         let code = invite_code(&coach).await;
         assert_eq!(join(&learner, &code).await.status(), 201);
-        let res = coach.get(&path).send().await.unwrap();
-        assert_eq!(res.status(), 200);
+        let res = coach.get(&path).expect_status(200).await;
         assert_eq!(res.headers()["content-type"], "audio/mp4");
         // The coach's review page offers playback, not deletion.
         let page = app.browser_as("coachmo").await;
@@ -232,13 +223,11 @@ on_both_databases!(
         // Without the CSRF token the form does nothing.
         let res = upload(&learner, &path, "audio/webm", webm(10), 100).await;
         assert_eq!(res.status(), 201);
-        let res = browser
+        browser
             .post(app.url(&format!("/answers/{answer_id}/recording/delete")))
             .form(&[("csrf_token", "forged")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 403);
+            .expect_status(403)
+            .await;
         assert_eq!(learner.get(&path).send().await.unwrap().status(), 200);
     }
 );
@@ -268,10 +257,8 @@ on_both_databases!(
                         "result": result,
                         "reflection": "",
                     }))
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(res.status(), 201);
+                    .expect_status(201)
+                    .await;
                 res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
             }
         };
@@ -280,13 +267,10 @@ on_both_databases!(
         let review = |answer: i64, ticks: Vec<i64>| {
             let user = &user;
             async move {
-                let res = user
-                    .post(&format!("/api/v1/answers/{answer}/reviews"))
+                user.post(&format!("/api/v1/answers/{answer}/reviews"))
                     .json(&json!({"checked": ticks, "comment": ""}))
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(res.status(), 201);
+                    .expect_status(201)
+                    .await;
             }
         };
         // Not reviewed yet: no coverage change to report.
@@ -340,12 +324,9 @@ on_both_databases!(
         assert!(history.contains(&format!("/answers/compare?a={first}&amp;b={second}")));
 
         // Bad pairs: the same attempt, another question, another user's attempt.
-        let res = user
-            .get(&format!("/api/v1/answers/compare?a={first}&b={first}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+        user.get(&format!("/api/v1/answers/compare?a={first}&b={first}"))
+            .expect_status(422)
+            .await;
         let other_card = loop {
             let next = user.next().await.unwrap();
             if next["question"]["id"] != question_id {
@@ -360,24 +341,16 @@ on_both_databases!(
             .await["id"]
             .as_i64()
             .unwrap();
-        let res = user
-            .get(&format!("/api/v1/answers/compare?a={first}&b={other}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+        user.get(&format!("/api/v1/answers/compare?a={first}&b={other}"))
+            .expect_status(422)
+            .await;
         let stranger = app.api_user("nosy").await;
-        let res = stranger
+        stranger
             .get(&format!("/api/v1/answers/compare?a={first}&b={second}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 404);
-        let res = user
-            .get("/api/v1/answers/compare?a=1")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 400);
+            .expect_status(404)
+            .await;
+        user.get("/api/v1/answers/compare?a=1")
+            .expect_status(400)
+            .await;
     }
 );

@@ -24,13 +24,10 @@ async fn attempt(user: &ApiUser, question_id: i64, text: &str) -> i64 {
 }
 
 async fn self_review(user: &ApiUser, answer: i64, ticks: &[i64]) {
-    let res = user
-        .post(&format!("/api/v1/answers/{answer}/reviews"))
+    user.post(&format!("/api/v1/answers/{answer}/reviews"))
         .json(&json!({"checked": ticks, "comment": ""}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+        .expect_status(201)
+        .await;
 }
 
 on_both_databases!(
@@ -52,10 +49,8 @@ on_both_databases!(
         let browser = app.browser_as("dora").await;
         let res = browser
             .get(app.url(&format!("/answers/compare?a={first}&b={second}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+            .expect_status(200)
+            .await;
         let html = res.text().await.unwrap();
         assert!(html.contains("Coverage down by 2 items."), "{html}");
     }
@@ -69,10 +64,8 @@ on_both_databases!(
         let res = browser
             .get(app.url("/answers/999999"))
             .header("x-request-id", "report-me-42")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 404);
+            .expect_status(404)
+            .await;
         assert_eq!(res.headers()["x-request-id"], "report-me-42");
         let html = res.text().await.unwrap();
         assert!(
@@ -238,25 +231,21 @@ on_both_databases!(
         // The login form, with its CSRF token.
         let browser = app.client();
         let page = app.page(&browser, "/login").await;
-        let res = browser
+        browser
             .post(app.url("/login"))
             .form(&[
                 ("csrf_token", csrf_from(&page).as_str()),
                 ("username", "nell\u{0}"),
                 ("password", "correct horse battery"),
             ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+            .expect_status(422)
+            .await;
         // An escaped backslash followed by "u0000" is ordinary text.
         let res = user
             .post("/api/v1/answers")
             .json(&json!({"question_id": question_id, "situation": "C:\\u0000 path", "task": "t"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201);
+            .expect_status(201)
+            .await;
         let saved: Value = res.json().await.unwrap();
         let stored: Value = user
             .get_json(&format!("/api/v1/answers/{}", saved["id"]))
@@ -283,13 +272,10 @@ on_both_databases!(
         let soon = (chrono::Utc::now() + chrono::Duration::days(30))
             .format("%Y-%m-%d")
             .to_string();
-        let res = user
-            .put("/api/v1/settings")
+        user.put("/api/v1/settings")
             .json(&json!({"interview_date": soon}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+            .expect_status(200)
+            .await;
 
         // A date stored before the bound existed: the plan stops at two
         // years and grading still works.
@@ -309,13 +295,10 @@ on_both_databases!(
             .await;
         assert_eq!(res.status(), 200);
         // Saving other settings keeps the stored date rather than refusing it.
-        let res = user
-            .put("/api/v1/settings")
+        user.put("/api/v1/settings")
             .json(&json!({"new_per_day": 7, "interview_date": "9999-12-31"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+            .expect_status(200)
+            .await;
     }
 );
 
@@ -345,10 +328,8 @@ on_both_databases!(
             let started = Instant::now();
             let res = user
                 .get(&format!("/api/v1/answers/compare?a={first}&b={second}"))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 200);
+                .expect_status(200)
+                .await;
             let body: Value = res.json().await.unwrap();
             (started.elapsed(), body)
         };
@@ -364,7 +345,6 @@ on_both_databases!(
             .collect();
         let stored: Value = user.get_json(&format!("/api/v1/answers/{first}")).await;
         assert_eq!(old_side, stored["situation"].as_str().unwrap());
-        let res = health.get(app.url("/healthz")).send().await.unwrap();
-        assert_eq!(res.status(), 200);
+        health.get(app.url("/healthz")).expect_status(200).await;
     }
 );

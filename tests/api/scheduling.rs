@@ -102,8 +102,7 @@ on_both_databases!(leeches_suspend_bury_and_undo, |app: TestApp| async move {
     // Undo the last grade: the card is as before it, no longer a leech, and
     // the attempt can be graded again.
     let before_undo: Value = user.get_json(&format!("/api/v1/cards/{card_id}")).await;
-    let res = user.post("/api/v1/undo").send().await.unwrap();
-    assert_eq!(res.status(), 200);
+    let res = user.post("/api/v1/undo").expect_status(200).await;
     let undone: Value = res.json().await.unwrap();
     assert_eq!(undone["undone"]["rating"], "again");
     assert_eq!(undone["card"]["leech"], false);
@@ -125,10 +124,8 @@ on_both_databases!(leeches_suspend_bury_and_undo, |app: TestApp| async move {
     let res = user
         .patch(&format!("/api/v1/cards/{card_id}"))
         .json(&json!({"suspended": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        .expect_status(200)
+        .await;
     assert_eq!(res.json::<Value>().await.unwrap()["suspended"], true);
     let next = user.next().await.unwrap();
     assert_ne!(next["card_id"], card_id);
@@ -149,30 +146,27 @@ on_both_databases!(leeches_suspend_bury_and_undo, |app: TestApp| async move {
     assert!(res.json::<Value>().await.unwrap()["buried_until"].is_null());
     assert_eq!(user.next().await.unwrap()["card_id"], card_id);
     // Clearing a leech flag; setting it is refused.
-    let res = user
-        .patch(&format!("/api/v1/cards/{card_id}"))
+    user.patch(&format!("/api/v1/cards/{card_id}"))
         .json(&json!({"leech": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
+        .expect_status(422)
+        .await;
     // Another user's card: 404, and nothing to undo for a fresh user.
     let other = app.api_user("otto").await;
-    let res = other
+    other
         .patch(&format!("/api/v1/cards/{card_id}"))
         .json(&json!({"suspended": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
+        .expect_status(404)
+        .await;
     assert_eq!(
         other.post("/api/v1/undo").send().await.unwrap().status(),
         404
     );
 
     // The review log as CSV, without the undone grade.
-    let res = user.get("/api/v1/review-logs/export").send().await.unwrap();
-    assert_eq!(res.status(), 200);
+    let res = user
+        .get("/api/v1/review-logs/export")
+        .expect_status(200)
+        .await;
     assert!(res.headers()["content-type"]
         .to_str()
         .unwrap()
@@ -360,10 +354,8 @@ on_both_databases!(
         assert_eq!(view["parameters"].as_array().unwrap().len(), 21);
         let res = user
             .post("/api/v1/scheduler/optimize")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+            .expect_status(422)
+            .await;
         assert!(res.text().await.unwrap().contains("64 needed"));
 
         seed_history(&app, user.id().await, 60).await;
@@ -371,10 +363,8 @@ on_both_databases!(
         assert!(view["reviews"].as_u64().unwrap() >= 64, "{view}");
         let res = user
             .post("/api/v1/scheduler/optimize")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 202);
+            .expect_status(202)
+            .await;
         let job: Value = res.json().await.unwrap();
         assert!(job["status"] == "queued" || job["status"] == "running");
         // Asking again while it runs gives the same job.
@@ -482,10 +472,8 @@ on_both_databases!(
         let res = browser
             .post(app.url("/settings"))
             .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+            .expect_status(200)
+            .await;
         let html = res.text().await.unwrap();
         assert!(html.contains("Settings saved"), "{html}");
         assert!(html.contains("value=\"1m 10m\""));
@@ -495,10 +483,8 @@ on_both_databases!(
         let res = browser
             .post(app.url("/settings"))
             .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+            .expect_status(422)
+            .await;
         let html = res.text().await.unwrap();
         assert!(html.contains("desired_retention must be between 0.70 and 0.97"));
         assert!(html.contains("value=\"0.99\""));
@@ -506,10 +492,8 @@ on_both_databases!(
         let res = browser
             .post(app.url("/settings/optimize"))
             .form(&[("csrf_token", csrf.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+            .expect_status(422)
+            .await;
         assert!(res.text().await.unwrap().contains("64 needed"));
 
         // Today shows the interview plan.
@@ -574,13 +558,11 @@ on_both_databases!(
         assert_eq!(location(res), "/leeches", "no redirect off the site");
         let next = location(browser.get(app.url("/practice")).send().await.unwrap());
         assert_ne!(next, card_path);
-        let res = browser
+        browser
             .post(app.url(&format!("/cards/{card_id}/action")))
             .form(&[("csrf_token", "forged"), ("action", "unsuspend")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 403);
+            .expect_status(403)
+            .await;
         let leeches = get("/leeches".to_owned()).await;
         assert!(leeches.contains("id=\"no-leeches\""));
     }
@@ -615,10 +597,8 @@ async fn a_fit_running_at_shutdown_is_queued_again(backend: Backend) {
     seed_reviews(&app, user.id().await, 120, 150).await;
     let res = user
         .post("/api/v1/scheduler/optimize")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 202);
+        .expect_status(202)
+        .await;
     let job: Value = res.json().await.unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {

@@ -48,10 +48,8 @@ on_both_databases!(logins_are_throttled, |app: TestApp| async move {
             ("username", "tara"),
             ("password", "correct horse battery"),
         ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 429);
+        .expect_status(429)
+        .await;
     assert!(res.headers().contains_key("retry-after"));
     assert!(res.text().await.unwrap().contains("too many failed logins"));
 
@@ -161,8 +159,7 @@ on_both_databases!(
             "this very request used it"
         );
         // A second token; the list never shows a token itself.
-        let res = user.post("/api/v1/tokens").send().await.unwrap();
-        assert_eq!(res.status(), 201);
+        let res = user.post("/api/v1/tokens").expect_status(201).await;
         let created: Value = res.json().await.unwrap();
         let second = created["token"].as_str().unwrap().to_owned();
         let listed = user
@@ -176,35 +173,29 @@ on_both_databases!(
         assert!(!listed.contains(&second) && !listed.contains(&user.token));
         // Another user cannot revoke it.
         let other = app.api_user("tess").await;
-        let res = other
+        other
             .delete(&format!("/api/v1/tokens/{first}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 404);
+            .expect_status(404)
+            .await;
         // Revoking the first token ends it at once; the second still works.
         let with_second = ApiUser {
             base: user.base.clone(),
             token: second,
             client: reqwest::Client::new(),
         };
-        let res = with_second
+        with_second
             .delete(&format!("/api/v1/tokens/{first}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 204);
+            .expect_status(204)
+            .await;
         assert_eq!(user.get("/api/v1/me").send().await.unwrap().status(), 401);
         assert_eq!(
             with_second.get("/api/v1/me").send().await.unwrap().status(),
             200
         );
-        let res = with_second
+        with_second
             .delete("/api/v1/tokens/not-a-token")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 404);
+            .expect_status(404)
+            .await;
 
         // The Settings page creates a token (shown once) and revokes it.
         let browser = app.browser_as("tess").await;
@@ -213,10 +204,8 @@ on_both_databases!(
         let res = browser
             .post(app.url("/settings/tokens"))
             .form(&[("csrf_token", csrf.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+            .expect_status(200)
+            .await;
         let html = res.text().await.unwrap();
         assert!(html.contains("id=\"new-token\""));
         let mine: Vec<Value> = other.get_json("/api/v1/tokens").await;

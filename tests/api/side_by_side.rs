@@ -201,16 +201,13 @@ on_both_databases!(
             .await
             .unwrap();
         assert!(res.status().is_success());
-        let res = api
-            .put(&format!(
-                "/api/v1/drafts/{question_id}/recording?duration_ms=3000"
-            ))
-            .header("content-type", "audio/webm")
-            .body(crate::rehearsal::webm(1500))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201);
+        api.put(&format!(
+            "/api/v1/drafts/{question_id}/recording?duration_ms=3000"
+        ))
+        .header("content-type", "audio/webm")
+        .body(crate::rehearsal::webm(1500))
+        .expect_status(201)
+        .await;
         let html = app.page(&browser, &path).await;
         assert_eq!(textarea(&html, "situation"), typed);
         assert_eq!(
@@ -253,22 +250,17 @@ on_both_databases!(
         assert_eq!(answer["situation"], typed);
         assert_eq!(answer["recording"]["bytes"], 1500, "{answer}");
         // The draft is used up.
-        let res = api
-            .get(&format!("/api/v1/drafts/{question_id}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 404);
+        api.get(&format!("/api/v1/drafts/{question_id}"))
+            .expect_status(404)
+            .await;
 
         // An empty answer is refused on the page, which keeps the question.
         let html = app.page(&browser, &path).await;
         let res = browser
             .post(app.url(&format!("{path}/answer/2")))
             .form(&[("csrf_token", csrf_from(&html).as_str()), ("action", " ")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+            .expect_status(422)
+            .await;
         let html = res.text().await.unwrap();
         assert!(html.contains("id=\"form-error\""));
         assert!(html.contains("<span id=\"position\">2</span>"));
@@ -303,10 +295,8 @@ on_both_databases!(
         let res = browser
             .post(app.url(&format!("{path}/finish")))
             .form(&[("csrf_token", csrf.as_str()), ("confirm", "")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+            .expect_status(200)
+            .await;
         let asked = res.text().await.unwrap();
         assert!(asked.contains("End the round now?"));
         assert!(asked.contains("You have answered 0 of 3 questions"));
@@ -318,13 +308,11 @@ on_both_databases!(
             .page(&browser, &format!("{path}/finish"))
             .await
             .contains("Yes, end the round"));
-        let res = browser
+        browser
             .post(app.url(&format!("{path}/finish")))
             .form(&[("csrf_token", "forged"), ("confirm", "yes")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 403);
+            .expect_status(403)
+            .await;
         assert!(!finished(&api).await);
         let html = app.page(&browser, &path).await;
         assert!(html.contains("<span id=\"position\">1</span>"));
@@ -439,13 +427,11 @@ async fn reviewed_answer(coach: &ApiUser, learner: &ApiUser, ticks: &[usize]) ->
     assert_eq!(join(learner, &code).await.status(), 201);
     let (answer_id, rubric) = learner.answer_next().await;
     let checked: Vec<i64> = ticks.iter().map(|&i| rubric[i]).collect();
-    let res = learner
+    learner
         .post(&format!("/api/v1/answers/{answer_id}/reviews"))
         .json(&json!({"checked": checked}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+        .expect_status(201)
+        .await;
     (answer_id, rubric)
 }
 
@@ -504,7 +490,7 @@ on_both_databases!(
 
         // A comment over several lines keeps its lines.
         let note = "Name the date.\nAnd the size of the team.";
-        let res = coach_page
+        coach_page
             .post(app.url(&format!("/coaching/review/{answer_id}")))
             .form(&[
                 ("csrf_token", csrf_from(&review).as_str()),
@@ -513,10 +499,8 @@ on_both_databases!(
                 (format!("note_{}", rubric[0]).as_str(), note),
                 ("comment", "Clear overall."),
             ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 303);
+            .expect_status(303)
+            .await;
         let review = app
             .page(&coach_page, &format!("/coaching/review/{answer_id}"))
             .await;
@@ -535,17 +519,15 @@ on_both_databases!(
         let learner = app.api_user("bothlearner").await;
         // The learner ticks items 0 and 2; the coach 0 and 1, commenting on 1.
         let (answer_id, rubric) = reviewed_answer(&coach, &learner, &[0, 2]).await;
-        let res = coach
+        coach
             .post(&format!("/api/v1/answers/{answer_id}/reviews"))
             .json(&json!({
                 "checked": [rubric[0], rubric[1]],
                 "comment": "Good start",
                 "item_comments": [{"rubric_item_id": rubric[1], "comment": "Say <what> you decided"}]
             }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201);
+            .expect_status(201)
+            .await;
         let learner_page = app.browser_as("bothlearner").await;
         let page = app
             .page(&learner_page, &format!("/answers/{answer_id}"))
@@ -611,13 +593,11 @@ on_both_databases!(
         let card = other.next().await.unwrap();
         let late = other.answer(card["question"]["id"].as_i64().unwrap()).await;
         let late_id = late["id"].as_i64().unwrap();
-        let res = coach
+        coach
             .post(&format!("/api/v1/answers/{late_id}/reviews"))
             .json(&json!({"checked": [], "comment": "Try again"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201);
+            .expect_status(201)
+            .await;
         let late_page = app.browser_as("bothlate").await;
         let page = app.page(&late_page, &format!("/answers/{late_id}")).await;
         assert!(page.contains("class=\"sbs-mine none\""));

@@ -39,10 +39,8 @@ async fn answer_with(user: &ApiUser, question_id: i64, seconds: i64) -> i64 {
             "reflection": "I would ask for data sooner.",
             "seconds_spent": seconds
         }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+        .expect_status(201)
+        .await;
     res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
 }
 
@@ -268,8 +266,7 @@ on_both_databases!(stats_match_a_known_history, |app: TestApp| async move {
     )
     .await;
 
-    let res = ada.get("/api/v1/stats").send().await.unwrap();
-    assert_eq!(res.status(), 200);
+    let res = ada.get("/api/v1/stats").expect_status(200).await;
     let stats: Value = res.json().await.unwrap();
     assert_eq!(stats["today"], text(today));
 
@@ -441,8 +438,7 @@ on_both_databases!(stats_match_a_known_history, |app: TestApp| async move {
 
     // The page shows the same figures.
     let browser = app.browser_as("ada").await;
-    let res = browser.get(app.url("/progress")).send().await.unwrap();
-    assert_eq!(res.status(), 200);
+    let res = browser.get(app.url("/progress")).expect_status(200).await;
     let html = res.text().await.unwrap();
     for needle in [
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart heatmap\"",
@@ -472,13 +468,10 @@ on_both_databases!(stats_match_a_known_history, |app: TestApp| async move {
 on_both_databases!(
     a_new_learner_gets_empty_figures_and_pages,
     |app: TestApp| async move {
-        let res = app
-            .client()
+        app.client()
             .get(app.url("/api/v1/stats"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 401);
+            .expect_status(401)
+            .await;
         let res = app.client().get(app.url("/progress")).send().await.unwrap();
         assert_eq!(res.status(), 303, "visitors are sent to log in");
 
@@ -513,8 +506,7 @@ on_both_databases!(
         );
 
         let browser = app.browser_as("carol").await;
-        let res = browser.get(app.url("/progress")).send().await.unwrap();
-        assert_eq!(res.status(), 200);
+        let res = browser.get(app.url("/progress")).expect_status(200).await;
         let html = res.text().await.unwrap();
         for needle in [
             "No reviews yet — your first answer starts the calendar.",

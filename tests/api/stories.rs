@@ -48,10 +48,8 @@ on_both_databases!(stories_cover_competencies, |app: TestApp| async move {
     let res = user
         .post("/api/v1/stories")
         .json(&story("Budget cut", &["budget"]))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+        .expect_status(201)
+        .await;
     let budget_id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
 
     let matrix: Value = user.get_json("/api/v1/stories/matrix").await;
@@ -84,13 +82,10 @@ on_both_databases!(stories_cover_competencies, |app: TestApp| async move {
     assert_eq!(flags.iter().filter(|f| f == &&json!(true)).count(), 2);
 
     // Edit: retag; the matrix follows.
-    let res = user
-        .put(&format!("/api/v1/stories/{rota_id}"))
+    user.put(&format!("/api/v1/stories/{rota_id}"))
         .json(&story("On-call rota, 2024", &["delegation"]))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        .expect_status(200)
+        .await;
     let matrix: Value = user.get_json("/api/v1/stories/matrix").await;
     assert!(matrix["uncovered"]
         .as_array()
@@ -106,10 +101,8 @@ on_both_databases!(stories_cover_competencies, |app: TestApp| async move {
         let res = user
             .post("/api/v1/stories")
             .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+            .expect_status(422)
+            .await;
         assert_eq!(res.json::<Value>().await.unwrap()["error"]["field"], field);
     }
 
@@ -149,30 +142,23 @@ on_both_databases!(stories_cover_competencies, |app: TestApp| async move {
     let res = user
         .post("/api/v1/answers")
         .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+        .expect_status(201)
+        .await;
     let answer: Value = res.json().await.unwrap();
     assert_eq!(answer["story_id"], rota_id);
     body["story_id"] = json!(budget_id);
-    let res = other
+    other
         .post("/api/v1/answers")
         .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
+        .expect_status(404)
+        .await;
     let mine: Value = user.get_json(&format!("/api/v1/stories/{rota_id}")).await;
     assert_eq!(mine["answers"], 1);
 
     // Deleting the story keeps the answer's text.
-    let res = user
-        .delete(&format!("/api/v1/stories/{rota_id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 204);
+    user.delete(&format!("/api/v1/stories/{rota_id}"))
+        .expect_status(204)
+        .await;
     let kept: Value = user
         .get_json(&format!("/api/v1/answers/{}", answer["id"]))
         .await;
@@ -204,10 +190,8 @@ on_both_databases!(
                 ("action", "I <b>rebuilt</b> the rota"),
                 ("competencies", "conflict"),
             ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
+            .expect_status(422)
+            .await;
         let html = res.text().await.unwrap();
         assert!(html.contains("give the story a title"));
         assert!(html.contains("I &lt;b&gt;rebuilt&lt;&#x2f;b&gt; the rota"));
@@ -223,10 +207,8 @@ on_both_databases!(
                 ("competencies", "conflict"),
                 ("competencies", "delegation"),
             ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 303);
+            .expect_status(303)
+            .await;
         assert_eq!(res.headers()["location"], "/stories");
         let html = page("/stories").await;
         assert!(html.contains("id=\"story-matrix\""));
@@ -234,13 +216,11 @@ on_both_databases!(
         assert!(!html.contains("<script>alert(1)"));
         assert!(html.contains("No story covers yet"));
         // Without the token nothing is saved.
-        let res = browser
+        browser
             .post(app.url("/stories"))
             .form(&[("csrf_token", "forged"), ("title", "Sneaky")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 403);
+            .expect_status(403)
+            .await;
 
         // Start an answer from the story on the question page.
         let card_path = location(browser.get(app.url("/practice")).send().await.unwrap());
@@ -283,10 +263,8 @@ on_both_databases!(
         assert!(their_card.starts_with("/practice/"));
         let res = other
             .get(app.url(&format!("{their_card}?story={story_id}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 404);
+            .expect_status(404)
+            .await;
         assert!(!res.text().await.unwrap().contains("I rebuilt the rota"));
     }
 );

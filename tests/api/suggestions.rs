@@ -29,10 +29,8 @@ on_both_databases!(
         let res = learner
             .post("/api/v1/answers")
             .json(&answer_json(question_id))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201);
+            .expect_status(201)
+            .await;
         let created: Value = res.json().await.unwrap();
         let answer_id = created["id"].as_i64().unwrap();
 
@@ -105,13 +103,11 @@ on_both_databases!(
         for id in &star_ids[..6] {
             form.push(("checked", id));
         }
-        let res = browser
+        browser
             .post(app.url(&format!("/answers/{answer_id}/review")))
             .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 303);
+            .expect_status(303)
+            .await;
 
         let coach_browser = app.browser_as("sigcoach").await;
         let page = app
