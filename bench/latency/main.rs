@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use sea_orm::{
-    ConnectionTrait, Database, DatabaseConnection, DbBackend, FromQueryResult, JsonValue, Statement,
+    ConnectionTrait, Database, DatabaseConnection, DbBackend, FromQueryResult, JsonValue,
+    Statement, TransactionTrait,
 };
 use serde_json::{json, Value};
 
@@ -25,13 +26,15 @@ fn env_number(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-async fn exec(db: &DatabaseConnection, sql: String) {
+async fn exec(db: &impl ConnectionTrait, sql: String) {
     db.execute_unprepared(&sql)
         .await
         .unwrap_or_else(|err| panic!("{err}: {}", &sql[..sql.len().min(300)]));
 }
 
-/// Inserts rows in chunks, each chunk one statement, all in one transaction.
+/// Inserts rows in chunks, each chunk one statement, all in one transaction
+/// (on one connection: a `BEGIN` sent through the pool may go to another
+/// connection than the inserts, leaving them uncommitted and invisible).
 async fn insert_rows(
     db: &DatabaseConnection,
     head: &str,
@@ -39,19 +42,19 @@ async fn insert_rows(
 ) -> usize {
     let mut count = 0;
     let mut chunk: Vec<String> = Vec::with_capacity(1000);
-    exec(db, "BEGIN".to_owned()).await;
+    let txn = db.begin().await.unwrap();
     for row in rows {
         chunk.push(row);
         count += 1;
         if chunk.len() == 1000 {
-            exec(db, format!("{head} VALUES {}", chunk.join(","))).await;
+            exec(&txn, format!("{head} VALUES {}", chunk.join(","))).await;
             chunk.clear();
         }
     }
     if !chunk.is_empty() {
-        exec(db, format!("{head} VALUES {}", chunk.join(","))).await;
+        exec(&txn, format!("{head} VALUES {}", chunk.join(","))).await;
     }
-    exec(db, "COMMIT".to_owned()).await;
+    txn.commit().await.unwrap();
     count
 }
 
