@@ -36,7 +36,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .connect_timeout(Duration::from_secs(5));
     if is_sqlite(url) {
         options
-            .max_connections(8)
+            // SQLite runs each query on its connection's own thread: past one
+            // connection per core (and two spare, for a long export or the
+            // optimizer) more connections only add threads that wait for the
+            // cores, and page caches. Writers take turns (`begin_write`).
+            .max_connections(crate::cores() as u32 + 2)
             .min_connections(1)
             .map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(SqliteJournalMode::Wal)

@@ -14,3 +14,10 @@ pub mod routes;
 pub mod startup;
 pub mod store;
 pub mod templates;
+
+/// The cores this process may use (2 when the system cannot tell): what the
+/// bounds on parallel work (password hashing, bank parsing, comparisons, the
+/// SQLite pool) are sized by.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}

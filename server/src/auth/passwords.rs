@@ -135,7 +135,7 @@ impl PasswordHashing {
     /// `concurrency` 0 means one per core.
     pub fn new(concurrency: usize, queue: usize) -> std::io::Result<PasswordHashing> {
         let concurrency = if concurrency == 0 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
+            crate::cores()
         } else {
             concurrency
         };

@@ -68,9 +68,8 @@ pub struct Comparison {
 
 /// Diffs run one per core at most, so a burst of comparisons of long
 /// answers queues here instead of taking every core from other requests.
-static DIFF_SLOTS: std::sync::LazyLock<Semaphore> = std::sync::LazyLock::new(|| {
-    Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
-});
+static DIFF_SLOTS: std::sync::LazyLock<Semaphore> =
+    std::sync::LazyLock::new(|| Semaphore::new(crate::cores()));
 
 /// The word diff of each STAR field, computed off the async workers within
 /// [`DIFF_TIME_BUDGET`] for all five.

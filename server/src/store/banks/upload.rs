@@ -104,9 +104,8 @@ pub struct BankUpload {
 /// Uploads are parsed one per core at most: an Anki package may unpack a 64 MB
 /// collection and read it with SQLite, so a burst of imports queues here instead
 /// of taking every core and a multiple of that memory.
-static PARSE_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
-});
+static PARSE_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(crate::cores()));
 
 /// The one import engine behind the CLI, the API and the import page: size
 /// limit, parse and validate (every error with its line and column), then
