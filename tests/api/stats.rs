@@ -521,3 +521,61 @@ on_both_databases!(
         }
     }
 );
+
+// The current streak as Today shows it (a few days looked at, more while the
+// run goes on) is the one Progress counts over the whole history: a run of
+// 140 days ending yesterday, one of them an answer alone, stopped by a day
+// whose only grade was undone.
+on_both_databases!(
+    a_long_streak_is_counted_the_same_on_today_and_progress,
+    |app: TestApp| async move {
+        let eve = app.api_user("eve").await;
+        let eve_id = eve.id().await as i32;
+        let first = eve.next().await.unwrap();
+        let card_id = first["card_id"].as_i64().unwrap() as i32;
+        let today = study_day(Utc::now());
+        for offset in (-140..=-1).filter(|offset| *offset != -50) {
+            log_review(
+                &app,
+                eve_id,
+                card_id,
+                noon(day(today, offset)),
+                ("review", 3, 3),
+            )
+            .await;
+        }
+        let answered = answer_with(&eve, first["question"]["id"].as_i64().unwrap(), 60).await;
+        move_answer(&app, answered, noon(day(today, -50))).await;
+        log_review(
+            &app,
+            eve_id,
+            card_id,
+            noon(day(today, -141)),
+            ("review", 3, 3),
+        )
+        .await;
+        review_log::Entity::update_many()
+            .col_expr(
+                review_log::Column::UndoneAt,
+                sea_orm::sea_query::Expr::value(Utc::now()),
+            )
+            .filter(review_log::Column::ReviewedAt.lt(noon(day(today, -140))))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        log_review(
+            &app,
+            eve_id,
+            card_id,
+            noon(day(today, -150)),
+            ("review", 3, 3),
+        )
+        .await;
+
+        let stats: Value = eve.get_json("/api/v1/stats").await;
+        assert_eq!(stats["streak"], json!({"current": 140, "longest": 140}));
+        let browser = app.browser_as("eve").await;
+        let html = app.page(&browser, "/today").await;
+        assert!(html.contains("id=\"streak\">140 days<"), "{html}");
+    }
+);

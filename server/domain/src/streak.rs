@@ -45,6 +45,22 @@ pub fn streak(active: impl IntoIterator<Item = NaiveDate>, today: NaiveDate) -> 
     Streak { current, longest }
 }
 
+/// The current streak (as [`streak`] counts it) from whether each study day
+/// had something done, today first and going back one day at a time. `None`
+/// while the run reaches the last day given: it may go on before it, so more
+/// days are needed. Lets a caller that only shows the current streak look at
+/// the last few days instead of the whole history.
+pub fn current_run(back_from_today: &[bool]) -> Option<u32> {
+    // A quiet today does not break the run that ended yesterday.
+    let from = usize::from(back_from_today.first() == Some(&false));
+    let run = back_from_today
+        .iter()
+        .skip(from)
+        .take_while(|active| **active);
+    let count = run.count();
+    (from + count < back_from_today.len()).then_some(count as u32)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -101,7 +117,34 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_current_run_from_the_last_days() {
+        assert_eq!(current_run(&[true, true, false, true]), Some(2));
+        assert_eq!(current_run(&[false, true, true, false]), Some(2));
+        assert_eq!(current_run(&[false, false, true]), Some(0));
+        // Still running at the last day given: more days are needed.
+        assert_eq!(current_run(&[true, true, true]), None);
+        assert_eq!(current_run(&[false, true]), None);
+        assert_eq!(current_run(&[false]), None);
+        assert_eq!(current_run(&[]), None);
+    }
+
     proptest! {
+        /// Over any number of the last days, the run is the streak's current
+        /// one whenever it is known.
+        #[test]
+        fn the_current_run_is_the_streaks(offsets in proptest::collection::vec(0u32..60, 0..40), today in 0u32..70, window in 1usize..80) {
+            let active: BTreeSet<NaiveDate> = offsets.iter().map(|&n| day(n)).collect();
+            let back: Vec<bool> = (0..window)
+                .map(|i| today.checked_sub(i as u32).is_some_and(|n| active.contains(&day(n))))
+                .collect();
+            let expected = streak(active.iter().copied(), day(today)).current;
+            match current_run(&back) {
+                Some(run) => prop_assert_eq!(run, expected),
+                None => prop_assert!(expected as usize + 1 >= window),
+            }
+        }
+
         #[test]
         fn current_never_exceeds_longest(offsets in proptest::collection::vec(0u32..60, 0..40), today in 0u32..70) {
             let s = streak(offsets.iter().map(|&n| day(n)), day(today));

@@ -86,7 +86,7 @@ async fn today_view(
     let now = Utc::now();
     let counts = practice::today(&state.db, user, now).await?;
     let tz = practice::clock_for(user).tz();
-    let streak = crate::store::stats::streak_of(&state.db, user, now).await?;
+    let streak = crate::store::stats::current_streak_of(&state.db, user, now).await?;
     let summary = if counts.is_empty() {
         let summary = session::summary(&state.db, user, &counts, now).await?;
         Some(context! {
@@ -142,7 +142,7 @@ async fn today_view(
                 },
             }),
             learn_ahead => counts.learn_ahead(now),
-            streak => Value::from_serialize(streak),
+            streak => streak,
             summary => summary,
             start => first_run_start,
             graded => notice,

@@ -194,9 +194,7 @@ pub async fn learner_overview(
         .into_tuple()
         .one(db)
         .await?;
-    let streak_days = crate::store::stats::streak_of(db, learner, now)
-        .await?
-        .current;
+    let streak_days = crate::store::stats::current_streak_of(db, learner, now).await?;
     let answered: Vec<i32> = answer::Entity::find()
         .select_only()
         .column(answer::Column::QuestionId)

@@ -2,12 +2,16 @@
 //! study day, cards coming due, true retention, checklist coverage, streak and minutes.
 //! A handful of queries; the counting happens here so SQLite and PostgreSQL agree.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use sea_orm::{
+    sea_query::{Alias, Expr, ExprTrait, Query},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
 use serde::Serialize;
 use starling_domain::{
     progress,
-    streak::{streak, Streak},
+    schedule::DayClock,
+    streak::{current_run, streak, Streak},
 };
 
 use crate::{
@@ -81,6 +85,78 @@ pub async fn streak_of(
         graded.iter().chain(&answered).map(|at| clock.day_of(*at)),
         clock.day_of(now),
     ))
+}
+
+/// The current streak alone (what Today and the coach's dashboard show):
+/// the last few study days are looked at, and further days only while the
+/// run goes on, each one an indexed `EXISTS` (a grade kept or an answer
+/// written between the day's start and the next's) instead of every grade
+/// ever made. The same count as `streak_of(..).current`.
+pub async fn current_streak_of(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<u32, sea_orm::DbErr> {
+    /// Days asked at first (most streaks end within them), then per query.
+    const FIRST: u64 = 8;
+    const MORE: u64 = 120;
+    let clock = practice::clock_for(user);
+    let today = clock.day_of(now);
+    let mut back_from_today: Vec<bool> = Vec::new();
+    loop {
+        let asked = back_from_today.len() as u64;
+        let count = if asked == 0 { FIRST } else { MORE };
+        // Before the calendar's first day nothing was done.
+        let Some(days) = (asked..asked + count)
+            .map(|back| today.checked_sub_days(Days::new(back)))
+            .collect::<Option<Vec<NaiveDate>>>()
+        else {
+            return Ok(back_from_today.len() as u32);
+        };
+        back_from_today.extend(active_days(db, user.id, &clock, &days).await?);
+        if let Some(run) = current_run(&back_from_today) {
+            return Ok(run);
+        }
+    }
+}
+
+/// Whether something was done on each of `days` (at most a few hundred: one
+/// query, a column a day).
+async fn active_days(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    clock: &DayClock,
+    days: &[NaiveDate],
+) -> Result<Vec<bool>, sea_orm::DbErr> {
+    let mut query = Query::select();
+    for (i, day) in days.iter().enumerate() {
+        let (start, end) = (clock.day_start(*day), clock.day_start(*day + Days::new(1)));
+        let graded = Query::select()
+            .expr(Expr::val(1))
+            .from(review_log::Entity)
+            .and_where(review_log::Column::UserId.eq(user_id))
+            .and_where(review_log::Column::UndoneAt.is_null())
+            .and_where(review_log::Column::ReviewedAt.gte(start))
+            .and_where(review_log::Column::ReviewedAt.lt(end))
+            .to_owned();
+        let answered = Query::select()
+            .expr(Expr::val(1))
+            .from(answer::Entity)
+            .and_where(answer::Column::UserId.eq(user_id))
+            .and_where(answer::Column::CreatedAt.gte(start))
+            .and_where(answer::Column::CreatedAt.lt(end))
+            .to_owned();
+        query.expr_as(
+            Expr::exists(graded).or(Expr::exists(answered)),
+            Alias::new(format!("d{i}")),
+        );
+    }
+    let Some(row) = db.query_one(&query).await? else {
+        return Ok(vec![false; days.len()]);
+    };
+    (0..days.len())
+        .map(|i| row.try_get::<bool>("", &format!("d{i}")))
+        .collect()
 }
 
 pub async fn stats(
