@@ -34,28 +34,44 @@ pub async fn list_banks(
     db: &impl ConnectionTrait,
     user_id: i32,
 ) -> Result<Vec<BankSummary>, sea_orm::DbErr> {
-    use sea_orm::{PaginatorTrait, QueryOrder};
+    use sea_orm::{sea_query::Expr, QuerySelect};
     let banks = bank::Entity::find()
         .filter(crate::store::questions::visible_banks(user_id))
         .order_by_asc(bank::Column::Title)
         .all(db)
         .await?;
+    let bank_ids: Vec<i32> = banks.iter().map(|b| b.id).collect();
     let choices = crate::store::choices::for_user(db, user_id).await?;
+    // Every competency of these banks, and their active questions counted
+    // in one grouped query (not one query per competency).
+    let mut competencies: HashMap<i32, Vec<competency::Model>> = HashMap::new();
+    for c in competency::Entity::find()
+        .filter(competency::Column::BankId.is_in(bank_ids.clone()))
+        .order_by_asc(competency::Column::Position)
+        .order_by_asc(competency::Column::Id)
+        .all(db)
+        .await?
+    {
+        competencies.entry(c.bank_id).or_default().push(c);
+    }
+    let counts: HashMap<i32, i64> = question::Entity::find()
+        .select_only()
+        .column(question::Column::CompetencyId)
+        .expr(Expr::cust("COUNT(*)"))
+        .filter(question::Column::BankId.is_in(bank_ids))
+        .filter(question::Column::Retired.eq(false))
+        .group_by(question::Column::CompetencyId)
+        .into_tuple::<(i32, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
     let mut out = Vec::with_capacity(banks.len());
     for b in banks {
-        let competencies = competency::Entity::find()
-            .filter(competency::Column::BankId.eq(b.id))
-            .order_by_asc(competency::Column::Position)
-            .all(db)
-            .await?;
-        let mut comps = Vec::with_capacity(competencies.len());
+        let mut comps = Vec::new();
         let mut total = 0;
-        for c in competencies {
-            let questions = question::Entity::find()
-                .filter(question::Column::CompetencyId.eq(c.id))
-                .filter(question::Column::Retired.eq(false))
-                .count(db)
-                .await?;
+        for c in competencies.remove(&b.id).unwrap_or_default() {
+            let questions = counts.get(&c.id).copied().unwrap_or(0).max(0) as u64;
             total += questions;
             comps.push(CompetencySummary {
                 practise: !choices.skipped_competencies.contains(&c.id),
