@@ -1,9 +1,10 @@
 //! Users, browser sessions, API tokens and server settings.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait,
-    QueryFilter, Set,
+    sea_query::{OnConflict, Query, SubQueryStatement},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, QueryTrait, Set,
 };
 
 use crate::{
@@ -91,18 +92,32 @@ pub async fn delete_session(db: &impl ConnectionTrait, hash: &str) -> Result<(),
     Ok(())
 }
 
+/// The user of a live session, in one round trip (every page asks). An
+/// expired session presented is deleted.
 pub async fn user_for_session(
     db: &impl ConnectionTrait,
     hash: &str,
 ) -> Result<Option<user::Model>, sea_orm::DbErr> {
-    let Some(found) = session::Entity::find_by_id(hash.to_owned()).one(db).await? else {
-        return Ok(None);
-    };
-    if found.expires_at < Utc::now() {
+    let now = Utc::now();
+    let live = Query::select()
+        .column(session::Column::UserId)
+        .from(session::Entity)
+        .and_where(session::Column::TokenHash.eq(hash))
+        .and_where(session::Column::ExpiresAt.gte(now))
+        .to_owned();
+    let found = user::Entity::find()
+        .filter(user::Column::Id.in_subquery(live))
+        .one(db)
+        .await?;
+    if found.is_none()
+        && session::Entity::find_by_id(hash.to_owned())
+            .one(db)
+            .await?
+            .is_some_and(|expired| expired.expires_at < now)
+    {
         delete_session(db, hash).await?;
-        return Ok(None);
     }
-    user::Entity::find_by_id(found.user_id).one(db).await
+    Ok(found)
 }
 
 pub async fn create_api_token(
@@ -125,26 +140,38 @@ pub async fn user_for_api_token(
     db: &impl ConnectionTrait,
     hash: &str,
 ) -> Result<Option<user::Model>, sea_orm::DbErr> {
-    let Some(found) = api_token::Entity::find_by_id(hash.to_owned())
-        .one(db)
-        .await?
-    else {
+    // The token's user and when the token was last used, in one round trip
+    // (every API request asks).
+    let token = |column: api_token::Column| {
+        Query::select()
+            .column(column)
+            .from(api_token::Entity)
+            .and_where(api_token::Column::TokenHash.eq(hash))
+            .to_owned()
+    };
+    let query = user::Entity::find()
+        .filter(user::Column::Id.in_subquery(token(api_token::Column::UserId)))
+        .expr_as(
+            SubQueryStatement::SelectStatement(token(api_token::Column::LastUsedAt)),
+            "token_last_used_at",
+        )
+        .into_query();
+    let Some(row) = db.query_one(&query).await? else {
         return Ok(None);
     };
+    let user = user::Model::from_query_result(&row, "")?;
+    let last_used_at: Option<DateTime<Utc>> = row.try_get("", "token_last_used_at")?;
     // Remember when it was last used, at most once a minute per token. On a
     // full disk that note is skipped rather than refusing the request: reads
     // need no room.
     let now = Utc::now();
-    if found
-        .last_used_at
-        .is_none_or(|at| now - at > chrono::Duration::minutes(1))
-    {
+    if last_used_at.is_none_or(|at| now - at > chrono::Duration::minutes(1)) {
         let noted = api_token::Entity::update_many()
             .col_expr(
                 api_token::Column::LastUsedAt,
                 sea_orm::sea_query::Expr::value(now),
             )
-            .filter(api_token::Column::TokenHash.eq(found.token_hash.clone()))
+            .filter(api_token::Column::TokenHash.eq(hash))
             .exec(db)
             .await;
         match noted {
@@ -156,7 +183,7 @@ pub async fn user_for_api_token(
             }
         }
     }
-    user::Entity::find_by_id(found.user_id).one(db).await
+    Ok(Some(user))
 }
 
 /// An API token as its owner sees it: never the token, only an id (the

@@ -240,24 +240,35 @@ pub async fn visible_question(
         .ok_or(AppError::NotFound("question"))
 }
 
+/// The built-in STAR items every checklist starts with, in order.
+pub async fn star_checklist(db: &impl ConnectionTrait) -> Result<Vec<RubricEntry>, sea_orm::DbErr> {
+    Ok(rubric_item::Entity::find()
+        .filter(rubric_item::Column::QuestionId.is_null())
+        .filter(rubric_item::Column::Retired.eq(false))
+        .order_by_asc(rubric_item::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(RubricEntry::from)
+        .collect())
+}
+
 /// The full checklist of a question: the STAR items, then its own items.
 pub async fn checklist(
     db: &impl ConnectionTrait,
     question_id: i32,
 ) -> Result<Vec<RubricEntry>, sea_orm::DbErr> {
-    let star = rubric_item::Entity::find()
-        .filter(rubric_item::Column::QuestionId.is_null())
-        .filter(rubric_item::Column::Retired.eq(false))
-        .order_by_asc(rubric_item::Column::Position)
-        .all(db)
-        .await?;
+    let star = star_checklist(db).await?;
     let own = rubric_item::Entity::find()
         .filter(rubric_item::Column::QuestionId.eq(question_id))
         .filter(rubric_item::Column::Retired.eq(false))
         .order_by_asc(rubric_item::Column::Position)
         .all(db)
         .await?;
-    Ok(star.into_iter().chain(own).map(RubricEntry::from).collect())
+    Ok(star
+        .into_iter()
+        .chain(own.into_iter().map(RubricEntry::from))
+        .collect())
 }
 
 /// The question an answer was written to, whatever bank it is in now (a
