@@ -14,6 +14,7 @@ mod m20261125_000008_card_indexes;
 mod m20261204_000001_onboarded_at;
 mod m20261205_000001_red_flags;
 mod m20261205_000002_user_level;
+mod m20261205_000003_answer_time_index;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_onboarded_at::Migration),
             Box::new(m20261205_000001_red_flags::Migration),
             Box::new(m20261205_000002_user_level::Migration),
+            Box::new(m20261205_000003_answer_time_index::Migration),
         ]
     }
 }
