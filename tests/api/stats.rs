@@ -534,7 +534,7 @@ on_both_databases!(
         let first = eve.next().await.unwrap();
         let card_id = first["card_id"].as_i64().unwrap() as i32;
         let today = study_day(Utc::now());
-        for offset in (-140..=-1).filter(|offset| *offset != -50) {
+        let graded_on = |offset: i64| {
             log_review(
                 &app,
                 eve_id,
@@ -542,18 +542,13 @@ on_both_databases!(
                 noon(day(today, offset)),
                 ("review", 3, 3),
             )
-            .await;
+        };
+        for offset in (-140..=-1).filter(|offset| *offset != -50) {
+            graded_on(offset).await;
         }
         let answered = answer_with(&eve, first["question"]["id"].as_i64().unwrap(), 60).await;
         move_answer(&app, answered, noon(day(today, -50))).await;
-        log_review(
-            &app,
-            eve_id,
-            card_id,
-            noon(day(today, -141)),
-            ("review", 3, 3),
-        )
-        .await;
+        graded_on(-141).await;
         review_log::Entity::update_many()
             .col_expr(
                 review_log::Column::UndoneAt,
@@ -563,14 +558,7 @@ on_both_databases!(
             .exec(&app.db)
             .await
             .unwrap();
-        log_review(
-            &app,
-            eve_id,
-            card_id,
-            noon(day(today, -150)),
-            ("review", 3, 3),
-        )
-        .await;
+        graded_on(-150).await;
 
         let stats: Value = eve.get_json("/api/v1/stats").await;
         assert_eq!(stats["streak"], json!({"current": 140, "longest": 140}));
