@@ -22,6 +22,31 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::bank::Entity",
+        from = "Column::BankId",
+        to = "super::bank::Column::Id"
+    )]
+    Bank,
+    #[sea_orm(
+        belongs_to = "super::competency::Entity",
+        from = "Column::CompetencyId",
+        to = "super::competency::Column::Id"
+    )]
+    Competency,
+}
+
+impl Related<super::bank::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Bank.def()
+    }
+}
+
+impl Related<super::competency::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Competency.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -40,8 +40,8 @@ async fn answer_page(
     template: &str,
 ) -> Result<HttpResponse, PageError> {
     let answer = answers::own_answer(&state.db, current.id(), answer_id).await?;
-    let question = questions::visible_question(&state.db, current.id(), answer.question_id).await?;
-    let checklist = questions::checklist(&state.db, answer.question_id).await?;
+    let (question, checklist) =
+        questions::visible_question_checklist(&state.db, current.id(), answer.question_id).await?;
     let reviews = answers::reviews_of(&state.db, answer.id).await?;
     let own = reviews.iter().find(|r| r.reviewer_id == current.id());
     let ticked: HashSet<i32> = own

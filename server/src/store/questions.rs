@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use sea_orm::{
     sea_query::Condition, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 
@@ -154,31 +155,36 @@ async fn views(
     Ok(questions
         .into_iter()
         .map(|q| {
-            let bank = banks.get(&q.bank_id);
-            let comp = comps.get(&q.competency_id);
-            QuestionView {
-                id: q.id,
-                bank: bank.map(|b| b.key.clone()).unwrap_or_default(),
-                bank_title: bank.map(|b| b.title.clone()).unwrap_or_default(),
-                competency: comp.map(|c| c.key.clone()).unwrap_or_default(),
-                competency_name: comp.map(|c| c.name.clone()).unwrap_or_default(),
-                variants: decode_list(&q.variants),
-                follow_ups: decode_list(&q.follow_ups),
-                red_flags: decode_list(&q.red_flags),
-                tags: decode_list(&q.tags),
-                level: decode_list(&q.level),
-                rubric: rubric
-                    .remove(&q.id)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(RubricEntry::from)
-                    .collect(),
-                retired: q.retired,
-                key: q.key,
-                prompt: q.prompt,
-            }
+            let own = rubric.remove(&q.id).unwrap_or_default();
+            let (bank, comp) = (banks.get(&q.bank_id), comps.get(&q.competency_id));
+            view_of(q, bank, comp, own)
         })
         .collect())
+}
+
+/// A question with its bank, competency and own rubric items, as shown.
+fn view_of(
+    q: question::Model,
+    bank: Option<&bank::Model>,
+    comp: Option<&competency::Model>,
+    own_rubric: Vec<rubric_item::Model>,
+) -> QuestionView {
+    QuestionView {
+        id: q.id,
+        bank: bank.map(|b| b.key.clone()).unwrap_or_default(),
+        bank_title: bank.map(|b| b.title.clone()).unwrap_or_default(),
+        competency: comp.map(|c| c.key.clone()).unwrap_or_default(),
+        competency_name: comp.map(|c| c.name.clone()).unwrap_or_default(),
+        variants: decode_list(&q.variants),
+        follow_ups: decode_list(&q.follow_ups),
+        red_flags: decode_list(&q.red_flags),
+        tags: decode_list(&q.tags),
+        level: decode_list(&q.level),
+        rubric: own_rubric.into_iter().map(RubricEntry::from).collect(),
+        retired: q.retired,
+        key: q.key,
+        prompt: q.prompt,
+    }
 }
 
 /// Active questions the user may see, filtered by competency and bank keys.
@@ -221,36 +227,62 @@ pub async fn visible_question(
     user_id: i32,
     question_id: i32,
 ) -> Result<QuestionView, AppError> {
-    let found = question::Entity::find_by_id(question_id)
-        .filter(
-            question::Column::BankId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(bank::Column::Id)
-                    .from(bank::Entity)
-                    .cond_where(visible_banks(user_id))
-                    .to_owned(),
-            ),
-        )
+    Ok(visible_question_checklist(db, user_id, question_id)
+        .await?
+        .0)
+}
+
+/// A question the user may see, with its whole checklist (the STAR items,
+/// then the question's own): two queries, the question with its bank and
+/// competency, and every checklist item.
+pub async fn visible_question_checklist(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    question_id: i32,
+) -> Result<(QuestionView, Vec<RubricEntry>), AppError> {
+    let (found, bank, comp) = visible(user_id, question_id)
+        .find_also_related(bank::Entity)
+        .find_also_related(competency::Entity)
         .one(db)
         .await?
         .ok_or(AppError::NotFound("question"))?;
-    views(db, vec![found])
+    let items = checklist_items(db, question_id).await?;
+    let checklist: Vec<RubricEntry> = items.iter().cloned().map(RubricEntry::from).collect();
+    let own = items
+        .into_iter()
+        .filter(|i| i.question_id.is_some())
+        .collect();
+    Ok((view_of(found, bank.as_ref(), comp.as_ref(), own), checklist))
+}
+
+/// Checks that the user may see the question (one query), for writes that
+/// only need to know.
+pub async fn ensure_visible_question(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    question_id: i32,
+) -> Result<(), AppError> {
+    visible(user_id, question_id)
+        .select_only()
+        .column(question::Column::Id)
+        .into_tuple::<i32>()
+        .one(db)
         .await?
-        .pop()
+        .map(|_| ())
         .ok_or(AppError::NotFound("question"))
 }
 
-/// The built-in STAR items every checklist starts with, in order.
-pub async fn star_checklist(db: &impl ConnectionTrait) -> Result<Vec<RubricEntry>, sea_orm::DbErr> {
-    Ok(rubric_item::Entity::find()
-        .filter(rubric_item::Column::QuestionId.is_null())
-        .filter(rubric_item::Column::Retired.eq(false))
-        .order_by_asc(rubric_item::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(RubricEntry::from)
-        .collect())
+/// The question, if it is in a bank the user may see.
+fn visible(user_id: i32, question_id: i32) -> sea_orm::Select<question::Entity> {
+    question::Entity::find_by_id(question_id).filter(
+        question::Column::BankId.in_subquery(
+            sea_orm::sea_query::Query::select()
+                .column(bank::Column::Id)
+                .from(bank::Entity)
+                .cond_where(visible_banks(user_id))
+                .to_owned(),
+        ),
+    )
 }
 
 /// The full checklist of a question: the STAR items, then its own items.
@@ -258,17 +290,32 @@ pub async fn checklist(
     db: &impl ConnectionTrait,
     question_id: i32,
 ) -> Result<Vec<RubricEntry>, sea_orm::DbErr> {
-    let star = star_checklist(db).await?;
-    let own = rubric_item::Entity::find()
-        .filter(rubric_item::Column::QuestionId.eq(question_id))
+    Ok(checklist_items(db, question_id)
+        .await?
+        .into_iter()
+        .map(RubricEntry::from)
+        .collect())
+}
+
+/// The active STAR items (no question) first, then the question's own, each
+/// in order, in one query.
+async fn checklist_items(
+    db: &impl ConnectionTrait,
+    question_id: i32,
+) -> Result<Vec<rubric_item::Model>, sea_orm::DbErr> {
+    let mut items = rubric_item::Entity::find()
+        .filter(
+            Condition::any()
+                .add(rubric_item::Column::QuestionId.is_null())
+                .add(rubric_item::Column::QuestionId.eq(question_id)),
+        )
         .filter(rubric_item::Column::Retired.eq(false))
         .order_by_asc(rubric_item::Column::Position)
+        .order_by_asc(rubric_item::Column::Id)
         .all(db)
         .await?;
-    Ok(star
-        .into_iter()
-        .chain(own.into_iter().map(RubricEntry::from))
-        .collect())
+    items.sort_by_key(|item| item.question_id.is_some());
+    Ok(items)
 }
 
 /// The question an answer was written to, whatever bank it is in now (a

@@ -15,7 +15,7 @@ use crate::{
     config::Config,
     entities::recording,
     error::AppError,
-    store::{answers::own_answer, coaching, questions::visible_question},
+    store::{answers::own_answer, coaching, questions::ensure_visible_question},
 };
 
 /// A recording without its audio.
@@ -126,7 +126,7 @@ async fn question_of(
 ) -> Result<i32, AppError> {
     match owner {
         Owner::Draft { question_id } => {
-            visible_question(db, user_id, question_id).await?;
+            ensure_visible_question(db, user_id, question_id).await?;
             Ok(question_id)
         }
         Owner::Answer { answer_id } => Ok(own_answer(db, user_id, answer_id).await?.question_id),

@@ -80,10 +80,8 @@ async fn next(state: web::Data<AppState>, current: CurrentUser) -> Result<HttpRe
     let Some(card) = practice::next_card(&state.db, &current.user, now).await? else {
         return Ok(HttpResponse::NoContent().finish());
     };
-    let question = questions::visible_question(&state.db, current.id(), card.question_id).await?;
-    // The checklist: the STAR items, then the question's own (read with it).
-    let mut rubric = questions::star_checklist(&state.db).await?;
-    rubric.extend(question.rubric.iter().cloned());
+    let (question, rubric) =
+        questions::visible_question_checklist(&state.db, current.id(), card.question_id).await?;
     let intervals = intervals(&state, &current, &card, now).await?;
     Ok(HttpResponse::Ok().json(NextCard {
         card_id: card.id,

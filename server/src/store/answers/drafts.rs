@@ -10,7 +10,7 @@ use super::{check_seconds, StarFields};
 use crate::{
     entities::{answer, draft},
     error::AppError,
-    store::questions::visible_question,
+    store::questions::ensure_visible_question,
 };
 
 pub async fn save_draft(
@@ -23,7 +23,7 @@ pub async fn save_draft(
 ) -> Result<(), AppError> {
     let seconds_spent = check_seconds(seconds_spent)?;
     fields.check_lengths()?;
-    visible_question(db, user_id, question_id).await?;
+    ensure_visible_question(db, user_id, question_id).await?;
     draft::Entity::insert(draft::ActiveModel {
         user_id: Set(user_id),
         question_id: Set(question_id),

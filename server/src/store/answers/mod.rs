@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     entities::{answer, card, draft, question, review, review_item, review_log},
     error::AppError,
-    store::questions::visible_question,
+    store::questions::ensure_visible_question,
 };
 
 mod drafts;
@@ -105,7 +105,7 @@ pub async fn create_answer(
             "the answer is empty: write at least one of situation, task, action, result or reflection",
         ));
     }
-    visible_question(db, user_id, question_id).await?;
+    ensure_visible_question(db, user_id, question_id).await?;
     let txn = crate::db::begin_write(db).await?;
     let last = answer::Entity::find()
         .filter(answer::Column::UserId.eq(user_id))

@@ -240,11 +240,8 @@ pub async fn assign(
     }
     let question_ids: Vec<i32> = match (question_id, bank_key) {
         (Some(id), None) => {
-            vec![
-                crate::store::questions::visible_question(db, coach.id, id)
-                    .await?
-                    .id,
-            ]
+            crate::store::questions::ensure_visible_question(db, coach.id, id).await?;
+            vec![id]
         }
         (None, Some(key)) => {
             let bank = crate::store::banks::visible_bank(db, Some(coach.id), key).await?;
