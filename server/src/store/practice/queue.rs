@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    sea_query::Expr, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    sea_query::{Asterisk, Expr, Query, UnionType},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait,
 };
 
 use super::{
@@ -414,9 +415,10 @@ pub async fn next_card(
 }
 
 /// The learning or relearning card due first, if one is due by `by`. One
-/// search per state: with `state = ?` the (user_id, state, due) index yields
-/// the cards in due order, where `state IN (..) ORDER BY due` made SQLite walk
-/// every due card of the user by date (all the due reviews too) to find none.
+/// search per state, both in one statement: with `state = ?` the (user_id,
+/// state, due) index yields the cards in due order, where `state IN (..)
+/// ORDER BY due` made SQLite walk every due card of the user by date (all
+/// the due reviews too) to find none.
 async fn first_learning_due_by(
     db: &impl ConnectionTrait,
     user_id: i32,
@@ -424,25 +426,27 @@ async fn first_learning_due_by(
     now: DateTime<Utc>,
     by: DateTime<Utc>,
 ) -> Result<Option<card::Model>, AppError> {
-    let mut first: Option<card::Model> = None;
-    for state in [card::State::Learning, card::State::Relearning] {
-        let found = own_active_cards(user_id, bank_ids.to_vec(), now)
+    let first_of = |state: card::State| {
+        let search = own_active_cards(user_id, bank_ids.to_vec(), now)
             .filter(card::Column::State.eq(state))
             .filter(card::Column::Due.lte(by))
             .order_by_asc(card::Column::Due)
             .order_by_asc(card::Column::Id)
-            .one(db)
-            .await?;
-        if let Some(card) = found {
-            if first
-                .as_ref()
-                .is_none_or(|f| (card.due, card.id) < (f.due, f.id))
-            {
-                first = Some(card);
-            }
-        }
-    }
-    Ok(first)
+            .limit(1)
+            .into_query();
+        Query::select()
+            .column(Asterisk)
+            .from_subquery(search, state.as_str())
+            .to_owned()
+    };
+    let both = first_of(card::State::Learning)
+        .union(UnionType::All, first_of(card::State::Relearning))
+        .to_owned();
+    let found = card::Entity::find()
+        .from_raw_sql(db.get_database_backend().build(&both))
+        .all(db)
+        .await?;
+    Ok(found.into_iter().min_by_key(|card| (card.due, card.id)))
 }
 
 #[cfg(test)]
