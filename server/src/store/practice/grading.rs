@@ -92,13 +92,9 @@ pub async fn grade_card(
                 "the answer is for another question than this card",
             ));
         }
-        let already = review_log::Entity::find()
-            .filter(review_log::Column::AnswerId.eq(answer_id))
-            .one(&txn)
-            .await?;
-        if already.is_some() {
-            return Ok(current);
-        }
+        // An attempt already graded is found by the unique index on the
+        // log's answer when the grade is logged below: the transaction is
+        // then dropped and the card stays as that grade left it.
     }
     let before = to_domain(&current)?;
     let clock = clock_for(user);
@@ -170,8 +166,9 @@ pub async fn grade_card(
     .await;
     match logged {
         Ok(_) => txn.commit().await?,
-        // The same answer graded at the same moment by another request: that
-        // grade stands and this one is dropped with the transaction.
+        // The same answer graded before (or at the same moment by another
+        // request): that grade stands and this one is dropped with the
+        // transaction.
         Err(err) if crate::store::accounts::is_unique_violation(&err) => {
             drop(txn);
             return own_card(db, user.id, card_id).await;
