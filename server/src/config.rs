@@ -34,6 +34,10 @@ pub struct Config {
     /// Logins and registrations that may wait for a turn (at most 3 s each);
     /// any more get 503 `busy` at once.
     pub password_hashing_queue: usize,
+    /// The address people reach the server at (`https://starling.example.org`),
+    /// for links that leave the browser: calendar feeds, emails. Without it the
+    /// address a request came in on is used.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -56,6 +60,7 @@ impl Default for Config {
             secure_cookies: false,
             password_hashing_concurrency: 0,
             password_hashing_queue: 32,
+            public_url: None,
         }
     }
 }
@@ -76,6 +81,8 @@ pub enum ConfigError {
     Bool { name: &'static str, value: String },
     #[error("{name}: expected a whole number, got {value:?}")]
     Number { name: &'static str, value: String },
+    #[error("{name}: expected an http:// or https:// address such as https://starling.example.org, got {value:?}")]
+    Url { name: &'static str, value: String },
 }
 
 /// The keys a `starling.toml` may carry; every one is optional.
@@ -98,6 +105,7 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     password_hashing_concurrency: Option<usize>,
     password_hashing_queue: Option<usize>,
+    public_url: Option<String>,
 }
 
 impl Config {
@@ -128,13 +136,16 @@ impl Config {
                 path: path.clone(),
                 source: Box::new(source),
             })?;
-            config.apply_file(file);
+            config.apply_file(file)?;
         }
         config.apply_env(|name| std::env::var(name).ok())?;
         Ok(config)
     }
 
-    fn apply_file(&mut self, file: FileConfig) {
+    fn apply_file(&mut self, file: FileConfig) -> Result<(), ConfigError> {
+        if let Some(v) = &file.public_url {
+            self.public_url = Some(parse_url("public_url", v)?);
+        }
         if let Some(v) = file.database_url {
             self.database_url = v;
         }
@@ -179,6 +190,7 @@ impl Config {
                 *target = v;
             }
         }
+        Ok(())
     }
 
     fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
@@ -202,6 +214,9 @@ impl Config {
         }
         if let Some(v) = var("STARLING_SECURE_COOKIES") {
             self.secure_cookies = parse_bool("STARLING_SECURE_COOKIES", &v)?;
+        }
+        if let Some(v) = var("STARLING_PUBLIC_URL") {
+            self.public_url = Some(parse_url("STARLING_PUBLIC_URL", &v)?);
         }
         if let Some(v) = var("STARLING_SESSION_DAYS") {
             self.session_days = parse_number("STARLING_SESSION_DAYS", &v)?;
@@ -246,6 +261,23 @@ fn parse_number<T: std::str::FromStr>(name: &'static str, value: &str) -> Result
     })
 }
 
+/// An absolute http(s) address without a trailing slash.
+fn parse_url(name: &'static str, value: &str) -> Result<String, ConfigError> {
+    let trimmed = value.trim().trim_end_matches('/');
+    let host = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match host {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
+            Ok(trimmed.to_owned())
+        }
+        _ => Err(ConfigError::Url {
+            name,
+            value: value.to_owned(),
+        }),
+    }
+}
+
 fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
@@ -265,11 +297,13 @@ mod tests {
     #[test]
     fn environment_wins_over_file_and_defaults() {
         let mut config = Config::default();
-        config.apply_file(FileConfig {
-            addr: Some("0.0.0.0:9000".into()),
-            log: Some("debug".into()),
-            ..FileConfig::default()
-        });
+        config
+            .apply_file(FileConfig {
+                addr: Some("0.0.0.0:9000".into()),
+                log: Some("debug".into()),
+                ..FileConfig::default()
+            })
+            .unwrap();
         config
             .apply_env(|name| match name {
                 "DATABASE_URL" => Some("postgres://x/y".into()),
@@ -295,6 +329,26 @@ mod tests {
             })
             .unwrap();
         assert_eq!(config.database_url, "sqlite://c.db");
+    }
+
+    #[test]
+    fn public_url_is_an_absolute_address() {
+        let mut config = Config::default();
+        config
+            .apply_env(|name| {
+                (name == "STARLING_PUBLIC_URL").then(|| " https://starling.example.org/ ".into())
+            })
+            .unwrap();
+        assert_eq!(
+            config.public_url.as_deref(),
+            Some("https://starling.example.org")
+        );
+        for bad in ["starling.example.org", "https://", "ftp://x", "https://a b"] {
+            let err = Config::default()
+                .apply_env(|name| (name == "STARLING_PUBLIC_URL").then(|| bad.into()))
+                .unwrap_err();
+            assert!(err.to_string().contains("STARLING_PUBLIC_URL"), "{bad}");
+        }
     }
 
     #[test]
