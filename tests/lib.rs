@@ -28,6 +28,24 @@ pub fn in_ci() -> bool {
         .unwrap_or(false)
 }
 
+/// Whether python3 can import `module`, a checker `scripts/test` installs
+/// from PyPI (as `package`). Outside CI its absence is said loudly and the
+/// check is skipped; under CI it is a failure.
+pub fn python_module_available(module: &str, package: &str) -> bool {
+    let available = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available {
+        assert!(
+            !in_ci(),
+            "CI=true and Python's {module} is missing (scripts/test installs it)"
+        );
+        eprintln!("WARNING: Python's {module} is not installed; this check was NOT made (pip install {package})");
+    }
+    available
+}
+
 fn random_suffix() -> String {
     let n: u64 = rand::thread_rng().gen();
     format!("{n:016x}")
