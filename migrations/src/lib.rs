@@ -15,6 +15,7 @@ mod m20261204_000001_onboarded_at;
 mod m20261205_000001_red_flags;
 mod m20261205_000002_user_level;
 mod m20261205_000003_answer_time_index;
+mod m20261206_000001_calendar_feeds;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_red_flags::Migration),
             Box::new(m20261205_000002_user_level::Migration),
             Box::new(m20261205_000003_answer_time_index::Migration),
+            Box::new(m20261206_000001_calendar_feeds::Migration),
         ]
     }
 }

@@ -245,12 +245,17 @@ async fn trace_request(
         })
         .map_or_else(|| format!("{:016x}", rand::random::<u64>()), str::to_owned);
     let route = req.match_pattern();
+    // A secret in the address (a calendar feed's token) stays out of the logs.
+    let path = match route.as_deref() {
+        Some(pattern) if pattern.contains("{token}") => pattern.to_owned(),
+        _ => req.path().to_owned(),
+    };
     let span = tracing::info_span!(
         "request",
         id = %request_id,
         method = %req.method(),
         route = route.as_deref().unwrap_or("-"),
-        path = %req.path(),
+        path = %path,
     );
     req.extensions_mut()
         .insert(routes::page::RequestId(request_id.clone()));

@@ -512,3 +512,28 @@
     if (days >= 1 && days <= 36500) words.textContent = inWords(days);
   });
 })();
+
+// Settings: "Copy the link" beside a secret link shown once (without this
+// script the field is there to select and copy by hand).
+(function () {
+  "use strict";
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    var said = document.querySelector('[data-copied="' + button.getAttribute("data-copy") + '"]');
+    if (!field) return;
+    field.addEventListener("focus", function () { field.select(); });
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      field.focus();
+      field.select();
+      var done = function () { if (said) said.textContent = "Copied."; };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(field.value).then(done, function () {
+          if (said) said.textContent = "Selected: press Ctrl+C (or ⌘+C) to copy.";
+        });
+      } else {
+        if (said) said.textContent = "Selected: press Ctrl+C (or ⌘+C) to copy.";
+      }
+    });
+  });
+})();

@@ -9,6 +9,7 @@ mod anki_packages;
 mod bank_files;
 mod bank_upgrade;
 mod banks;
+mod calendar;
 mod coaching;
 mod csrf_walk;
 mod faults;

@@ -67,6 +67,7 @@ pub mod api_token;
 pub mod assignment;
 pub mod bank;
 pub mod bank_choice;
+pub mod calendar_feed;
 pub mod card;
 pub mod coach_invite;
 pub mod coach_link;

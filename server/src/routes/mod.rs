@@ -6,6 +6,7 @@ pub mod api;
 pub mod api_docs;
 pub mod assets;
 pub mod banks;
+pub mod calendar;
 pub mod cards;
 pub mod coaching;
 pub mod health;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(history::configure)
     .configure(progress::configure)
     .configure(settings::configure)
+    .configure(calendar::configure)
     .configure(cards::configure)
     .configure(banks::configure)
     .configure(coaching::configure)

@@ -1,7 +1,7 @@
 //! Settings: time zone and day rollover, daily limits, desired retention,
 //! maximum interval, learning steps, the interview date, the learner's level;
 //! the learner's own FSRS parameters (optimize, with the fit before and
-//! after); and API tokens.
+//! after); API tokens; and the private calendar feed's link.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
@@ -21,7 +21,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(save)
         .service(optimize)
         .service(create_token)
-        .service(revoke_token);
+        .service(revoke_token)
+        .service(create_calendar)
+        .service(revoke_calendar);
 }
 
 async fn page(
@@ -32,17 +34,24 @@ async fn page(
     message: Option<String>,
     error: Option<AppError>,
 ) -> Result<HttpResponse, PageError> {
-    page_with_token(req, state, user, form, message, error, None).await
+    page_showing(req, state, user, form, message, error, Shown::default()).await
 }
 
-async fn page_with_token(
+/// A secret shown once, right after it was made.
+#[derive(Default)]
+struct Shown {
+    api_token: Option<String>,
+    calendar_url: Option<String>,
+}
+
+async fn page_showing(
     req: &HttpRequest,
     state: &AppState,
     user: &user::Model,
     form: Value,
     message: Option<String>,
     error: Option<AppError>,
-    new_token: Option<String>,
+    shown: Shown,
 ) -> Result<HttpResponse, PageError> {
     let status = crate::routes::page::status_for(error.as_ref());
     let view = scheduler::view(&state.db, user).await?;
@@ -50,6 +59,7 @@ async fn page_with_token(
     let maximum_interval_words =
         starling_domain::words::days_in_words(user.maximum_interval_days.max(1) as u32);
     let tokens = crate::store::accounts::list_api_tokens(&state.db, user.id).await?;
+    let calendar_since = crate::store::calendar::feed_created_at(&state.db, user.id).await?;
     render(
         state,
         req,
@@ -68,7 +78,9 @@ async fn page_with_token(
             error => error.map(|e| e.to_string()),
             scheduler => Value::from_serialize(&view),
             tokens => Value::from_serialize(&tokens),
-            new_token => new_token,
+            new_token => shown.api_token,
+            calendar_since => calendar_since,
+            calendar_url => shown.calendar_url,
         },
     )
     .await
@@ -113,6 +125,9 @@ async fn settings_page(
             "Optimizing your parameters; this page shows the result when it is done.".to_owned(),
         ),
         q if q.contains("saved=1") => Some("Settings saved.".to_owned()),
+        q if q.contains("calendar_revoked=1") => {
+            Some("Calendar link revoked: calendars subscribed to it get nothing more.".to_owned())
+        }
         q if q.contains("revoked=1") => Some("Token revoked.".to_owned()),
         _ => None,
     };
@@ -270,14 +285,17 @@ async fn create_token(
     _: CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<HttpResponse, PageError> {
     let token = crate::store::accounts::create_api_token(&state.db, current.id()).await?;
-    page_with_token(
+    page_showing(
         &req,
         &state,
         &current.user,
         form_of(&current.user),
         Some("New API token created: copy it now, it is not shown again.".to_owned()),
         None,
-        Some(token),
+        Shown {
+            api_token: Some(token),
+            ..Shown::default()
+        },
     )
     .await
 }
@@ -291,4 +309,42 @@ async fn revoke_token(
 ) -> Result<HttpResponse, PageError> {
     crate::store::accounts::revoke_api_token(&state.db, current.id(), &id).await?;
     Ok(redirect("/settings?revoked=1#tokens"))
+}
+
+/// Makes the learner's calendar link, or a new one in place of the old.
+#[post("/settings/calendar")]
+async fn create_calendar(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    _: CsrfForm<serde::de::IgnoredAny>,
+) -> Result<HttpResponse, PageError> {
+    let token = crate::store::calendar::create_feed(&state.db, current.id()).await?;
+    let url = format!(
+        "{}/calendar/{token}.ics",
+        crate::routes::calendar::site_url(&state, &req)
+    );
+    page_showing(
+        &req,
+        &state,
+        &current.user,
+        form_of(&current.user),
+        Some("New calendar link made: copy it now, it is not shown again. Any earlier link no longer works.".to_owned()),
+        None,
+        Shown {
+            calendar_url: Some(url),
+            ..Shown::default()
+        },
+    )
+    .await
+}
+
+#[post("/settings/calendar/revoke")]
+async fn revoke_calendar(
+    state: web::Data<AppState>,
+    current: PageUser,
+    _: CsrfForm<serde::de::IgnoredAny>,
+) -> Result<HttpResponse, PageError> {
+    crate::store::calendar::revoke_feed(&state.db, current.id()).await?;
+    Ok(redirect("/settings?calendar_revoked=1#calendar"))
 }

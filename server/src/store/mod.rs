@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod answers;
 pub mod banks;
+pub mod calendar;
 pub mod choices;
 pub mod coaching;
 pub mod compare;

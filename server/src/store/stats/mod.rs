@@ -159,6 +159,15 @@ async fn active_days(
         .collect()
 }
 
+/// The due forecast alone: reviews due on each of the next study days.
+pub async fn due_forecast(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<Vec<DueDay>, sea_orm::DbErr> {
+    forecast(db, user.id, &practice::clock_for(user), now).await
+}
+
 pub async fn stats(
     db: &impl ConnectionTrait,
     user: &user::Model,
