@@ -38,6 +38,13 @@ pub struct Config {
     /// for links that leave the browser: calendar feeds, emails. Without it the
     /// address a request came in on is used.
     pub public_url: Option<String>,
+    /// The SMTP server email goes out through: `smtp://user:pass@host:587`
+    /// (STARTTLS required; `?tls=opportunistic` or `?tls=none` for a relay on
+    /// the same machine) or `smtps://user:pass@host:465` (implicit TLS).
+    /// Without it Starling sends no email.
+    pub smtp_url: Option<String>,
+    /// The sender of Starling's email: `Starling <starling@example.org>`.
+    pub mail_from: Option<String>,
 }
 
 impl Default for Config {
@@ -61,6 +68,8 @@ impl Default for Config {
             password_hashing_concurrency: 0,
             password_hashing_queue: 32,
             public_url: None,
+            smtp_url: None,
+            mail_from: None,
         }
     }
 }
@@ -106,6 +115,8 @@ struct FileConfig {
     password_hashing_concurrency: Option<usize>,
     password_hashing_queue: Option<usize>,
     public_url: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
 }
 
 impl Config {
@@ -145,6 +156,12 @@ impl Config {
     fn apply_file(&mut self, file: FileConfig) -> Result<(), ConfigError> {
         if let Some(v) = &file.public_url {
             self.public_url = Some(parse_url("public_url", v)?);
+        }
+        if file.smtp_url.is_some() {
+            self.smtp_url = file.smtp_url;
+        }
+        if file.mail_from.is_some() {
+            self.mail_from = file.mail_from;
         }
         if let Some(v) = file.database_url {
             self.database_url = v;
@@ -217,6 +234,12 @@ impl Config {
         }
         if let Some(v) = var("STARLING_PUBLIC_URL") {
             self.public_url = Some(parse_url("STARLING_PUBLIC_URL", &v)?);
+        }
+        if let Some(v) = var("STARLING_SMTP_URL") {
+            self.smtp_url = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = var("STARLING_MAIL_FROM") {
+            self.mail_from = Some(v).filter(|v| !v.trim().is_empty());
         }
         if let Some(v) = var("STARLING_SESSION_DAYS") {
             self.session_days = parse_number("STARLING_SESSION_DAYS", &v)?;
