@@ -1,5 +1,6 @@
 //! The `starling` command line: `serve` (the default), `user add`,
-//! `bank check|import|export` (the same import engine as the API), `backup`.
+//! `bank check|import|export` (the same import engine as the API), `backup`,
+//! `mail test`.
 
 use std::process::ExitCode;
 
@@ -45,6 +46,17 @@ pub enum Command {
         /// Where to write the backup; must not exist yet.
         path: std::path::PathBuf,
     },
+    /// Check the email set-up (STARLING_SMTP_URL, STARLING_MAIL_FROM).
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Send a test message to ADDRESS and print what the SMTP server answered.
+    Test { address: String },
 }
 
 /// How to read bank files whose format or bank id is not in the file itself.
@@ -129,6 +141,9 @@ pub fn run(cli: Cli) -> ExitCode {
             } => add_user(config, &username, &role).await,
             Command::Bank { command } => bank(config, command).await,
             Command::Backup { path } => backup(config, &path).await,
+            Command::Mail {
+                command: MailCommand::Test { address },
+            } => mail_test(&config, &address).await,
         }
     });
     match outcome {
@@ -169,6 +184,28 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         app.port()
     );
     app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn mail_test(config: &Config, address: &str) -> anyhow::Result<()> {
+    let mailer = crate::mail::Mailer::from_config(config)?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "no SMTP server is configured: set STARLING_SMTP_URL (smtp://user:pass@host:587) and STARLING_MAIL_FROM"
+        )
+    })?;
+    let email = crate::mail::Email {
+        to: address.to_owned(),
+        subject: "Starling test message".to_owned(),
+        text: "This is a test message from Starling: the server can send email.\n".to_owned(),
+        html: "<p>This is a test message from Starling: the server can send email.</p>\n"
+            .to_owned(),
+    };
+    println!(
+        "sending a test message to {address} through {}",
+        mailer.relay()
+    );
+    let reply = mailer.send(&email).await?;
+    println!("sent: the SMTP server answered {reply}");
     Ok(())
 }
 

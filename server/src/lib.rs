@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod mail;
 pub mod metrics;
 pub mod nul_guard;
 pub mod routes;

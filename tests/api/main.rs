@@ -15,6 +15,7 @@ mod csrf_walk;
 mod faults;
 mod isolation;
 mod levels;
+mod mail;
 mod mock;
 mod next_step;
 mod openapi;
