@@ -9,7 +9,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::banks::starling_binary;
+use super::{banks::starling_binary, operations::free_port};
 
 /// aiosmtpd on a free loopback port, keeping what it receives in a maildir;
 /// stopped when dropped.
@@ -67,14 +67,6 @@ impl Drop for SmtpServer {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.maildir);
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// `starling mail test ADDRESS` with these mail settings and no others.

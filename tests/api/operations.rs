@@ -112,7 +112,7 @@ fn answer_situation() -> &'static str {
 }
 
 /// A free port on the loopback interface.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

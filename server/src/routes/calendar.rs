@@ -20,10 +20,10 @@ async fn feed(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let user = calendar::user_for_feed(&state.db, &token)
+    let feed = calendar::find_feed(&state.db, &token)
         .await?
         .ok_or(AppError::NotFound("calendar"))?;
-    let body = calendar::feed(&state.db, &user, Utc::now(), &site_url(&state, &req)).await?;
+    let body = calendar::feed_text(&state.db, &feed, Utc::now(), &site_url(&state, &req)).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header((

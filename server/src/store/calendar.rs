@@ -69,46 +69,56 @@ pub async fn revoke_feed(db: &impl ConnectionTrait, user_id: i32) -> Result<bool
     Ok(deleted.rows_affected > 0)
 }
 
-/// The owner of the feed with this token, if the token is a live one.
-pub async fn user_for_feed(
+/// A live feed: its owner and the hash of its token.
+pub struct Feed {
+    pub user: user::Model,
+    token_hash: String,
+}
+
+/// The feed with this token, if the token is a live one.
+pub async fn find_feed(
     db: &impl ConnectionTrait,
     token: &str,
-) -> Result<Option<user::Model>, sea_orm::DbErr> {
+) -> Result<Option<Feed>, sea_orm::DbErr> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    user::Entity::find()
+    let hash = token_hash(&token.to_ascii_lowercase());
+    let user = user::Entity::find()
         .filter(
             user::Column::Id.in_subquery(
                 sea_orm::sea_query::Query::select()
                     .column(calendar_feed::Column::UserId)
                     .from(calendar_feed::Entity)
-                    .and_where(
-                        calendar_feed::Column::TokenHash
-                            .eq(token_hash(&token.to_ascii_lowercase())),
-                    )
+                    .and_where(calendar_feed::Column::TokenHash.eq(hash.as_str()))
                     .to_owned(),
             ),
         )
         .one(db)
-        .await
+        .await?;
+    Ok(user.map(|user| Feed {
+        user,
+        token_hash: hash,
+    }))
 }
 
-/// The feed: an all-day event (DTEND is the next day, exclusive) on the interview day (when one is set and not
-/// past) and one on each study day of the forecast with reviews due, today's
-/// counting the overdue ones. `site` is the server's public address, for the
-/// links in the events.
-pub async fn feed(
+/// The feed's text: an all-day event (DTEND is the next day, exclusive) on
+/// the interview day (when one is set and not past) and one on each study
+/// day of the forecast with reviews due, today's counting the overdue ones.
+/// `site` is the server's public address, for the links in the events.
+pub async fn feed_text(
     db: &impl ConnectionTrait,
-    user: &user::Model,
+    feed: &Feed,
     now: DateTime<Utc>,
     site: &str,
 ) -> Result<String, sea_orm::DbErr> {
+    let user = &feed.user;
     let clock = clock_for(user);
     let today = clock.day_of(now);
     // Names events across fetches (an event keeps its UID when its count
-    // changes, so calendars update it) without naming the account.
-    let feed_id = &token_hash(&format!("starling-calendar-{}", user.id))[..16];
+    // changes, so calendars update it) without naming the account: part of
+    // the token's hash, which only the link's holders can connect to it.
+    let feed_id = &feed.token_hash[..16];
     let practice_url = format!("{site}/practice");
     let mut calendar = Calendar::empty();
     calendar
