@@ -16,6 +16,7 @@ mod m20261205_000001_red_flags;
 mod m20261205_000002_user_level;
 mod m20261205_000003_answer_time_index;
 mod m20261206_000001_calendar_feeds;
+mod m20261207_000001_mail;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000002_user_level::Migration),
             Box::new(m20261205_000003_answer_time_index::Migration),
             Box::new(m20261206_000001_calendar_feeds::Migration),
+            Box::new(m20261207_000001_mail::Migration),
         ]
     }
 }

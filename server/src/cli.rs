@@ -199,6 +199,7 @@ async fn mail_test(config: &Config, address: &str) -> anyhow::Result<()> {
         text: "This is a test message from Starling: the server can send email.\n".to_owned(),
         html: "<p>This is a test message from Starling: the server can send email.</p>\n"
             .to_owned(),
+        unsubscribe: None,
     };
     println!(
         "sending a test message to {address} through {}",

@@ -5,7 +5,10 @@
 use std::time::Duration;
 
 use lettre::{
-    message::{header::ContentType, Mailbox, MultiPart, SinglePart},
+    message::{
+        header::{ContentType, HeaderName, HeaderValue},
+        Mailbox, MultiPart, SinglePart,
+    },
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 
@@ -38,6 +41,9 @@ pub struct Email {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The signed one-click unsubscribe link (RFC 8058), sent as
+    /// `List-Unsubscribe` with `List-Unsubscribe-Post`.
+    pub unsubscribe: Option<String>,
 }
 
 /// The configured SMTP server and sender.
@@ -77,11 +83,23 @@ impl Mailer {
     /// Sends `email`; returns the server's reply to the message (`250 …`).
     pub async fn send(&self, email: &Email) -> Result<String, MailError> {
         let to = parse_mailbox("the address", &email.to)?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.as_str())
-            .message_id(None)
+            .message_id(None);
+        if let Some(url) = &email.unsubscribe {
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        let message = builder
             .multipart(
                 MultiPart::alternative()
                     .singlepart(

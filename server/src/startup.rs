@@ -32,13 +32,19 @@ pub struct AppState {
     pub optimizer: std::sync::Arc<tokio::sync::Notify>,
     /// Every password check and hash of this instance takes a turn here.
     pub hashing: crate::auth::PasswordHashing,
+    /// The SMTP server, when one is configured; without it no email is sent
+    /// and Settings says so.
+    pub mailer: Option<std::sync::Arc<crate::mail::Mailer>>,
+    /// Wakes this instance's mail worker when a message is queued here.
+    pub mail: std::sync::Arc<tokio::sync::Notify>,
 }
 
 pub struct Application {
     port: u16,
     server: Server,
-    /// The optimization worker, stopped and joined after the server.
-    worker: tokio::task::JoinHandle<()>,
+    /// The optimization worker and, with SMTP, the mail worker: stopped and
+    /// joined after the server.
+    workers: Vec<tokio::task::JoinHandle<()>>,
     stop_worker: tokio::sync::watch::Sender<bool>,
 }
 
@@ -58,12 +64,38 @@ impl Application {
         let optimizer = std::sync::Arc::new(tokio::sync::Notify::new());
         let instance = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
         let (stop_worker, stop) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(store::scheduler::run_worker(
+        let mut workers = vec![tokio::spawn(store::scheduler::run_worker(
             db.clone(),
             optimizer.clone(),
-            instance,
-            stop,
-        ));
+            instance.clone(),
+            stop.clone(),
+        ))];
+        let mailer = crate::mail::Mailer::from_config(&config)?.map(std::sync::Arc::new);
+        let mail = std::sync::Arc::new(tokio::sync::Notify::new());
+        if let Some(mailer) = &mailer {
+            let site = config.public_url.clone().unwrap_or_else(|| {
+                let host = match config.addr.rsplit_once(':') {
+                    Some(("0.0.0.0" | "[::]", _)) | None => "localhost".to_owned(),
+                    Some((host, _)) => host.to_owned(),
+                };
+                let site = format!("http://{host}:{port}");
+                tracing::warn!(
+                    site = %site,
+                    "STARLING_SMTP_URL is set but STARLING_PUBLIC_URL is not: links in reminders and digests point to this address"
+                );
+                site
+            });
+            tracing::info!(relay = mailer.relay(), "email reminders and digests are on");
+            workers.push(tokio::spawn(store::mail::run_worker(
+                db.clone(),
+                mailer.clone(),
+                site,
+                secret.clone(),
+                instance,
+                mail.clone(),
+                stop,
+            )));
+        }
         let hashing = crate::auth::PasswordHashing::new(
             config.password_hashing_concurrency,
             config.password_hashing_queue,
@@ -75,6 +107,8 @@ impl Application {
             config,
             optimizer,
             hashing,
+            mailer,
+            mail,
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -111,7 +145,7 @@ impl Application {
         Ok(Self {
             port,
             server,
-            worker,
+            workers,
             stop_worker,
         })
     }
@@ -126,16 +160,18 @@ impl Application {
     }
 
     /// Serves until the server is stopped (SIGINT/SIGTERM, after its
-    /// graceful shutdown), then stops the optimization worker and waits for
-    /// it: a fit in progress is abandoned and its job queued again at once.
+    /// graceful shutdown), then stops the background workers and waits for
+    /// them: a fit in progress is abandoned and its job queued again at once;
+    /// an email being sent finishes (or its claim lapses for another instance).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         let _ = self.stop_worker.send(true);
-        if tokio::time::timeout(WORKER_STOP_WAIT, self.worker)
+        let joined = futures_util::future::join_all(self.workers);
+        if tokio::time::timeout(WORKER_STOP_WAIT, joined)
             .await
             .is_err()
         {
-            tracing::warn!("the optimization worker did not stop in time");
+            tracing::warn!("a background worker did not stop in time");
         }
         served
     }

@@ -13,18 +13,22 @@ use super::{banks::starling_binary, operations::free_port};
 
 /// aiosmtpd on a free loopback port, keeping what it receives in a maildir;
 /// stopped when dropped.
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     maildir: PathBuf,
 }
 
 impl SmtpServer {
-    fn start() -> Option<Self> {
+    pub(crate) fn start() -> Option<Self> {
+        Self::start_on(free_port())
+    }
+
+    /// aiosmtpd on `port` (one a test kept free, say, to start the server late).
+    pub(crate) fn start_on(port: u16) -> Option<Self> {
         if !starling_tests::python_module_available("aiosmtpd", "aiosmtpd") {
             return None;
         }
-        let port = free_port();
         let maildir =
             std::env::temp_dir().join(format!("starling-maildir-{}", rand::random::<u64>()));
         let child = Command::new("python3")
@@ -51,7 +55,7 @@ impl SmtpServer {
     }
 
     /// Every message received, as raw text.
-    fn messages(&self) -> Vec<String> {
+    pub(crate) fn messages(&self) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
             return Vec::new();
         };

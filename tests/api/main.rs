@@ -26,6 +26,7 @@ mod plain_words;
 mod practice;
 mod red_flags;
 mod rehearsal;
+mod reminders;
 mod robustness;
 mod scheduling;
 mod security;

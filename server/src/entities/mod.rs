@@ -74,6 +74,8 @@ pub mod coach_link;
 pub mod competency;
 pub mod draft;
 pub mod login_failure;
+pub mod mail_outbox;
+pub mod mail_setting;
 pub mod mock_interview;
 pub mod mock_question;
 pub mod optimize_job;

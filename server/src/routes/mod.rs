@@ -11,6 +11,7 @@ pub mod cards;
 pub mod coaching;
 pub mod health;
 pub mod history;
+pub mod mail;
 pub mod mock;
 pub mod page;
 pub mod practice;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(progress::configure)
     .configure(settings::configure)
     .configure(calendar::configure)
+    .configure(mail::configure)
     .configure(cards::configure)
     .configure(banks::configure)
     .configure(coaching::configure)

@@ -23,7 +23,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(create_token)
         .service(revoke_token)
         .service(create_calendar)
-        .service(revoke_calendar);
+        .service(revoke_calendar)
+        .service(change_email)
+        .service(save_mail_prefs);
 }
 
 async fn page(
@@ -42,6 +44,8 @@ async fn page(
 struct Shown {
     api_token: Option<String>,
     calendar_url: Option<String>,
+    /// What was wrong with the email form (shown in its section).
+    mail_error: Option<AppError>,
 }
 
 async fn page_showing(
@@ -60,6 +64,7 @@ async fn page_showing(
         starling_domain::words::days_in_words(user.maximum_interval_days.max(1) as u32);
     let tokens = crate::store::accounts::list_api_tokens(&state.db, user.id).await?;
     let calendar_since = crate::store::calendar::feed_created_at(&state.db, user.id).await?;
+    let mail = crate::store::mail::prefs_of(&state.db, user.id).await?;
     render(
         state,
         req,
@@ -81,6 +86,11 @@ async fn page_showing(
             new_token => shown.api_token,
             calendar_since => calendar_since,
             calendar_url => shown.calendar_url,
+            mail_available => state.mailer.is_some(),
+            mail => Value::from_serialize(&mail),
+            mail_error => shown.mail_error.map(|e| e.to_string()),
+            hours => (0..24).map(|h| context! { value => h, label => format!("{h:02}:00") }).collect::<Vec<_>>(),
+            coach => user.role != crate::auth::Role::Learner,
         },
     )
     .await
@@ -129,6 +139,7 @@ async fn settings_page(
             Some("Calendar link revoked: calendars subscribed to it get nothing more.".to_owned())
         }
         q if q.contains("revoked=1") => Some("Token revoked.".to_owned()),
+        q if q.contains("mail_saved=1") => Some("Email settings saved.".to_owned()),
         _ => None,
     };
     page(
@@ -347,4 +358,142 @@ async fn revoke_calendar(
 ) -> Result<HttpResponse, PageError> {
     crate::store::calendar::revoke_feed(&state.db, current.id()).await?;
     Ok(redirect("/settings?calendar_revoked=1#calendar"))
+}
+
+/// Settings with what was wrong in the Email section, and the error's status.
+async fn mail_error_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &user::Model,
+    err: AppError,
+) -> Result<HttpResponse, PageError> {
+    let status = crate::routes::page::status_for(Some(&err));
+    let shown = Shown {
+        mail_error: Some(err),
+        ..Shown::default()
+    };
+    let mut res = page_showing(req, state, user, form_of(user), None, None, shown).await?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Sets or removes the account's email address; the password is checked
+/// first (as a login, so wrong guesses count towards the same throttle).
+#[post("/settings/email")]
+async fn change_email(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    CsrfForm(form): CsrfForm<EmailForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = &current.user;
+    if state.mailer.is_none() {
+        let err = AppError::invalid(
+            "email",
+            "this server sends no email: its administrator has not configured an SMTP server",
+        );
+        return mail_error_page(&req, &state, user, err).await;
+    }
+    let checked =
+        crate::store::accounts::log_in(&state, &req, &user.username, &form.password).await;
+    let change = match checked {
+        Ok(_) => {
+            let site = crate::routes::calendar::site_url(&state, &req);
+            let letters = crate::store::mail::Letters {
+                site: &site,
+                secret: &state.secret,
+                templates: &state.templates,
+            };
+            crate::store::mail::change_address(&state.db, letters, user, &form.email, Utc::now())
+                .await
+        }
+        Err(AppError::BadCredentials) => Err(AppError::invalid(
+            "password",
+            "that is not your password: changing the email address needs your current password",
+        )),
+        Err(err) => Err(err),
+    };
+    match change {
+        Ok(crate::store::mail::AddressChange::Verifying(address)) => {
+            state.mail.notify_one();
+            let message = format!("We sent a confirmation link to {address}: open it within {} hours to start getting email there.", crate::store::mail::VERIFY_HOURS);
+            page(&req, &state, user, form_of(user), Some(message), None).await
+        }
+        Ok(crate::store::mail::AddressChange::Removed) => {
+            page(
+                &req,
+                &state,
+                user,
+                form_of(user),
+                Some("Email address removed: Starling sends you nothing.".to_owned()),
+                None,
+            )
+            .await
+        }
+        Err(err @ (AppError::Invalid { .. } | AppError::TooManyRequests { .. })) => {
+            mail_error_page(&req, &state, user, err).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct MailPrefsForm {
+    send_hour: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    reminders: Option<String>,
+    #[serde(default)]
+    digest: Option<String>,
+    #[serde(default)]
+    digest_inactive_days: Option<String>,
+}
+
+#[post("/settings/email/prefs")]
+async fn save_mail_prefs(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: PageUser,
+    CsrfForm(form): CsrfForm<MailPrefsForm>,
+) -> Result<HttpResponse, PageError> {
+    let current_prefs = crate::store::mail::prefs_of(&state.db, current.id()).await?;
+    let change = (|| {
+        let digest = match form.digest.as_deref() {
+            None => current_prefs.digest,
+            Some(word) => word.parse().map_err(|_| {
+                AppError::invalid(
+                    "digest",
+                    format!("the digest is off, daily or weekly, not {word:?}"),
+                )
+            })?,
+        };
+        Ok::<_, AppError>(crate::store::mail::PrefsChange {
+            send_hour: number("send_hour", &form.send_hour)?,
+            reminders: form.reminders.is_some(),
+            digest,
+            digest_inactive_days: match &form.digest_inactive_days {
+                Some(raw) => number("digest_inactive_days", raw)?,
+                None => current_prefs.digest_inactive_days,
+            },
+        })
+    })();
+    let saved = match change {
+        Ok(change) => crate::store::mail::save_prefs(&state.db, current.id(), &change).await,
+        Err(err) => Err(err),
+    };
+    match saved {
+        Ok(()) => Ok(redirect("/settings?mail_saved=1#email")),
+        Err(err @ AppError::Invalid { .. }) => {
+            mail_error_page(&req, &state, &current.user, err).await
+        }
+        Err(other) => Err(other.into()),
+    }
 }

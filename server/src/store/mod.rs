@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod choices;
 pub mod coaching;
 pub mod compare;
+pub mod mail;
 pub mod mock;
 pub mod practice;
 pub mod questions;
