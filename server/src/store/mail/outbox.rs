@@ -215,14 +215,14 @@ pub async fn send_due(
             .filter(mail_outbox::Column::ClaimedBy.eq(instance));
         match &outcome {
             Ok(reply) => {
-                tracing::info!(message = id, kind = %row.kind, attempts, reply = %reply, "email sent");
+                tracing::info!(outbox = id, kind = %row.kind, attempts, reply = %reply, "email sent");
                 report.sent += 1;
                 update = update
                     .col_expr(mail_outbox::Column::Status, Expr::value(Status::Sent))
                     .col_expr(mail_outbox::Column::SentAt, Expr::value(Utc::now()));
             }
             Err((error, true)) => {
-                tracing::error!(message = id, kind = %row.kind, attempts, error = %error, "email given up");
+                tracing::error!(outbox = id, kind = %row.kind, attempts, error = %error, "email given up");
                 report.given_up += 1;
                 update = update
                     .col_expr(mail_outbox::Column::Status, Expr::value(Status::Failed))
@@ -231,7 +231,7 @@ pub async fn send_due(
             Err((error, false)) => {
                 let wait = backoff(attempts);
                 tracing::warn!(
-                    message = id, kind = %row.kind, attempts, retry_in_minutes = wait.num_minutes(), error = %error,
+                    outbox = id, kind = %row.kind, attempts, retry_in_minutes = wait.num_minutes(), error = %error,
                     "email not sent; will retry"
                 );
                 report.retrying += 1;
