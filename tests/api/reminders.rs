@@ -164,6 +164,37 @@ async fn send_verifications(app: &TestApp, smtp: &SmtpServer) -> u32 {
         .sent
 }
 
+/// The Settings address form, sent as a browser does.
+async fn post_address(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    csrf: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    browser
+        .post(app.url("/settings/email"))
+        .form(&[
+            ("csrf_token", csrf),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The POST a mail app sends for `List-Unsubscribe-Post` (RFC 8058), without a login.
+async fn one_click(app: &TestApp, path: &str) -> reqwest::Response {
+    app.client()
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn outbox(app: &TestApp) -> Vec<mail_outbox::Model> {
     use sea_orm::QueryOrder;
     mail_outbox::Entity::find()
@@ -360,24 +391,12 @@ on_both_databases!(
             format!("/unsubscribe/{forged}"),
             "/unsubscribe/1.reminder.00".to_owned(),
         ] {
-            let res = anonymous
-                .post(app.url(&path))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body("List-Unsubscribe=One-Click")
-                .send()
-                .await
-                .unwrap();
+            let res = one_click(&app, &path).await;
             assert_eq!(res.status(), 404, "{path}");
         }
         let after_forgery = mail_store::prefs_of(&app.db, rita_id as i32).await.unwrap();
         assert!(after_forgery.reminders);
-        let res = anonymous
-            .post(app.url(&format!("/unsubscribe/{token}")))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body("List-Unsubscribe=One-Click")
-            .send()
-            .await
-            .unwrap();
+        let res = one_click(&app, &format!("/unsubscribe/{token}")).await;
         assert_eq!(res.status(), 200);
         assert!(res
             .text()
@@ -662,16 +681,14 @@ on_both_databases!(
         let settings = app.page(&browser, "/settings").await;
         assert!(settings.contains("Email reminders are not available on this server"));
         assert!(!settings.contains("id=\"email-form\""));
-        let res = browser
-            .post(app.url("/settings/email"))
-            .form(&[
-                ("csrf_token", csrf_from(&settings).as_str()),
-                ("email", "sam@example.org"),
-                ("password", "correct horse battery"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let res = post_address(
+            &app,
+            &browser,
+            csrf_from(&settings).as_str(),
+            "sam@example.org",
+            "correct horse battery",
+        )
+        .await;
         assert_eq!(res.status(), 422);
         assert!(outbox(&app).await.is_empty());
     }
@@ -695,46 +712,40 @@ async fn the_address_form_never_waits_for_smtp() {
     let settings = app.page(&browser, "/settings").await;
     assert!(settings.contains("id=\"email-form\""));
     let csrf = csrf_from(&settings);
-    let wrong = browser
-        .post(app.url("/settings/email"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("email", "tess@example.org"),
-            ("password", "not my password"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let wrong = post_address(
+        &app,
+        &browser,
+        csrf.as_str(),
+        "tess@example.org",
+        "not my password",
+    )
+    .await;
     assert_eq!(wrong.status(), 422);
     assert!(wrong
         .text()
         .await
         .unwrap()
         .contains("that is not your password"));
-    let bad = browser
-        .post(app.url("/settings/email"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("email", "tess at example"),
-            ("password", "correct horse battery"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let bad = post_address(
+        &app,
+        &browser,
+        csrf.as_str(),
+        "tess at example",
+        "correct horse battery",
+    )
+    .await;
     assert_eq!(bad.status(), 422);
     assert!(outbox(&app).await.is_empty());
     let started = std::time::Instant::now();
     for address in ["old@example.org", "tess@example.org"] {
-        let res = browser
-            .post(app.url("/settings/email"))
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("email", address),
-                ("password", "correct horse battery"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let res = post_address(
+            &app,
+            &browser,
+            csrf.as_str(),
+            address,
+            "correct horse battery",
+        )
+        .await;
         assert_eq!(res.status(), 200);
         assert!(res
             .text()
@@ -785,16 +796,14 @@ async fn the_address_form_never_waits_for_smtp() {
     // A hostile account cannot make the server send without end.
     let mut refused = None;
     for i in 0..10 {
-        let res = browser
-            .post(app.url("/settings/email"))
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("email", format!("x{i}@example.org").as_str()),
-                ("password", "correct horse battery"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let res = post_address(
+            &app,
+            &browser,
+            csrf.as_str(),
+            format!("x{i}@example.org").as_str(),
+            "correct horse battery",
+        )
+        .await;
         if res.status() == 429 {
             refused = Some(i);
             break;
