@@ -811,3 +811,76 @@ async fn the_address_form_never_waits_for_smtp() {
     }
     assert_eq!(refused, Some(3), "five verification messages a day");
 }
+
+/// Two real instances with SMTP on one database, started together: their
+/// mail workers both look at once, and each message still goes out once.
+on_both_databases!(
+    two_running_instances_send_each_message_once,
+    |app: TestApp| async move {
+        let Some(smtp) = SmtpServer::start() else {
+            return;
+        };
+        let interview = day(Utc::now().date_naive() + Days::new(3));
+        for name in ["gil", "hal"] {
+            let learner = app.api_user(name).await;
+            let res = put_settings(
+                &learner,
+                json!({"time_zone": "UTC", "interview_date": interview}),
+            )
+            .await;
+            assert_eq!(res.status(), 200);
+            subscribe(&app, name, reminders_at(0)).await;
+        }
+        let config = Config {
+            database_url: app.database_url.clone(),
+            addr: "127.0.0.1:0".to_owned(),
+            log: "warn".to_owned(),
+            smtp_url: Some(format!("smtp://127.0.0.1:{}?tls=none", smtp.port)),
+            mail_from: Some("Starling <starling@example.org>".to_owned()),
+            public_url: Some(SITE.to_owned()),
+            ..Config::default()
+        };
+        let (one, two) = tokio::join!(
+            starling::startup::Application::build(config.clone()),
+            starling::startup::Application::build(config)
+        );
+        for instance in [one.unwrap(), two.unwrap()] {
+            tokio::spawn(instance.run_until_stopped());
+        }
+        // Two verifications and two reminders; then a few more looks.
+        let started = std::time::Instant::now();
+        while smtp.messages().len() < 4 {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "only {} messages arrived",
+                smtp.messages().len()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        let mut subjects: Vec<(String, String)> = received(&smtp)
+            .into_iter()
+            .map(|m| (m.to, m.subject))
+            .collect();
+        subjects.sort();
+        assert_eq!(subjects.len(), 4, "{subjects:?}");
+        assert_eq!(
+            subjects
+                .iter()
+                .filter(|(_, s)| s.starts_with("Starling: Nothing due today · interview in 3 days"))
+                .count(),
+            2,
+            "{subjects:?}"
+        );
+        let claimed_by: std::collections::BTreeSet<Option<String>> = outbox(&app)
+            .await
+            .into_iter()
+            .map(|r| {
+                assert_eq!(r.status, mail_outbox::Status::Sent);
+                assert_eq!(r.attempts, 1);
+                r.claimed_by
+            })
+            .collect();
+        assert!(!claimed_by.contains(&None));
+    }
+);
