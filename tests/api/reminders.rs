@@ -812,8 +812,8 @@ async fn the_address_form_never_waits_for_smtp() {
     assert_eq!(refused, Some(3), "five verification messages a day");
 }
 
-/// Two real instances with SMTP on one database, started together: their
-/// mail workers both look at once, and each message still goes out once.
+// Two real instances with SMTP on one database, started together: their
+// mail workers both look at once, and each message still goes out once.
 on_both_databases!(
     two_running_instances_send_each_message_once,
     |app: TestApp| async move {
