@@ -788,6 +788,19 @@ async fn the_address_form_never_waits_for_smtp() {
         .await
         .unwrap()
         .contains("Starling can now send email to tess@example.org"));
+    let again = post_address(
+        &app,
+        &browser,
+        &csrf,
+        "tess@example.org",
+        "correct horse battery",
+    )
+    .await;
+    assert!(again
+        .text()
+        .await
+        .unwrap()
+        .contains("tess@example.org is already your confirmed address."));
     let settings = app.page(&browser, "/settings").await;
     assert!(
         settings.contains("Email goes to <strong>tess@example.org</strong>"),
@@ -810,6 +823,19 @@ async fn the_address_form_never_waits_for_smtp() {
         }
     }
     assert_eq!(refused, Some(3), "five verification messages a day");
+    // Removing the address needs the password too, and ends everything.
+    let removed = post_address(&app, &browser, &csrf, "", "correct horse battery").await;
+    assert!(removed
+        .text()
+        .await
+        .unwrap()
+        .contains("Email address removed"));
+    let prefs = mail_store::prefs_of(&app.db, user.id).await.unwrap();
+    assert_eq!((prefs.email, prefs.pending_email), (None, None));
+    assert!(outbox(&app)
+        .await
+        .iter()
+        .all(|r| r.status != mail_outbox::Status::Pending));
 }
 
 // Two real instances with SMTP on one database, started together: their

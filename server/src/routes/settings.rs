@@ -427,6 +427,10 @@ async fn change_email(
             let message = format!("We sent a confirmation link to {address}: open it within {} hours to start getting email there.", crate::store::mail::VERIFY_HOURS);
             page(&req, &state, user, form_of(user), Some(message), None).await
         }
+        Ok(crate::store::mail::AddressChange::Unchanged(address)) => {
+            let message = format!("{address} is already your confirmed address.");
+            page(&req, &state, user, form_of(user), Some(message), None).await
+        }
         Ok(crate::store::mail::AddressChange::Removed) => {
             page(
                 &req,

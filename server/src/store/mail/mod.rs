@@ -283,6 +283,8 @@ pub enum AddressChange {
     Verifying(String),
     /// The address (verified or pending) was removed.
     Removed,
+    /// It is the confirmed address already; a pending change is dropped.
+    Unchanged(String),
 }
 
 /// Sets (or with an empty `raw`, removes) the user's address: a new one is
@@ -321,6 +323,22 @@ pub async fn change_address(
         return Ok(AddressChange::Removed);
     }
     let address = parse_address(raw)?;
+    if prefs_of(db, user.id).await?.email.as_deref() == Some(address.as_str()) {
+        mail_setting::Entity::update_many()
+            .col_expr(
+                mail_setting::Column::PendingEmail,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                mail_setting::Column::PendingSince,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(mail_setting::Column::UserId.eq(user.id))
+            .exec(db)
+            .await?;
+        cancel_unsent(db, user.id, Some(Kind::Verify)).await?;
+        return Ok(AddressChange::Unchanged(address));
+    }
     let sent_today = mail_outbox::Entity::find()
         .filter(mail_outbox::Column::UserId.eq(user.id))
         .filter(mail_outbox::Column::Kind.eq(Kind::Verify))
