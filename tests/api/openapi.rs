@@ -395,6 +395,25 @@ on_both_databases!(
                 .json(&json!({"desired_retention": 2.0})),
         )
         .await;
+        api.expect(200, user.get("/api/v1/me/email")).await;
+        api.expect(
+            200,
+            user.put("/api/v1/me/email")
+                .json(&json!({"reminders": true, "send_hour": 7})),
+        )
+        .await;
+        api.expect(
+            422,
+            user.put("/api/v1/me/email").json(&json!({"send_hour": 24})),
+        )
+        .await;
+        // This server has no SMTP server, so no address is taken.
+        api.expect(
+            422,
+            user.post("/api/v1/me/email/address")
+                .json(&json!({"email": "olga@example.org", "password": "correct horse battery"})),
+        )
+        .await;
         let created = api.expect(201, user.post("/api/v1/tokens")).await;
         api.expect(200, user.get("/api/v1/tokens")).await;
         let token_id = created.json()["id"].as_str().unwrap().to_owned();

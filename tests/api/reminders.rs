@@ -910,3 +910,79 @@ on_both_databases!(
         assert!(!claimed_by.contains(&None));
     }
 );
+
+on_both_databases!(email_settings_through_the_api, |app: TestApp| async move {
+    let user = app.api_user("ivy").await;
+    let view: Value = user.get_json("/api/v1/me/email").await;
+    assert_eq!(view["available"], false);
+    assert_eq!(view["email"], Value::Null);
+    assert_eq!(view["reminders"], false);
+    let res = user
+        .put("/api/v1/me/email")
+        .json(&json!({"reminders": true, "send_hour": 7}))
+        .expect_status(200)
+        .await;
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(
+        (view["reminders"].clone(), view["send_hour"].clone()),
+        (json!(true), json!(7))
+    );
+    assert_eq!(view["digest"], "off");
+    for (body, field) in [
+        (json!({"send_hour": 24}), "send_hour"),
+        (json!({"digest": "hourly"}), "digest"),
+        (json!({"digest_inactive_days": 0}), "digest_inactive_days"),
+    ] {
+        let res = user
+            .put("/api/v1/me/email")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{body}");
+        let error: Value = res.json().await.unwrap();
+        assert_eq!(error["error"]["field"], field, "{error}");
+    }
+    // This server has no SMTP server: no address is taken.
+    let res = user
+        .post("/api/v1/me/email/address")
+        .json(&json!({"email": "ivy@example.org", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(outbox(&app).await.is_empty());
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_sets_an_address_with_the_password() {
+    let dead = free_port();
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.smtp_url = Some(format!("smtp://127.0.0.1:{dead}?tls=none"));
+        config.mail_from = Some("Starling <starling@example.org>".to_owned());
+    })
+    .await
+    else {
+        return;
+    };
+    let user = app.api_user("jay").await;
+    let address = |password: &str| {
+        user.post("/api/v1/me/email/address")
+            .json(&json!({"email": "jay@example.org", "password": password}))
+            .send()
+    };
+    let wrong = address("nope").await.unwrap();
+    assert_eq!(wrong.status(), 422);
+    let error: Value = wrong.json().await.unwrap();
+    assert_eq!(error["error"]["field"], "password");
+    let res = address("correct horse battery").await.unwrap();
+    assert_eq!(res.status(), 202);
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["available"], true);
+    assert_eq!(view["pending_email"], "jay@example.org");
+    assert_eq!(view["email"], Value::Null);
+    assert!(view["message"]
+        .as_str()
+        .unwrap()
+        .contains("confirmation link"));
+}

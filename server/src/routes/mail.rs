@@ -10,9 +10,11 @@ use chrono::Utc;
 use minijinja::context;
 
 use crate::{
+    entities::user,
+    error::AppError,
     routes::page::{render, PageError},
     startup::AppState,
-    store::mail,
+    store::mail::{self, AddressChange},
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -118,4 +120,44 @@ async fn unsubscribe(
         context! { step => "unsubscribed", what => what.name() },
     )
     .await
+}
+
+/// Sets or removes `user`'s address (the Settings form and the API): only
+/// with an SMTP server, and after checking the password as a login does (so
+/// wrong guesses count towards the same throttle). A verification message
+/// goes to the outbox and this instance's mail worker is woken.
+pub async fn change_address(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &user::Model,
+    email: &str,
+    password: &str,
+) -> Result<AddressChange, AppError> {
+    if state.mailer.is_none() {
+        return Err(AppError::invalid(
+            "email",
+            "this server sends no email: its administrator has not configured an SMTP server",
+        ));
+    }
+    match crate::store::accounts::log_in(state, req, &user.username, password).await {
+        Ok(_) => {}
+        Err(AppError::BadCredentials) => {
+            return Err(AppError::invalid(
+                "password",
+                "that is not your password: changing the email address needs your current password",
+            ))
+        }
+        Err(err) => return Err(err),
+    }
+    let site = crate::routes::calendar::site_url(state, req);
+    let letters = mail::Letters {
+        site: &site,
+        secret: &state.secret,
+        templates: &state.templates,
+    };
+    let change = mail::change_address(&state.db, letters, user, email, Utc::now()).await?;
+    if matches!(change, AddressChange::Verifying(_)) {
+        state.mail.notify_one();
+    }
+    Ok(change)
 }

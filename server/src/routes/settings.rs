@@ -395,49 +395,15 @@ async fn change_email(
     CsrfForm(form): CsrfForm<EmailForm>,
 ) -> Result<HttpResponse, PageError> {
     let user = &current.user;
-    if state.mailer.is_none() {
-        let err = AppError::invalid(
-            "email",
-            "this server sends no email: its administrator has not configured an SMTP server",
-        );
-        return mail_error_page(&req, &state, user, err).await;
-    }
-    let checked =
-        crate::store::accounts::log_in(&state, &req, &user.username, &form.password).await;
-    let change = match checked {
-        Ok(_) => {
-            let site = crate::routes::calendar::site_url(&state, &req);
-            let letters = crate::store::mail::Letters {
-                site: &site,
-                secret: &state.secret,
-                templates: &state.templates,
-            };
-            crate::store::mail::change_address(&state.db, letters, user, &form.email, Utc::now())
-                .await
-        }
-        Err(AppError::BadCredentials) => Err(AppError::invalid(
-            "password",
-            "that is not your password: changing the email address needs your current password",
-        )),
-        Err(err) => Err(err),
-    };
-    match change {
-        Ok(crate::store::mail::AddressChange::Verifying(address)) => {
-            state.mail.notify_one();
-            let message = format!("We sent a confirmation link to {address}: open it within {} hours to start getting email there.", crate::store::mail::VERIFY_HOURS);
-            page(&req, &state, user, form_of(user), Some(message), None).await
-        }
-        Ok(crate::store::mail::AddressChange::Unchanged(address)) => {
-            let message = format!("{address} is already your confirmed address.");
-            page(&req, &state, user, form_of(user), Some(message), None).await
-        }
-        Ok(crate::store::mail::AddressChange::Removed) => {
+    match crate::routes::mail::change_address(&state, &req, user, &form.email, &form.password).await
+    {
+        Ok(change) => {
             page(
                 &req,
                 &state,
                 user,
                 form_of(user),
-                Some("Email address removed: Starling sends you nothing.".to_owned()),
+                Some(change.message()),
                 None,
             )
             .await

@@ -7,6 +7,7 @@ pub mod banks;
 pub mod cards;
 mod coach;
 mod drafts;
+mod email;
 mod me;
 mod mock;
 pub mod openapi;
@@ -65,6 +66,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(openapi::configure)
         .configure(auth::configure)
         .configure(me::configure)
+        .configure(email::configure)
         .configure(questions::configure)
         .configure(practice::configure)
         .configure(recordings::configure)

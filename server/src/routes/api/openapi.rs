@@ -21,7 +21,7 @@ use utoipa::{
 };
 
 use super::{
-    answers, auth, banks, cards, coach, drafts, me, mock, practice, questions, recordings,
+    answers, auth, banks, cards, coach, drafts, email, me, mock, practice, questions, recordings,
     scheduler, stats, stories,
 };
 use crate::auth::SESSION_COOKIE;
@@ -96,7 +96,7 @@ pub enum ErrorCode {
     ),
     paths(
         auth::register, auth::token, auth::list_tokens, auth::create_token, auth::revoke_token,
-        me::me, me::update_me,
+        me::me, me::update_me, email::show, email::update, email::change_address,
         questions::list,
         practice::next, practice::today,
         cards::show, cards::grade,

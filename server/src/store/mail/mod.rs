@@ -287,6 +287,19 @@ pub enum AddressChange {
     Unchanged(String),
 }
 
+impl AddressChange {
+    /// What the change did, in a sentence for the user.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Verifying(address) => format!(
+                "We sent a confirmation link to {address}: open it within {VERIFY_HOURS} hours to start getting email there."
+            ),
+            Self::Unchanged(address) => format!("{address} is already your confirmed address."),
+            Self::Removed => "Email address removed: Starling sends you nothing.".to_owned(),
+        }
+    }
+}
+
 /// Sets (or with an empty `raw`, removes) the user's address: a new one is
 /// pending until its verification link is opened, and the old one, if any,
 /// keeps receiving until then. The caller has checked the password.
