@@ -195,6 +195,17 @@ async fn one_click(app: &TestApp, path: &str) -> reqwest::Response {
         .unwrap()
 }
 
+/// A server (on SQLite) whose SMTP server is down: nothing listens on its port.
+async fn app_with_smtp_down() -> TestApp {
+    let dead = free_port();
+    TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.smtp_url = Some(format!("smtp://127.0.0.1:{dead}?tls=none"));
+        config.mail_from = Some("Starling <starling@example.org>".to_owned());
+    })
+    .await
+    .expect("a SQLite app")
+}
+
 async fn outbox(app: &TestApp) -> Vec<mail_outbox::Model> {
     use sea_orm::QueryOrder;
     mail_outbox::Entity::find()
@@ -699,15 +710,7 @@ on_both_databases!(
 /// nothing; the link confirms the address, a forged or replaced one does not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_address_form_never_waits_for_smtp() {
-    let dead = free_port();
-    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |config| {
-        config.smtp_url = Some(format!("smtp://127.0.0.1:{dead}?tls=none"));
-        config.mail_from = Some("Starling <starling@example.org>".to_owned());
-    })
-    .await
-    else {
-        return;
-    };
+    let app = app_with_smtp_down().await;
     let browser = app.registered_browser("tess").await;
     let settings = app.page(&browser, "/settings").await;
     assert!(settings.contains("id=\"email-form\""));
@@ -956,15 +959,7 @@ on_both_databases!(email_settings_through_the_api, |app: TestApp| async move {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_sets_an_address_with_the_password() {
-    let dead = free_port();
-    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |config| {
-        config.smtp_url = Some(format!("smtp://127.0.0.1:{dead}?tls=none"));
-        config.mail_from = Some("Starling <starling@example.org>".to_owned());
-    })
-    .await
-    else {
-        return;
-    };
+    let app = app_with_smtp_down().await;
     let user = app.api_user("jay").await;
     let address = |password: &str| {
         user.post("/api/v1/me/email/address")

@@ -312,44 +312,12 @@ pub async fn change_address(
 ) -> Result<AddressChange, AppError> {
     ensure_row(db, user.id).await?;
     if raw.trim().is_empty() {
-        mail_setting::Entity::update_many()
-            .col_expr(
-                mail_setting::Column::Email,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                mail_setting::Column::EmailVerifiedAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(
-                mail_setting::Column::PendingEmail,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                mail_setting::Column::PendingSince,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .filter(mail_setting::Column::UserId.eq(user.id))
-            .exec(db)
-            .await?;
-        cancel_unsent(db, user.id, None).await?;
+        clear_address(db, user.id, true).await?;
         return Ok(AddressChange::Removed);
     }
     let address = parse_address(raw)?;
     if prefs_of(db, user.id).await?.email.as_deref() == Some(address.as_str()) {
-        mail_setting::Entity::update_many()
-            .col_expr(
-                mail_setting::Column::PendingEmail,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                mail_setting::Column::PendingSince,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .filter(mail_setting::Column::UserId.eq(user.id))
-            .exec(db)
-            .await?;
-        cancel_unsent(db, user.id, Some(Kind::Verify)).await?;
+        clear_address(db, user.id, false).await?;
         return Ok(AddressChange::Unchanged(address));
     }
     let sent_today = mail_outbox::Entity::find()
@@ -405,6 +373,28 @@ pub async fn change_address(
     )
     .await?;
     Ok(AddressChange::Verifying(address))
+}
+
+/// Drops the pending address (and its confirmation messages not yet sent)
+/// and, with `confirmed`, the confirmed one too (and every message not yet sent).
+async fn clear_address(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    confirmed: bool,
+) -> Result<(), sea_orm::DbErr> {
+    let none = || Expr::value(Option::<String>::None);
+    let never = || Expr::value(Option::<DateTime<Utc>>::None);
+    let mut update = mail_setting::Entity::update_many()
+        .col_expr(mail_setting::Column::PendingEmail, none())
+        .col_expr(mail_setting::Column::PendingSince, never())
+        .filter(mail_setting::Column::UserId.eq(user_id));
+    if confirmed {
+        update = update
+            .col_expr(mail_setting::Column::Email, none())
+            .col_expr(mail_setting::Column::EmailVerifiedAt, never());
+    }
+    update.exec(db).await?;
+    cancel_unsent(db, user_id, (!confirmed).then_some(Kind::Verify)).await
 }
 
 /// Opens a verification link: the pending address it names becomes the
