@@ -586,9 +586,10 @@ on_both_databases!(
         waiting.sort();
         assert_eq!(listed, waiting, "{}", digest.text);
         assert!(
-            digest
-                .text
-                .contains(&format!("- liam: {} (in 3 days)", day(interview))),
+            digest.text.contains(&format!(
+                "- liam: {} (in 3 days)",
+                interview.format("%a %-d %b")
+            )),
             "{}",
             digest.text
         );

@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, Timelike, Utc, Weekday};
 use minijinja::context;
 use sea_orm::{
     sea_query::{Expr, ExprTrait, Query},
@@ -263,9 +263,13 @@ struct DigestLearner {
     name: String,
     /// Whole days since they last practised; `None` if they never have.
     days_since: Option<i64>,
-    interview: Option<NaiveDate>,
+    /// The interview day as people write it: "Thu 10 Dec".
+    interview: Option<String>,
     interview_in: Option<i64>,
 }
+
+/// Answers listed in one digest; the rest are counted.
+pub const DIGEST_MAX_LISTED: usize = 50;
 
 async fn digest(
     db: &impl ConnectionTrait,
@@ -304,7 +308,7 @@ async fn digest(
         let entry = DigestLearner {
             name: learner.username.clone(),
             days_since,
-            interview,
+            interview: interview.map(|date| date.format("%a %-d %b").to_string()),
             interview_in,
         };
         if interview_in.is_some() {
@@ -321,6 +325,7 @@ async fn digest(
     let unsubscribe = unsubscribe_url(letters, coach.id, Subscription::Digest);
     let waiting_items: Vec<_> = waiting
         .iter()
+        .take(DIGEST_MAX_LISTED)
         .map(|item| {
             context! {
                 learner => item.learner, prompt => item.prompt, attempt => item.attempt,
@@ -342,6 +347,7 @@ async fn digest(
     }
     let context = context! {
         username => coach.username, weekly => weekly, waiting => waiting_items,
+        waiting_count => waiting.len(), more => waiting.len().saturating_sub(DIGEST_MAX_LISTED),
         inactive => inactive, interviews => interviews,
         inactive_days => subscriber.digest_inactive_days,
         queue_url => format!("{}/coaching/queue", letters.site),
