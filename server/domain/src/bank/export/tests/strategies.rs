@@ -240,7 +240,6 @@ pub(super) fn bank_and_format() -> impl Strategy<Value = (Format, Bank)> {
     prop::sample::select(Format::ALL.to_vec()).prop_flat_map(|format| (Just(format), bank(format)))
 }
 
-/// The same text with every line break written as `ending`.
 /// `text` with each edit applied: at a position, some characters removed
 /// and others inserted.
 pub(super) fn damaged(text: String, edits: Vec<(prop::sample::Index, usize, String)>) -> String {
@@ -253,6 +252,7 @@ pub(super) fn damaged(text: String, edits: Vec<(prop::sample::Index, usize, Stri
     chars.into_iter().collect()
 }
 
+/// The same text with every line break (`\r\n`, `\r` or `\n`) written as `ending`.
 pub(super) fn with_line_breaks(text: &str, ending: &str) -> String {
     text.replace("\r\n", "\n")
         .replace('\r', "\n")
