@@ -16,6 +16,17 @@ pub enum Backend {
     Postgres,
 }
 
+/// A day as the `day` filter shows it to people: `Fri 11 Dec`, with the year
+/// only when it is not `today`'s year (`Thu 3 Dec 2025`).
+pub fn people_day(date: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    if date.year() == today.year() {
+        date.format("%a %-d %b").to_string()
+    } else {
+        date.format("%a %-d %b %Y").to_string()
+    }
+}
+
 /// The server that PostgreSQL tests create their databases on.
 pub fn postgres_admin_url() -> String {
     std::env::var("STARLING_TEST_POSTGRES_URL")

@@ -37,5 +37,5 @@ mod suggestions;
 
 pub use serde_json::{json, Value};
 pub use starling_tests::{
-    csrf_from, location, on_both_databases, ApiUser, Backend, ExpectStatus, TestApp,
+    csrf_from, location, on_both_databases, people_day, ApiUser, Backend, ExpectStatus, TestApp,
 };

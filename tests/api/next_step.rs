@@ -2,23 +2,19 @@
 //! session summary once the queue is done, honest counts of learning cards,
 //! the first-run start, and practising a question outside the schedule.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, Statement};
 
 use super::*;
 
-/// `Fri 11 Dec` (the year only when it is not this year), as the `day` filter shows a UTC instant.
-fn people_day(at: DateTime<Utc>) -> String {
-    if at.year() == Utc::now().year() {
-        at.format("%a %-d %b").to_string()
-    } else {
-        at.format("%a %-d %b %Y").to_string()
-    }
-}
-
 /// `Fri 11 Dec, 14:05`, as the `datetime` filter shows a UTC instant.
 fn people_datetime(at: DateTime<Utc>) -> String {
-    format!("{}, {}", people_day(at), at.format("%H:%M"))
+    let today = Utc::now().date_naive();
+    format!(
+        "{}, {}",
+        people_day(at.date_naive(), today),
+        at.format("%H:%M")
+    )
 }
 
 fn instant(value: &Value) -> DateTime<Utc> {
@@ -185,7 +181,10 @@ on_both_databases!(
             + today["later_today"].as_u64().unwrap();
         assert_eq!(left, 4, "five new a day, one done: {today}");
         assert!(
-            notice.starts_with(&format!("Easy — back {} · 4 left today", people_day(due))),
+            notice.starts_with(&format!(
+                "Easy — back {} · 4 left today",
+                people_day(due.date_naive(), Utc::now().date_naive())
+            )),
             "{notice}"
         );
         assert!(due > Utc::now() + chrono::Duration::hours(20), "{due}");

@@ -2,7 +2,7 @@
 //! MB, a sample file for every bank format that imports as it is, settings that say
 //! what a change does, and dates written one way ("Fri 11 Dec") in the learner's zone.
 
-use chrono::{Datelike, Duration, Utc};
+use chrono::{Duration, Utc};
 
 use super::*;
 
@@ -304,11 +304,7 @@ on_both_databases!(
             .await
             .unwrap();
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-        let written = if interview.year() == today.year() {
-            interview.format("%a %-d %b").to_string()
-        } else {
-            interview.format("%a %-d %b %Y").to_string()
-        };
+        let written = people_day(interview, today);
         let browser = app.browser_as("dana").await;
         let page = app.page(&browser, "/today").await;
         assert!(
@@ -341,7 +337,7 @@ on_both_databases!(
         assert!(progress.contains(&format!(
             "Study day <time datetime=\"{}\">{}</time>",
             today.format("%Y-%m-%d"),
-            today.format("%a %-d %b")
+            people_day(today, today)
         )));
     }
 );

@@ -588,7 +588,7 @@ on_both_databases!(
         assert!(
             digest.text.contains(&format!(
                 "- liam: {} (in 3 days)",
-                interview.format("%a %-d %b")
+                people_day(interview, Utc::now().date_naive())
             )),
             "{}",
             digest.text

@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc, Weekday};
 use minijinja::context;
 use sea_orm::{
     sea_query::{Expr, ExprTrait, Query},
@@ -263,13 +263,12 @@ struct DigestLearner {
     name: String,
     /// Whole days since they last practised; `None` if they never have.
     days_since: Option<i64>,
-    /// The interview day as people write it: "Thu 10 Dec".
-    interview: Option<String>,
+    interview: Option<NaiveDate>,
     interview_in: Option<i64>,
 }
 
 /// Answers listed in one digest; the rest are counted.
-pub const DIGEST_MAX_LISTED: usize = 50;
+const DIGEST_MAX_LISTED: usize = 50;
 
 async fn digest(
     db: &impl ConnectionTrait,
@@ -308,7 +307,7 @@ async fn digest(
         let entry = DigestLearner {
             name: learner.username.clone(),
             days_since,
-            interview: interview.map(|date| date.format("%a %-d %b").to_string()),
+            interview,
             interview_in,
         };
         if interview_in.is_some() {
@@ -346,7 +345,7 @@ async fn digest(
         ));
     }
     let context = context! {
-        username => coach.username, weekly => weekly, waiting => waiting_items,
+        username => coach.username, time_zone => coach.time_zone, weekly => weekly, waiting => waiting_items,
         waiting_count => waiting.len(), more => waiting.len().saturating_sub(DIGEST_MAX_LISTED),
         inactive => inactive, interviews => interviews,
         inactive_days => subscriber.digest_inactive_days,
