@@ -13,7 +13,10 @@ use crate::{
     error::AppError,
     routes::page::{redirect, render, CsrfForm, PageError, PageUser},
     startup::AppState,
-    store::scheduler::{self, Settings, SettingsChange},
+    store::{
+        mail::AddressChange,
+        scheduler::{self, Settings, SettingsChange},
+    },
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -140,7 +143,7 @@ async fn settings_page(
         }
         q if q.contains("revoked=1") => Some("Token revoked.".to_owned()),
         q if q.contains("mail_saved=1") => Some("Email settings saved.".to_owned()),
-        _ => None,
+        _ => address_change_message(&req, &state, &current.user).await?,
     };
     page(
         &req,
@@ -377,6 +380,27 @@ async fn mail_error_page(
     Ok(res)
 }
 
+/// What the address change a redirect names (`?address=verifying`) did, as
+/// the account's email settings show it now.
+async fn address_change_message(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &user::Model,
+) -> Result<Option<String>, AppError> {
+    #[derive(Deserialize)]
+    struct Reported {
+        address: Option<String>,
+    }
+    let Some(code) = web::Query::<Reported>::from_query(req.query_string())
+        .ok()
+        .and_then(|query| query.into_inner().address)
+    else {
+        return Ok(None);
+    };
+    let prefs = crate::store::mail::prefs_of(&state.db, user.id).await?;
+    Ok(AddressChange::from_code(&code, &prefs).map(|change| change.message()))
+}
+
 #[derive(Deserialize)]
 struct EmailForm {
     #[serde(default)]
@@ -386,7 +410,9 @@ struct EmailForm {
 }
 
 /// Sets or removes the account's email address; the password is checked
-/// first (as a login, so wrong guesses count towards the same throttle).
+/// first (as a login, so wrong guesses count towards the same throttle). A
+/// change sends the browser to the Settings page that reports it (303), so a
+/// reload does not send the form, and another verification message, again.
 #[post("/settings/email")]
 async fn change_email(
     req: HttpRequest,
@@ -397,17 +423,10 @@ async fn change_email(
     let user = &current.user;
     match crate::routes::mail::change_address(&state, &req, user, &form.email, &form.password).await
     {
-        Ok(change) => {
-            page(
-                &req,
-                &state,
-                user,
-                form_of(user),
-                Some(change.message()),
-                None,
-            )
-            .await
-        }
+        Ok(change) => Ok(redirect(&format!(
+            "/settings?address={}#email",
+            change.code()
+        ))),
         Err(err @ (AppError::Invalid { .. } | AppError::TooManyRequests { .. })) => {
             mail_error_page(&req, &state, user, err).await
         }

@@ -298,6 +298,32 @@ impl AddressChange {
             Self::Removed => "Email address removed: Starling sends you nothing.".to_owned(),
         }
     }
+
+    /// The change in a word, for the address of the page that reports it
+    /// (`/settings?address=verifying`): a reload then shows the page again
+    /// instead of sending the form (and another verification message) twice.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Verifying(_) => "verifying",
+            Self::Unchanged(_) => "unchanged",
+            Self::Removed => "removed",
+        }
+    }
+
+    /// The change [`Self::code`] names, as `prefs` show it now; `None` when
+    /// they no longer do (the address was confirmed or changed since).
+    pub fn from_code(code: &str, prefs: &MailPrefs) -> Option<Self> {
+        match code {
+            "verifying" => prefs.pending_email.clone().map(Self::Verifying),
+            "unchanged" if prefs.pending_email.is_none() => {
+                prefs.email.clone().map(Self::Unchanged)
+            }
+            "removed" if prefs.email.is_none() && prefs.pending_email.is_none() => {
+                Some(Self::Removed)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Sets (or with an empty `raw`, removes) the user's address: a new one is
